@@ -1,0 +1,24 @@
+"""The Celery application shared by the web process, the worker and beat."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# DjangoTask gives every task delay_on_commit(), so work is only queued once
+# the transaction that created it has committed.
+app = Celery("flagpost", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _ensure_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
+    # kombu's file transport expects its folders to exist already.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)

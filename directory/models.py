@@ -1,0 +1,130 @@
+"""The staff directory: the organisation's structure and its people.
+
+Every member of staff is a reporter. The other roles are Django groups named
+after :class:`Role`, so an administrator grants them in the admin.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    TRIAGE_OFFICER = "triage_officer", "Triage officer"
+    HR_INVESTIGATOR = "hr_investigator", "HR investigator"
+    HR_LEAD = "hr_lead", "HR lead"
+    IG_LEAD = "ig_lead", "Information governance lead"
+    SAFEGUARDING_LEAD = "safeguarding_lead", "Safeguarding lead"
+    COMMUNICATIONS_LEAD = "communications_lead", "Communications lead"
+    GOVERNANCE = "governance", "Governance committee"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class EmploymentType(models.TextChoices):
+    PERMANENT = "permanent", "Permanent"
+    TEMPORARY = "temporary", "Temporary or agency"
+    STUDENT = "student", "Student on placement"
+    VOLUNTEER = "volunteer", "Volunteer"
+
+
+class Directorate(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    directorate = models.ForeignKey(Directorate, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["directorate__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["directorate", "name"], name="service_unique_in_directorate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.directorate.name})"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Work emails are matched without regard to case: Jo.Bloggs@ and jo.bloggs@ are one person.
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        if not email:
+            raise ValueError("A work email is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A member of staff. Signs in with their work email."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("work email", unique=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    employment_type = models.CharField(
+        max_length=20, choices=EmploymentType.choices, default=EmploymentType.PERMANENT
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="staff"
+    )
+    line_manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        """The user's roles, read once per request (groups are prefetched by name)."""
+        cached = getattr(self, "_role_names", None)
+        if cached is None:
+            cached = frozenset(self.groups.values_list("name", flat=True)) if self.pk else frozenset()
+            self._role_names = cached
+        return cached
+
+    def has_role(self, role: Role) -> bool:
+        # Each role is the Django group carrying its label, e.g. "HR lead".
+        return role.label in self.role_names
+
+    def management_chain(self, *, limit: int = 20) -> list[User]:
+        """The user's line manager, their manager, and so on up (cycles are cut)."""
+        chain: list[User] = []
+        seen = {self.pk}
+        manager = self.line_manager
+        while manager is not None and manager.pk not in seen and len(chain) < limit:
+            chain.append(manager)
+            seen.add(manager.pk)
+            manager = manager.line_manager
+        return chain

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from directory.models import Role, User
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+
+
+def navigation_for(user: User, *, current_path: str) -> list[NavLink]:
+    entries: list[tuple[str, str]] = [
+        ("Report a post", reverse("incidents:report_create")),
+        ("My reports", reverse("incidents:my_reports")),
+    ]
+    if user.is_staff or user.has_role(Role.ADMINISTRATOR):
+        entries.append(("Administration", reverse("admin:index")))
+    return [NavLink(label, url, current_path == url) for label, url in entries]
