@@ -1,5 +1,15 @@
 from __future__ import annotations
+
 from django.urls import path
+
 from incidents import views
+
 app_name = "incidents"
-urlpatterns = [path("new/", views.home, name="report_create"), path("mine/", views.home, name="my_reports")]
+
+urlpatterns = [
+    path("new/", views.report_create, name="report_create"),
+    path("mine/", views.my_reports, name="my_reports"),
+    path("<str:reference>/", views.report_detail, name="report_detail"),
+    path("<str:reference>/receipt/", views.report_receipt, name="report_receipt"),
+    path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+]

@@ -1,2 +1,138 @@
 from __future__ import annotations
-def home(request): ...
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from casework.access import may_add_evidence, visible_evidence_files, visible_reports_as_reporter
+from casework.models import CaseState, ReporterStatus
+from incidents.forms import EvidenceAddForm, ReportForm
+from incidents.services import ReportClosed, report_add_evidence, report_submit
+
+MY_REPORTS_PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    recent = visible_reports_as_reporter(request.user).select_related("case")[:5]
+    return render(request, "incidents/home.html", {"recent_reports": recent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, reporter=request.user)
+        token = request.POST.get("submission_token")
+        # A resubmitted form (double click, browser back-and-resend) goes
+        # straight to the receipt of the report it already made.
+        if token:
+            done = visible_reports_as_reporter(request.user).filter(submission_token__iexact=token).first()
+            if done is not None:
+                return redirect("incidents:report_receipt", reference=done.reference)
+        if form.is_valid():
+            submission = report_submit(reporter=request.user, draft=form.draft())
+            if submission.joined_existing_case:
+                messages.info(
+                    request,
+                    "This post had already been reported by someone else. Your report has been added to "
+                    "the same case, so your evidence will be looked at together with theirs.",
+                )
+            return redirect("incidents:report_receipt", reference=submission.report.reference)
+        if request.FILES:
+            messages.warning(request, "For your security, files you chose need to be chosen again.")
+    else:
+        form = ReportForm(reporter=request.user)
+    return render(request, "incidents/report_form.html", {"form": form})
+
+
+def _own_report(request: HttpRequest, reference: str):  # noqa: ANN202 - a Report
+    return get_object_or_404(
+        visible_reports_as_reporter(request.user)
+        .select_related("case")
+        .prefetch_related("links", "files", "principles__version__policy"),
+        reference=reference,
+    )
+
+
+@login_required
+@require_GET
+def report_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    report = _own_report(request, reference)
+    return render(request, "incidents/report_receipt.html", {"report": report})
+
+
+@login_required
+@require_GET
+def my_reports(request: HttpRequest) -> HttpResponse:
+    reports = visible_reports_as_reporter(request.user).select_related("case").annotate(
+        link_count=Count("links", distinct=True), file_count=Count("files", distinct=True)
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        reports = reports.filter(reference__icontains=query)
+    status = request.GET.get("status", "")
+    if status == ReporterStatus.RECEIVED:
+        reports = reports.filter(case__state=CaseState.NEW)
+    elif status == ReporterStatus.CLOSED:
+        reports = reports.filter(case__state=CaseState.CLOSED)
+    elif status == ReporterStatus.UNDER_REVIEW:
+        reports = reports.exclude(case__state__in=[CaseState.NEW, CaseState.CLOSED])
+    page = Paginator(reports, MY_REPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/my_reports.html",
+        {"page": page, "query": query, "status": status, "statuses": ReporterStatus.choices},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    report = _own_report(request, reference)
+    can_add = may_add_evidence(request.user, report)
+    form = None
+    if can_add:
+        counts = {"files_already": len(report.files.all()), "links_already": len(report.links.all())}
+        if request.method == "POST":
+            form = EvidenceAddForm(request.POST, request.FILES, **counts)
+            if form.is_valid():
+                try:
+                    report_add_evidence(
+                        report=report,
+                        by=request.user,
+                        links=form.cleaned_data["links"],
+                        files=form.cleaned_data["screenshots"],
+                    )
+                except ReportClosed as error:
+                    messages.error(request, str(error))
+                else:
+                    messages.success(request, "Thank you. Your further evidence has been added to the report.")
+                return redirect("incidents:report_detail", reference=report.reference)
+        else:
+            form = EvidenceAddForm(**counts)
+    elif request.method == "POST":
+        messages.error(request, "This report's case is closed, so no more evidence can be added.")
+        return redirect("incidents:report_detail", reference=report.reference)
+    return render(request, "incidents/report_detail.html", {"report": report, "form": form, "can_add": can_add})
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = get_object_or_404(visible_evidence_files(request.user), pk=pk)
+    extension = evidence.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=f"evidence-{evidence.report.reference}-{evidence.pk}.{extension}",
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,292 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import OrderedDict
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from directory.models import User
+from incidents.files import CheckedFile, evidence_file_check
+from incidents.links import link_clean
+from incidents.models import Answer, Platform, PosterKind
+from incidents.services import ReportDraft
+from policies.models import Principle
+from policies.services import principles_for_reporting
+
+DESCRIPTION_MAX = 20_000
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes any number of files; the limits are checked by the form."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self, data: object, initial: object = None) -> list:
+        if not data:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        items = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(format=DATETIME_FORMAT, **kwargs)  # type: ignore[arg-type]
+
+
+class ColleagueChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        details = ", ".join(part for part in (obj.job_title, obj.service.name if obj.service else "") if part)
+        return f"{obj.get_full_name()} ({details})" if details else obj.get_full_name()
+
+
+class PrincipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Principle) -> str:
+        return f"{obj.title}: {obj.summary}"
+
+
+def _links_clean(raw: str) -> list[str]:
+    """One link a line; every bad line is named in one message so all can be fixed at once."""
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    if not lines:
+        raise ValidationError("Add the link to the post, starting with https://.", code="required")
+    errors: list[ValidationError] = []
+    links: list[str] = []
+    for line in lines:
+        try:
+            link = link_clean(line)
+        except ValidationError as error:
+            errors.append(error)
+            continue
+        if link not in links:
+            links.append(link)
+    if errors:
+        raise ValidationError(errors)
+    if len(links) > settings.EVIDENCE_MAX_LINKS:
+        raise ValidationError(
+            "You can add up to %(max)s links to one report; you gave %(count)s.",
+            params={"max": settings.EVIDENCE_MAX_LINKS, "count": len(links)},
+            code="too_many",
+        )
+    return links
+
+
+def _files_clean(uploads: list, *, already: int = 0) -> list[CheckedFile]:
+    limit = settings.EVIDENCE_MAX_FILES
+    if len(uploads) + already > limit:
+        if already:
+            raise ValidationError(
+                "A report can hold %(max)s files; this one has %(already)s, so you can add %(left)s more.",
+                params={"max": limit, "already": already, "left": max(limit - already, 0)},
+                code="too_many",
+            )
+        raise ValidationError(
+            "You can attach up to %(max)s files; you chose %(count)s.",
+            params={"max": limit, "count": len(uploads)},
+            code="too_many",
+        )
+    checked: list[CheckedFile] = []
+    errors: list[ValidationError] = []
+    for upload in uploads:
+        try:
+            checked.append(evidence_file_check(upload))
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+class ReportForm(forms.Form):
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    links = forms.CharField(
+        label="Link to the post",
+        help_text="Copy the address of the post from your browser or app. "
+        "If there is more than one post, put each link on its own line (up to 10).",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    platform = forms.ChoiceField(
+        label="Where was it posted?",
+        choices=[("", "Work it out from the link")] + list(Platform.choices),
+        required=False,
+        help_text="Leave this to be worked out from the link, or choose the site yourself.",
+    )
+    seen_at = forms.DateTimeField(
+        label="When did you see it?", input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"], widget=DateTimeLocalInput()
+    )
+    posted_at = forms.DateTimeField(
+        label="When was it posted? (if you know)",
+        required=False,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+    )
+    description = forms.CharField(
+        label="What does the post show?",
+        help_text="Describe it in your own words: what was posted, and why you think it breaks the policy.",
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "max_length": "Please keep the description to %(limit_value)s characters or fewer "
+            "(it has %(show_value)s). Screenshots can carry the rest."
+        },
+    )
+    poster_kind = forms.ChoiceField(
+        label="Who posted it?", choices=PosterKind.choices, widget=forms.RadioSelect, initial=PosterKind.UNKNOWN
+    )
+    poster = ColleagueChoiceField(
+        label="The colleague who posted it",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose a colleague",
+    )
+    poster_handle = forms.CharField(
+        label="Their account name, handle or pseudonym", max_length=200, required=False
+    )
+    principles = PrincipleChoiceField(
+        label="What might it breach?",
+        help_text="Tick any that seem to apply. If you're not sure, leave them: the case team will decide.",
+        queryset=Principle.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    shows_patient = forms.ChoiceField(
+        label="Does it show a patient, or information about a patient?",
+        choices=Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    welfare_risk = forms.ChoiceField(
+        label="Do you think someone's welfare is at risk?",
+        help_text="For example a post showing low mood or thoughts of self-harm.",
+        choices=Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    screenshots = MultipleFileField(
+        label="Screenshots (optional)",
+        required=False,
+        help_text="PNG, JPEG or PDF, up to 10 files of 10 MB each. "
+        "Posts are often deleted, so a screenshot keeps what you saw.",
+        widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}),
+    )
+    confidential = forms.BooleanField(
+        label="Keep my identity confidential",
+        required=False,
+        help_text="Only HR and the decision maker will see that you made this report. "
+        "The line manager of the person who posted will not.",
+    )
+
+    def __init__(self, *args: object, reporter: User, **kwargs: object) -> None:
+        kwargs.setdefault("initial", {"submission_token": uuid.uuid4()})
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.reporter = reporter
+        self.fields["poster"].queryset = (
+            User.objects.filter(is_active=True).select_related("service").order_by("last_name", "first_name")
+        )
+        principles = principles_for_reporting()
+        self.fields["principles"].queryset = principles
+        grouped: OrderedDict[str, list[tuple[int, str]]] = OrderedDict()
+        for principle in principles:
+            grouped.setdefault(principle.version.policy.title, []).append(
+                (principle.pk, self.fields["principles"].label_from_instance(principle))
+            )
+        # The widget shows the principles under their policy; the field still
+        # validates against the queryset.
+        self.fields["principles"].widget.choices = list(grouped.items())
+
+    def clean_links(self) -> list[str]:
+        return _links_clean(self.cleaned_data["links"])
+
+    def clean_seen_at(self) -> dt.datetime:
+        seen_at = self.cleaned_data["seen_at"]
+        if seen_at > timezone.now() + dt.timedelta(minutes=5):
+            raise ValidationError("This is in the future. When did you see the post?", code="future")
+        return seen_at
+
+    def clean_screenshots(self) -> list[CheckedFile]:
+        return _files_clean(self.cleaned_data.get("screenshots") or [])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        kind = cleaned.get("poster_kind")
+        if kind == PosterKind.COLLEAGUE and not cleaned.get("poster"):
+            self.add_error("poster", "Choose the colleague who posted it, or pick another answer above.")
+        if kind == PosterKind.HANDLE and not cleaned.get("poster_handle", "").strip():
+            self.add_error("poster_handle", "Give the account name or handle, or pick another answer above.")
+        seen_at, posted_at = cleaned.get("seen_at"), cleaned.get("posted_at")
+        if seen_at and posted_at and posted_at > seen_at:
+            self.add_error("posted_at", "The post can't have been made after you saw it.")
+        return cleaned
+
+    def draft(self) -> ReportDraft:
+        data = self.cleaned_data
+        return ReportDraft(
+            submission_token=data["submission_token"],
+            links=data["links"],
+            platform=data["platform"],
+            seen_at=data["seen_at"],
+            posted_at=data.get("posted_at"),
+            description=data["description"],
+            poster_kind=data["poster_kind"],
+            poster=data.get("poster"),
+            poster_handle=data.get("poster_handle", "").strip(),
+            principles=list(data["principles"]),
+            shows_patient=data["shows_patient"],
+            welfare_risk=data["welfare_risk"],
+            confidential=data["confidential"],
+            files=data["screenshots"],
+        )
+
+
+class EvidenceAddForm(forms.Form):
+    links = forms.CharField(
+        label="More links",
+        required=False,
+        help_text="One link a line.",
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+    )
+    screenshots = MultipleFileField(
+        label="More screenshots",
+        required=False,
+        help_text="PNG, JPEG or PDF, 10 MB each at most.",
+        widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}),
+    )
+
+    def __init__(self, *args: object, files_already: int = 0, links_already: int = 0, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.files_already = files_already
+        self.links_already = links_already
+
+    def clean_links(self) -> list[str]:
+        raw = self.cleaned_data.get("links", "")
+        if not raw.strip():
+            return []
+        links = _links_clean(raw)
+        if len(links) + self.links_already > settings.EVIDENCE_MAX_LINKS:
+            raise ValidationError(
+                "A report can hold %(max)s links; this one has %(already)s.",
+                params={"max": settings.EVIDENCE_MAX_LINKS, "already": self.links_already},
+                code="too_many",
+            )
+        return links
+
+    def clean_screenshots(self) -> list[CheckedFile]:
+        return _files_clean(self.cleaned_data.get("screenshots") or [], already=self.files_already)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("links") and not cleaned.get("screenshots"):
+            raise ValidationError("Add at least one link or file.", code="empty")
+        return cleaned

@@ -1,0 +1,230 @@
+"""Report intake: the writes a reporter makes.
+
+Each public function is one user action with its own transaction: it writes
+the report and its evidence, the case timeline and the notification outbox
+together, so either all of it is saved or none of it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.models import Case, CaseEvent, CaseState, EventKind
+from directory.models import User
+from incidents.files import CheckedFile
+from incidents.links import link_normalise, platform_detect
+from incidents.models import EvidenceFile, EvidenceLink, Platform, PosterKind, ReferenceCounter, Report
+from notifications.models import NotificationKind
+from notifications.services import notification_create
+from policies.models import Principle
+from policies.services import versions_in_force
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """What the reporter typed, already validated by the form."""
+
+    submission_token: uuid.UUID
+    links: Sequence[str]
+    platform: str  # "" means: detect from the first link
+    seen_at: dt.datetime
+    posted_at: dt.datetime | None
+    description: str
+    poster_kind: str
+    poster: User | None
+    poster_handle: str
+    principles: Sequence[Principle]
+    shows_patient: str
+    welfare_risk: str
+    confidential: bool
+    files: Sequence[CheckedFile] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ReportSubmission:
+    report: Report
+    joined_existing_case: bool
+    already_submitted: bool = False
+
+
+def reference_next(*, on: dt.date) -> str:
+    """The next report number for the year. Call inside a transaction: the counter row is locked."""
+    from django.conf import settings
+
+    ReferenceCounter.objects.get_or_create(year=on.year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=on.year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{settings.FLAGPOST_REFERENCE_PREFIX}-{on.year}-{counter.last:05d}"
+
+
+def _case_already_reporting(normalised: Sequence[str]) -> Case | None:
+    """The open case that already holds one of these links, locked for the join."""
+    case_id = (
+        EvidenceLink.objects.filter(normalised_url__in=normalised, report__case__state__in=_OPEN_STATES)
+        .order_by("-report__case__created_at")
+        .values_list("report__case_id", flat=True)
+        .first()
+    )
+    if case_id is None:
+        return None
+    return Case.objects.select_for_update().get(pk=case_id)
+
+
+_OPEN_STATES = [state for state in CaseState.values if state != CaseState.CLOSED]
+
+
+def report_submit(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
+    """File a report: a reference at once, joined to the case already holding the same post if any.
+
+    Submitting the same form twice (same token) returns the first report.
+    """
+    existing = Report.objects.filter(submission_token=draft.submission_token, reporter=reporter).first()
+    if existing is not None:
+        return ReportSubmission(report=existing, joined_existing_case=False, already_submitted=True)
+    try:
+        return _report_create(reporter=reporter, draft=draft)
+    except IntegrityError:
+        # Two requests with one token raced; the other one saved the report.
+        existing = Report.objects.filter(submission_token=draft.submission_token, reporter=reporter).first()
+        if existing is None:
+            raise
+        return ReportSubmission(report=existing, joined_existing_case=False, already_submitted=True)
+
+
+def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
+    normalised = [link_normalise(url) for url in draft.links]
+    platform = draft.platform or platform_detect(draft.links[0])
+    now = timezone.now()
+    with transaction.atomic():
+        reference = reference_next(on=timezone.localdate(now))
+        case = _case_already_reporting(normalised)
+        joined = case is not None
+        if case is None:
+            case = Case.objects.create(reference=reference)
+            case.policy_versions.set(versions_in_force(on=timezone.localdate(draft.seen_at)))
+        report = Report.objects.create(
+            reference=reference,
+            case=case,
+            reporter=reporter,
+            submitted_at=now,
+            submission_token=draft.submission_token,
+            platform=platform,
+            seen_at=draft.seen_at,
+            posted_at=draft.posted_at,
+            description=draft.description,
+            poster_kind=draft.poster_kind,
+            poster=draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None,
+            poster_handle=draft.poster_handle if draft.poster_kind == PosterKind.HANDLE else "",
+            shows_patient=draft.shows_patient,
+            welfare_risk=draft.welfare_risk,
+            confidential=draft.confidential,
+        )
+        report.principles.set(draft.principles)
+        _evidence_store(report=report, by=reporter, links=draft.links, files=draft.files, at=now)
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.REPORT_JOINED if joined else EventKind.REPORT_RECEIVED,
+            actor=reporter,
+            report=report,
+            to_state=case.state,
+            note=f"Report {reference} received"
+            + (" about a post already reported in this case." if joined else "."),
+        )
+        _notify_report_received(report=report, joined=joined)
+    return ReportSubmission(report=report, joined_existing_case=joined)
+
+
+def _evidence_store(
+    *, report: Report, by: User, links: Sequence[str], files: Sequence[CheckedFile], at: dt.datetime
+) -> None:
+    EvidenceLink.objects.bulk_create(
+        EvidenceLink(
+            report=report,
+            url=url,
+            normalised_url=link_normalise(url),
+            platform=platform_detect(url) if platform_detect(url) != Platform.OTHER else report.platform,
+            added_by=by,
+            added_at=at,
+        )
+        for url in links
+    )
+    for checked in files:
+        evidence = EvidenceFile(
+            report=report,
+            original_name=(checked.upload.name or "file")[:255],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            added_by=by,
+            added_at=at,
+        )
+        evidence.file.save("upload", checked.upload, save=False)
+        evidence.save()
+
+
+def _notify_report_received(*, report: Report, joined: bool) -> None:
+    reporter = report.reporter
+    notification_create(
+        recipient=reporter,
+        kind=NotificationKind.REPORT_RECEIPT,
+        context={
+            "report": report,
+            "joined_existing": joined,
+            "link_count": report.links.count(),
+            "file_count": report.files.count(),
+        },
+        link=reverse("incidents:report_detail", args=[report.reference]),
+    )
+    manager = reporter.line_manager
+    if manager is None or not manager.is_active or manager.pk == reporter.pk:
+        return
+    # Policy §7 asks that the reporter's manager is aware — but never at the
+    # cost of the report: not when the manager is the person reported, nor,
+    # for a confidential report, when they manage the person reported.
+    poster = report.poster
+    if poster is not None and (
+        manager.pk == poster.pk or (report.confidential and manager.pk == poster.line_manager_id)
+    ):
+        return
+    notification_create(
+        recipient=manager,
+        kind=NotificationKind.TEAM_MEMBER_REPORTED,
+        context={"reporter": reporter, "submitted_at": report.submitted_at},
+    )
+
+
+def report_add_evidence(
+    *, report: Report, by: User, links: Sequence[str], files: Sequence[CheckedFile]
+) -> Report:
+    """Add links and files to an open report. Evidence is only ever added, never changed."""
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=report.case_id)
+        if case.state == CaseState.CLOSED:
+            raise ReportClosed("This report's case is closed, so no more evidence can be added.")
+        _evidence_store(report=report, by=by, links=links, files=files, at=now)
+        parts = []
+        if links:
+            parts.append(f"{len(links)} link{'s' if len(links) != 1 else ''}")
+        if files:
+            parts.append(f"{len(files)} file{'s' if len(files) != 1 else ''}")
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.EVIDENCE_ADDED,
+            actor=by,
+            report=report,
+            note=f"{' and '.join(parts)} added to report {report.reference}.",
+        )
+    return report
+
+
+class ReportClosed(Exception):
+    pass

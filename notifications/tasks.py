@@ -1,0 +1,86 @@
+"""Email delivery. Tasks take ids, claim the row, and are safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import smtplib
+import socket
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.models import DeliveryStatus, Notification
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+# A claim older than this belongs to a worker that died mid-send.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPResponseException,
+                    socket.timeout, ConnectionError, OSError)
+
+
+def _backoff(attempt: int) -> dt.timedelta:
+    # Exponential with jitter, so a recovering mail server isn't hit in step.
+    seconds = min(60 * 2 ** (attempt - 1), 3600)
+    return dt.timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+@shared_task(ignore_result=True)
+def notification_deliver(notification_id: int) -> str:
+    now = timezone.now()
+    # The claim: only one worker turns PENDING (or an expired SENDING claim)
+    # into its own SENDING. A retry, a duplicate message or the sweeper all
+    # find nothing to claim once it is taken or sent.
+    claimed = Notification.objects.filter(
+        Q(email_status=DeliveryStatus.PENDING) | Q(email_status=DeliveryStatus.SENDING,
+                                                   email_claimed_at__lt=now - CLAIM_LEASE),
+        pk=notification_id,
+    ).update(email_status=DeliveryStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    if not claimed:
+        return "not claimed"
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        to=[notification.recipient.email],
+        headers={"X-Flagpost-Notification": str(notification.pk)},
+    )
+    message.attach_alternative(notification.body_html, "text/html")
+    try:
+        message.send()
+    except TRANSIENT_ERRORS as error:
+        attempts = notification.email_attempts
+        failed = attempts >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification_id, email_status=DeliveryStatus.SENDING).update(
+            email_status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
+            email_due_at=None if failed else timezone.now() + _backoff(attempts),
+            email_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        log.warning("notification %s not sent (attempt %s): %s", notification_id, attempts, error)
+        return "failed" if failed else "will retry"
+    Notification.objects.filter(pk=notification_id).update(
+        email_status=DeliveryStatus.SENT, email_sent_at=timezone.now(), email_due_at=None, email_error=""
+    )
+    return "sent"
+
+
+@shared_task(ignore_result=True)
+def notifications_sweep(limit: int = 500) -> int:
+    """Queue every email that is due: lost enqueues, retries after backoff, dead workers' claims."""
+    now = timezone.now()
+    due = list(
+        Notification.objects.filter(
+            Q(email_status=DeliveryStatus.PENDING, email_due_at__lte=now)
+            | Q(email_status=DeliveryStatus.SENDING, email_claimed_at__lt=now - CLAIM_LEASE)
+        )
+        .order_by("email_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for notification_id in due:
+        notification_deliver.delay(notification_id)
+    return len(due)
