@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "incidents",
     "casework",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +114,8 @@ USE_TZ = True
 # --- Static files and evidence ---------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -130,7 +132,8 @@ EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=10 * 1024 *
 EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=10)
 EVIDENCE_MAX_LINKS = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_NUMBER_FILES = EVIDENCE_MAX_FILES + 1  # one over, so the form can say "too many"
+# Well above the per-report limit, so the form (not a bare 400) tells people they chose too many.
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 
 # --- Email -------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")

@@ -79,7 +79,7 @@ class _StaffRow:
 
 
 def _words(value: str) -> str:
-    # Spreadsheets are typed by hand: "Temporary  or Agency" means the same as "temporary or agency".
+    # Spreadsheets are typed by hand: "Temporary  or Agency" is "temporary or agency".
     return " ".join(value.lower().split())
 
 
@@ -126,7 +126,9 @@ def staff_import(*, lines: Iterable[str]) -> StaffImportResult:
         row, problems = _row_parse(line, record)
         if row.email in first_line_of:
             problems.insert(
-                0, f"{row.email!r} is already on line {first_line_of[row.email]}; list each person once"
+                0,
+                f"{row.email!r} is already on line {first_line_of[row.email]}; "
+                "list each person once",
             )
         elif row.email:
             first_line_of[row.email] = line
@@ -161,7 +163,8 @@ def _csv_read(lines: Iterable[str]) -> tuple[list[tuple[int, dict[str, str]]], l
         header = next(reader)
     except StopIteration:
         raise StaffImportFileError(
-            f"The file is empty. Its first line should name the columns: {', '.join(REQUIRED_COLUMNS)}."
+            "The file is empty. Its first line should name the columns: "
+            f"{', '.join(REQUIRED_COLUMNS)}."
         ) from None
     except csv.Error as exc:
         raise StaffImportFileError(f"Line 1 can't be read as CSV: {exc}.") from None
@@ -177,7 +180,9 @@ def _csv_read(lines: Iterable[str]) -> tuple[list[tuple[int, dict[str, str]]], l
         )
     for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         if columns.count(column) > 1:
-            raise StaffImportFileError(f"The column {column} appears more than once in the header line.")
+            raise StaffImportFileError(
+                f"The column {column} appears more than once in the header line."
+            )
 
     records: list[tuple[int, dict[str, str]]] = []
     errors: list[RowError] = []
@@ -190,11 +195,13 @@ def _csv_read(lines: Iterable[str]) -> tuple[list[tuple[int, dict[str, str]]], l
         except StopIteration:
             break
         except csv.Error as exc:
-            raise StaffImportFileError(f"Line {reader.line_num} can't be read as CSV: {exc}.") from None
+            raise StaffImportFileError(
+                f"Line {reader.line_num} can't be read as CSV: {exc}."
+            ) from None
         line, previous_end = previous_end + 1, reader.line_num
         if not any(value.strip() for value in values):
             continue  # blank lines, or rows of empty cells left by a spreadsheet
-        if any(value.strip() for value in values[len(columns) :]):
+        if len(values) > len(columns):
             errors.append(
                 RowError(
                     line,
@@ -204,7 +211,16 @@ def _csv_read(lines: Iterable[str]) -> tuple[list[tuple[int, dict[str, str]]], l
             )
             continue
         values = values + [""] * (len(columns) - len(values))
-        records.append((line, {column: value.strip() for column, value in zip(columns, values) if column}))
+        records.append(
+            (
+                line,
+                {
+                    column: value.strip()
+                    for column, value in zip(columns, values, strict=True)
+                    if column
+                },
+            )
+        )
     return records, errors
 
 
@@ -241,7 +257,9 @@ def _row_parse(line: int, record: dict[str, str]) -> tuple[_StaffRow, list[str]]
             problems.append(f"{label} is longer than {limit} characters")
 
     if record["service"] and not record["directorate"]:
-        problems.append(f"service {record['service']!r} has no directorate; give the directorate it belongs to")
+        problems.append(
+            f"service {record['service']!r} has no directorate; give the directorate it belongs to"
+        )
 
     # A blank employment type is the model's default (permanent), as in the admin.
     employment_type = EmploymentType.PERMANENT.value
@@ -249,7 +267,9 @@ def _row_parse(line: int, record: dict[str, str]) -> tuple[_StaffRow, list[str]]
         found = _EMPLOYMENT_TYPES.get(_words(record["employment_type"]))
         if found is None:
             known = ", ".join(str(choice.label) for choice in EmploymentType)
-            problems.append(f"unknown employment type {record['employment_type']!r}; use one of: {known}")
+            problems.append(
+                f"unknown employment type {record['employment_type']!r}; use one of: {known}"
+            )
         else:
             employment_type = found
 
@@ -312,7 +332,10 @@ def _managers_check(
         manager = row.manager_email
         if manager and manager not in first_line_of and manager not in directory:
             errors.append(
-                RowError(row.line, f"unknown manager {manager!r}: not in this file nor in the staff directory")
+                RowError(
+                    row.line,
+                    f"unknown manager {manager!r}: not in this file nor in the staff directory",
+                )
             )
             del good[row.email]
             fallen.append(row.email)
@@ -354,7 +377,9 @@ class _Services:
         key = (directorate_name.lower(), service_name.lower())
         service = self._services.get(key)
         if service is None:
-            service = Service.objects.filter(directorate=directorate, name__iexact=service_name).first()
+            service = Service.objects.filter(
+                directorate=directorate, name__iexact=service_name
+            ).first()
             if service is None:
                 service = Service.objects.create(directorate=directorate, name=service_name)
             self._services[key] = service
@@ -366,7 +391,10 @@ def _pk(instance: User | Service | None) -> int | None:
 
 
 def _rows_write(*, rows: list[_StaffRow], directory: dict[str, User]) -> tuple[int, int]:
-    """Create or update the people of the good rows, then link their managers; (created, updated)."""
+    """Create or update the people of the good rows, then link their managers.
+
+    Returns how many people were created and how many updated.
+    """
     created = updated = 0
     services = _Services()
     groups: dict[Role, Group] = {}
@@ -380,7 +408,9 @@ def _rows_write(*, rows: list[_StaffRow], directory: dict[str, User]) -> tuple[i
             "last_name": row.last_name,
             "job_title": row.job_title,
             "employment_type": row.employment_type,
-            "service_id": _pk(services.get(directorate_name=row.directorate, service_name=row.service)),
+            "service_id": _pk(
+                services.get(directorate_name=row.directorate, service_name=row.service)
+            ),
         }
         user = directory.get(row.email)
         if user is None:

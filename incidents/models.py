@@ -56,7 +56,7 @@ class Report(models.Model):
     )
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
     # The form's one-time token: a resubmitted form finds its report instead of making another.
-    submission_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    submission_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     platform = models.CharField(max_length=20, choices=Platform.choices)
     seen_at = models.DateTimeField("when you saw the post")
@@ -83,6 +83,9 @@ class Report(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["reporter", "-submitted_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["reporter", "submission_token"], name="report_submitted_once"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -72,7 +72,7 @@ def report_receipt(request: HttpRequest, reference: str) -> HttpResponse:
 def my_reports(request: HttpRequest) -> HttpResponse:
     reports = visible_reports_as_reporter(request.user).select_related("case").annotate(
         link_count=Count("links", distinct=True), file_count=Count("files", distinct=True)
-    )
+    ).order_by("-submitted_at", "-pk")
     query = request.GET.get("q", "").strip()
     if query:
         reports = reports.filter(reference__icontains=query)

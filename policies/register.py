@@ -167,9 +167,9 @@ POLICIES: tuple[PolicyEntry, ...] = (
         organisation=HEALTHWATCH,
         kind=PolicyKind.INVESTIGATING,
         description=(
-            "The guidance warns that misuse can lead to disciplinary action but names no procedure; "
-            "this entry stands for Healthwatch Worcestershire's disciplinary process until the "
-            "document is identified."
+            "The guidance warns that misuse can lead to disciplinary action but names no "
+            "procedure; this entry stands for Healthwatch Worcestershire's disciplinary process "
+            "until the document is identified."
         ),
     ),
     PolicyEntry(
@@ -203,8 +203,8 @@ VERSIONS: tuple[VersionEntry, ...] = (
         version="6",
         unique_identifier="",
         owner=(
-            "Elizabeth Bond, Marketing and Communications Officer; "
-            "John Bagnall, Associate Director of Workforce"
+            "Elizabeth Bond, Marketing and Communications Officer; John Bagnall, Associate "
+            "Director of Workforce"
         ),
         responsible_group="Quality and Safety Committee",
         ratified_on=dt.date(2016, 6, 29),
@@ -214,11 +214,11 @@ VERSIONS: tuple[VersionEntry, ...] = (
             "the internet version is definitive"
         ),
         notes=(
-            "The source document gives no identifier: its Unique Identifier field is empty, so none "
-            "is recorded here. Version 6 is the last entry in the document's version history, "
-            "ratified by the Quality and Safety Committee on 29 June 2016. The copy we hold carries "
-            "a stray 'Travel Expenses Policy' heading left over from its template; the content is "
-            "the Social Media Policy."
+            "The source document gives no identifier: its Unique Identifier field is empty, so "
+            "none is recorded here. Version 6 is the last entry in the document's version history, "
+            "ratified by the Quality and Safety Committee on 29 June 2016. The copy we hold "
+            "carries a stray 'Travel Expenses Policy' heading left over from its template; the "
+            "content is the Social Media Policy."
         ),
     ),
     VersionEntry(
@@ -256,9 +256,10 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
             reference="§5",
             title="Make clear opinions are your own",
             summary=(
-                "Anyone who can be linked to the Trust must make clear that their views are personal "
-                "and present themselves professionally. A post that reads as if it speaks for the "
-                "Trust, or a profile at odds with how staff are expected to appear, may breach this."
+                "Anyone who can be linked to the Trust must make clear that their views are "
+                "personal and present themselves professionally. A post that reads as if it speaks "
+                "for the Trust, or a profile at odds with how staff are expected to appear, may "
+                "breach this."
             ),
             investigated_under=DISCIPLINARY,
         ),
@@ -267,8 +268,8 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
             title="Setting up official service sites",
             summary=(
                 "Only the Marketing and Communications Team can approve a page or account for a "
-                "Trust service, or someone speaking on the Trust's behalf. A page, group or account "
-                "that looks official but was never approved breaches this."
+                "Trust service, or someone speaking on the Trust's behalf. A page, group or "
+                "account that looks official but was never approved breaches this."
             ),
             investigated_under=DISCIPLINARY,
         ),
@@ -277,8 +278,8 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
             title="Openness and honesty",
             summary=(
                 "Staff who link themselves to the Trust should post under their real name. Posts "
-                "under a made-up name still count once they are traced back to the person, so report "
-                "them too."
+                "under a made-up name still count once they are traced back to the person, so "
+                "report them too."
             ),
             investigated_under=DISCIPLINARY,
         ),
@@ -339,9 +340,9 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
             title="Use of photos",
             summary=(
                 "Work photos must look professional and never show patients, their injuries or "
-                "records, X-rays or incidents staff attended; a uniform photo must not be used as a "
-                "profile picture. Any such image on a personal account breaches this; sharing posts "
-                "from official Trust accounts is fine."
+                "records, X-rays or incidents staff attended; a uniform photo must not be used as "
+                "a profile picture. Any such image on a personal account breaches this; sharing "
+                "posts from official Trust accounts is fine."
             ),
             investigated_under=CONFIDENTIALITY_CODE,
         ),
@@ -415,7 +416,9 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
         ),
         PrincipleEntry(
             reference="§5",
-            title="No derogatory comments about colleagues, managers, business associates or clients",
+            title=(
+                "No derogatory comments about colleagues, managers, business associates or clients"
+            ),
             summary=(
                 "Staff must not run down the people they work with or for, or the organisation "
                 "itself. Insulting or belittling remarks about any of them breach this."

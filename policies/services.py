@@ -51,7 +51,9 @@ def _tally(result: RegisterLoadResult, kind: str, outcome: _Outcome) -> None:
         result.updated[kind] += 1
 
 
-def _upsert(model: type[M], *, lookup: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[M, _Outcome]:
+def _upsert(
+    model: type[M], *, lookup: Mapping[str, Any], values: Mapping[str, Any]
+) -> tuple[M, _Outcome]:
     """Create the row, or bring it in line with ``values``.
 
     Unlike ``update_or_create`` this saves only when a value actually differs, so
@@ -59,7 +61,9 @@ def _upsert(model: type[M], *, lookup: Mapping[str, Any], values: Mapping[str, A
     Values must use attribute names (``investigated_under_id``, not the
     relation) so comparing them never costs a query.
     """
-    obj, created = model._default_manager.select_for_update().get_or_create(**lookup, defaults=dict(values))
+    obj, created = model._default_manager.select_for_update().get_or_create(
+        **lookup, defaults=dict(values)
+    )
     if created:
         return obj, _Outcome.CREATED
     changed = [name for name, value in values.items() if getattr(obj, name) != value]

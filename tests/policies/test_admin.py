@@ -27,7 +27,9 @@ def admin_client_for_register(administrator: User, login) -> Client:
 
 
 @pytest.mark.parametrize("model", [Policy, PolicyVersion, Principle])
-def test_administrator_can_open_the_changelist(admin_client_for_register: Client, model: type) -> None:
+def test_administrator_can_open_the_changelist(
+    admin_client_for_register: Client, model: type
+) -> None:
     url = reverse(f"admin:policies_{model._meta.model_name}_changelist")
 
     response = admin_client_for_register.get(url)
@@ -36,7 +38,9 @@ def test_administrator_can_open_the_changelist(admin_client_for_register: Client
 
 
 @pytest.mark.parametrize("model", [Policy, PolicyVersion, Principle])
-def test_administrator_can_open_a_change_page(admin_client_for_register: Client, model: type) -> None:
+def test_administrator_can_open_a_change_page(
+    admin_client_for_register: Client, model: type
+) -> None:
     obj = model.objects.first()
     url = reverse(f"admin:policies_{model._meta.model_name}_change", args=[obj.pk])
 
@@ -47,7 +51,9 @@ def test_administrator_can_open_a_change_page(admin_client_for_register: Client,
 
 def test_administrator_can_open_the_add_pages(admin_client_for_register: Client) -> None:
     for model in (Policy, PolicyVersion, Principle):
-        response = admin_client_for_register.get(reverse(f"admin:policies_{model._meta.model_name}_add"))
+        response = admin_client_for_register.get(
+            reverse(f"admin:policies_{model._meta.model_name}_add")
+        )
         assert response.status_code == 200
 
 
@@ -59,7 +65,9 @@ def test_policy_changelist_shows_the_current_version(admin_client_for_register: 
     assert "Social Media Policy" in content
 
 
-def test_version_changelist_flags_the_expired_trust_policy(admin_client_for_register: Client) -> None:
+def test_version_changelist_flags_the_expired_trust_policy(
+    admin_client_for_register: Client,
+) -> None:
     response = admin_client_for_register.get(reverse("admin:policies_policyversion_changelist"))
 
     content = response.content.decode()
@@ -81,7 +89,9 @@ def test_version_changelist_filters_to_expired_versions(admin_client_for_registe
 
 
 def test_principle_changelist_searches_summaries(admin_client_for_register: Client) -> None:
-    response = admin_client_for_register.get(reverse("admin:policies_principle_changelist"), {"q": "X-rays"})
+    response = admin_client_for_register.get(
+        reverse("admin:policies_principle_changelist"), {"q": "X-rays"}
+    )
 
     assert [p.title for p in response.context["cl"].result_list] == ["Use of photos"]
 
@@ -92,7 +102,9 @@ def test_changelist_query_count_is_bounded(
 ) -> None:
     # Sessions, user, permissions, counts, rows and filters: a fixed number, not one per row.
     with django_assert_max_num_queries(15):
-        admin_client_for_register.get(reverse(f"admin:policies_{model._meta.model_name}_changelist"))
+        admin_client_for_register.get(
+            reverse(f"admin:policies_{model._meta.model_name}_changelist")
+        )
 
 
 def test_staff_without_permission_is_refused(login) -> None:

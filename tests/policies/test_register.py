@@ -57,7 +57,11 @@ def test_first_load_creates_the_whole_register() -> None:
         "principles": sum(len(p) for p in register.PRINCIPLES.values()),
     }
     assert result.total_updated == 0
-    assert _counts() == (result.created["policies"], result.created["versions"], result.created["principles"])
+    assert _counts() == (
+        result.created["policies"],
+        result.created["versions"],
+        result.created["principles"],
+    )
 
 
 def test_loading_twice_changes_nothing() -> None:
@@ -88,12 +92,14 @@ def test_every_principle_named_in_the_domain_brief_is_present() -> None:
     register_load()
 
     trust = set(
-        Principle.objects.filter(version__policy__slug=register.TRUST_SOCIAL_MEDIA).values_list("title", flat=True)
-    )
-    healthwatch = set(
-        Principle.objects.filter(version__policy__slug=register.HEALTHWATCH_SOCIAL_MEDIA).values_list(
+        Principle.objects.filter(version__policy__slug=register.TRUST_SOCIAL_MEDIA).values_list(
             "title", flat=True
         )
+    )
+    healthwatch = set(
+        Principle.objects.filter(
+            version__policy__slug=register.HEALTHWATCH_SOCIAL_MEDIA
+        ).values_list("title", flat=True)
     )
     assert set(TRUST_PRINCIPLES) <= trust
     assert set(HEALTHWATCH_PRINCIPLES) <= healthwatch
@@ -117,13 +123,19 @@ def test_every_principle_has_a_summary_and_an_investigating_policy() -> None:
     for principle in Principle.objects.select_related("investigated_under"):
         assert principle.summary.strip(), principle.title
         assert principle.reference.startswith("§"), principle.title
-        assert principle.investigated_under.kind in {PolicyKind.INVESTIGATING, PolicyKind.LEGISLATION}
+        assert principle.investigated_under.kind in {
+            PolicyKind.INVESTIGATING,
+            PolicyKind.LEGISLATION,
+        }
 
 
 @pytest.mark.parametrize(
     ("title", "investigated_under"),
     [
-        ("Protect patient confidentiality", "Code of Conduct for Employees in Respect of Confidentiality"),
+        (
+            "Protect patient confidentiality",
+            "Code of Conduct for Employees in Respect of Confidentiality",
+        ),
         ("Respect others", "Acceptable Standards of Behaviour Policy"),
         ("Defamation and confidential information", "Disciplinary Policy and Procedure"),
         ("Only use social media in your own time", "Internet and Email Policy"),
@@ -139,8 +151,12 @@ def test_breaches_go_to_the_policy_the_source_names(title: str, investigated_und
 def test_associated_documents_are_in_the_register() -> None:
     register_load()
 
-    investigating = set(Policy.objects.filter(kind=PolicyKind.INVESTIGATING).values_list("title", flat=True))
-    legislation = set(Policy.objects.filter(kind=PolicyKind.LEGISLATION).values_list("title", flat=True))
+    investigating = set(
+        Policy.objects.filter(kind=PolicyKind.INVESTIGATING).values_list("title", flat=True)
+    )
+    legislation = set(
+        Policy.objects.filter(kind=PolicyKind.LEGISLATION).values_list("title", flat=True)
+    )
     assert {
         "Disciplinary Policy and Procedure",
         "Code of Conduct for Employees in Respect of Confidentiality",
@@ -195,7 +211,9 @@ def test_healthwatch_version_has_no_dates_and_never_expires() -> None:
     assert version not in PolicyVersion.objects.expired()
 
 
-def test_principles_for_reporting_covers_both_social_media_policies(django_assert_max_num_queries) -> None:
+def test_principles_for_reporting_covers_both_social_media_policies(
+    django_assert_max_num_queries,
+) -> None:
     register_load()
 
     with django_assert_max_num_queries(1):
@@ -216,7 +234,9 @@ def test_principles_for_reporting_is_ordered_by_policy_then_position() -> None:
     assert keys == sorted(keys)
 
 
-def test_principles_for_reporting_query_count_does_not_grow_with_policies(django_assert_max_num_queries) -> None:
+def test_principles_for_reporting_query_count_does_not_grow_with_policies(
+    django_assert_max_num_queries,
+) -> None:
     register_load()
     for version in PolicyVersionFactory.create_batch(3):
         PrincipleFactory.create_batch(3, version=version)
@@ -231,7 +251,9 @@ def test_principles_for_reporting_query_count_does_not_grow_with_policies(django
 def test_principles_for_reporting_uses_the_version_in_force_on_the_day() -> None:
     register_load()
     trust = Policy.objects.get(slug=register.TRUST_SOCIAL_MEDIA)
-    newer = PolicyVersionFactory(policy=trust, version="7", ratified_on=dt.date(2020, 1, 1), expires_on=None)
+    newer = PolicyVersionFactory(
+        policy=trust, version="7", ratified_on=dt.date(2020, 1, 1), expires_on=None
+    )
     PrincipleFactory(version=newer, title="A rule from version 7")
 
     in_2018 = {p.title for p in principles_for_reporting(on=dt.date(2018, 1, 1))}
@@ -248,12 +270,16 @@ def test_principles_for_reporting_uses_the_version_in_force_on_the_day() -> None
 def test_principles_for_reporting_leaves_out_investigating_policies() -> None:
     register_load()
     disciplinary = Policy.objects.get(slug=register.DISCIPLINARY)
-    PrincipleFactory(version=PolicyVersionFactory(policy=disciplinary), title="Not a social media rule")
+    PrincipleFactory(
+        version=PolicyVersionFactory(policy=disciplinary), title="Not a social media rule"
+    )
 
     assert "Not a social media rule" not in {p.title for p in principles_for_reporting()}
 
 
-def test_versions_in_force_after_ratification_include_the_trust_policy(django_assert_max_num_queries) -> None:
+def test_versions_in_force_after_ratification_include_the_trust_policy(
+    django_assert_max_num_queries,
+) -> None:
     register_load()
 
     with django_assert_max_num_queries(1):
@@ -261,7 +287,10 @@ def test_versions_in_force_after_ratification_include_the_trust_policy(django_as
         [v.policy.title for v in versions]
 
     assert _trust_version() in versions
-    assert {v.policy.slug for v in versions} == {register.TRUST_SOCIAL_MEDIA, register.HEALTHWATCH_SOCIAL_MEDIA}
+    assert {v.policy.slug for v in versions} == {
+        register.TRUST_SOCIAL_MEDIA,
+        register.HEALTHWATCH_SOCIAL_MEDIA,
+    }
 
 
 def test_versions_in_force_before_ratification_exclude_the_trust_policy() -> None:
@@ -276,7 +305,9 @@ def test_versions_in_force_before_ratification_exclude_the_trust_policy() -> Non
 def test_versions_in_force_gives_one_version_per_policy() -> None:
     register_load()
     trust = Policy.objects.get(slug=register.TRUST_SOCIAL_MEDIA)
-    newer = PolicyVersionFactory(policy=trust, version="7", ratified_on=dt.date(2020, 1, 1), expires_on=None)
+    newer = PolicyVersionFactory(
+        policy=trust, version="7", ratified_on=dt.date(2020, 1, 1), expires_on=None
+    )
 
     versions = versions_in_force(on=dt.date(2021, 1, 1))
 

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.services import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, StaffImportFileError, staff_import
+from directory.services import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    StaffImportFileError,
+    staff_import,
+)
 
 
 class Command(BaseCommand):
@@ -33,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(f"There is no file at {path}.") from None
         except UnicodeDecodeError:
             raise CommandError(
-                f"{path} is not UTF-8 text. In Excel, save it as \"CSV UTF-8 (Comma delimited)\"."
+                f'{path} is not UTF-8 text. In Excel, save it as "CSV UTF-8 (Comma delimited)".'
             ) from None
         except OSError as exc:
             raise CommandError(f"Can't read {path}: {exc.strerror or exc}.") from None
@@ -42,6 +47,8 @@ class Command(BaseCommand):
 
         # Rejected rows don't fail the command: the good rows were saved, and
         # the list on stderr says what to fix before the next run.
-        self.stdout.write(f"{result.created} created, {result.updated} updated, {result.rejected} rejected")
+        self.stdout.write(
+            f"{result.created} created, {result.updated} updated, {result.rejected} rejected"
+        )
         for error in result.errors:
             self.stderr.write(f"line {error.line}: {error.reason}")

@@ -10,14 +10,18 @@ from policies.services import register_load
 
 
 class Command(BaseCommand):
-    help = "Create or update the policies, versions and principles in the policy register. Safe to run again."
+    help = (
+        "Create or update the policies, versions and principles in the policy register. "
+        "Safe to run again."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = register_load()
         for kind in ("policies", "versions", "principles"):
-            self.stdout.write(f"{kind}: {result.created[kind]} created, {result.updated[kind]} updated")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Policy register loaded: {result.total_created} created, {result.total_updated} updated."
+            self.stdout.write(
+                f"{kind}: {result.created[kind]} created, {result.updated[kind]} updated"
             )
+        created, updated = result.total_created, result.total_updated
+        self.stdout.write(
+            self.style.SUCCESS(f"Policy register loaded: {created} created, {updated} updated.")
         )

@@ -1,0 +1,222 @@
+"""The demo organisation: every role of DOMAIN.md with a login, and a few reports.
+
+Everything is keyed so that seeding twice changes nothing: people by email,
+structure by name, reports by a fixed submission token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from directory.models import Directorate, EmploymentType, Role, Service, User
+from directory.services import roles_ensure
+from incidents.models import Answer, Report, PosterKind
+from incidents.services import ReportDraft, report_submit
+from policies.models import Principle
+from policies.services import register_load
+
+DEMO_PASSWORD = "flagpost-demo"
+DEMO_DOMAIN = "whc.example"
+_TOKEN_NAMESPACE = uuid.UUID("6f1c2f55-3f57-4b8e-9a55-0d8f1c0de001")
+
+STRUCTURE = {
+    "Adult Community Services": ["District Nursing", "Community Hospitals"],
+    "Mental Health": ["Adult Inpatients", "Community Mental Health Teams"],
+    "Corporate Services": ["Human Resources", "Marketing and Communications", "Information Governance", "Safeguarding"],
+}
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    first_name: str
+    last_name: str
+    job_title: str
+    service: str
+    role_label: str  # what the login is for, as printed
+    roles: tuple[Role, ...] = ()
+    manager: str | None = None
+    employment_type: EmploymentType = EmploymentType.PERMANENT
+    is_admin: bool = False
+
+
+PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("nadia.director", "Nadia", "Director", "Director of Nursing", "District Nursing", "Senior manager (top of the chain)"),
+    DemoPerson("mark.manager", "Mark", "Manager", "District Nursing Team Manager", "District Nursing",
+               "Reporter's line manager", manager="nadia.director"),
+    DemoPerson("rita.reporter", "Rita", "Reporter", "Community Staff Nurse", "District Nursing",
+               "Reporter (any member of staff)", manager="mark.manager"),
+    DemoPerson("lina.linemanager", "Lina", "Linemanager", "Ward Manager", "Community Hospitals",
+               "Line manager of the person who posted", manager="nadia.director"),
+    DemoPerson("paul.poster", "Paul", "Poster", "Healthcare Assistant", "Community Hospitals",
+               "Subject of a report (sees no case about himself)", manager="lina.linemanager",
+               employment_type=EmploymentType.TEMPORARY),
+    DemoPerson("sally.student", "Sally", "Student", "Student Nurse", "Adult Inpatients",
+               "Reporter (student on placement)", manager="lina.linemanager", employment_type=EmploymentType.STUDENT),
+    DemoPerson("tara.triage", "Tara", "Triage", "Incident Reporting Officer", "Human Resources", "Triage officer",
+               roles=(Role.TRIAGE_OFFICER,)),
+    DemoPerson("ian.investigator", "Ian", "Investigator", "HR Business Partner", "Human Resources", "HR investigator",
+               roles=(Role.HR_INVESTIGATOR,), manager="hannah.hrlead"),
+    DemoPerson("hannah.hrlead", "Hannah", "Hrlead", "Head of Employee Relations", "Human Resources",
+               "HR lead / decision maker", roles=(Role.HR_LEAD,)),
+    DemoPerson("dev.decision", "Dev", "Decision", "Deputy Director of Workforce", "Human Resources",
+               "HR lead / decision maker (a second one, for conflict checks)", roles=(Role.HR_LEAD,)),
+    DemoPerson("iris.ig", "Iris", "Governance", "Information Governance Lead", "Information Governance",
+               "Information governance lead", roles=(Role.IG_LEAD,)),
+    DemoPerson("sam.safeguarding", "Sam", "Safeguarding", "Named Nurse for Safeguarding", "Safeguarding",
+               "Safeguarding lead", roles=(Role.SAFEGUARDING_LEAD,)),
+    DemoPerson("cora.comms", "Cora", "Comms", "Head of Marketing and Communications", "Marketing and Communications",
+               "Communications lead", roles=(Role.COMMUNICATIONS_LEAD,)),
+    DemoPerson("gordon.governance", "Gordon", "Committee", "Non-Executive Director", "Human Resources",
+               "Governance committee member", roles=(Role.GOVERNANCE,)),
+    DemoPerson("ada.admin", "Ada", "Admin", "Systems Administrator", "Information Governance", "Administrator",
+               roles=(Role.ADMINISTRATOR,), is_admin=True),
+)
+
+
+@dataclass
+class DemoSeedResult:
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, password)
+    people_created: int = 0
+    reports_created: int = 0
+    register: object = None
+
+
+def demo_email(key: str) -> str:
+    return f"{key}@{DEMO_DOMAIN}"
+
+
+def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
+    result = DemoSeedResult()
+    result.register = register_load()
+    roles_ensure()
+    with transaction.atomic():
+        services = _structure_ensure()
+        people: dict[str, User] = {}
+        for person in PEOPLE:
+            user, created = User.objects.get_or_create(
+                email=demo_email(person.key),
+                defaults={
+                    "first_name": person.first_name,
+                    "last_name": person.last_name,
+                    "job_title": person.job_title,
+                    "service": services[person.service],
+                    "employment_type": person.employment_type,
+                    "is_staff": person.is_admin,
+                    "is_superuser": person.is_admin,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                result.people_created += 1
+            people[person.key] = user
+            for role in person.roles:
+                user.groups.add(Group.objects.get(name=role.label))
+            result.logins.append((person.role_label, user.email, DEMO_PASSWORD))
+        for person in PEOPLE:
+            manager = people[person.manager] if person.manager else None
+            user = people[person.key]
+            if user.line_manager_id != (manager.pk if manager else None):
+                user.line_manager = manager
+                user.save(update_fields=["line_manager"])
+    if with_reports:
+        result.reports_created = _reports_ensure(people)
+    return result
+
+
+def _structure_ensure() -> dict[str, Service]:
+    services: dict[str, Service] = {}
+    for directorate_name, service_names in STRUCTURE.items():
+        directorate, _ = Directorate.objects.get_or_create(name=directorate_name)
+        for name in service_names:
+            services[name], _ = Service.objects.get_or_create(directorate=directorate, name=name)
+    return services
+
+
+def _principles(*titles: str) -> list[Principle]:
+    return list(Principle.objects.filter(title__in=titles))
+
+
+def _reports_ensure(people: dict[str, User]) -> int:
+    now = timezone.now()
+    examples = [
+        (
+            "rita.reporter",
+            "photo-of-ward",
+            ReportDraft(
+                submission_token=uuid.uuid5(_TOKEN_NAMESPACE, "photo-of-ward"),
+                links=["https://www.facebook.com/paul.poster.demo/posts/1001?fbclid=demo"],
+                platform="",
+                seen_at=now - dt.timedelta(days=1, hours=3),
+                posted_at=now - dt.timedelta(days=1, hours=6),
+                description="A photo taken on the ward after a night shift. A patient's face and the "
+                "whiteboard with patient names can be seen behind the staff in uniform.",
+                poster_kind=PosterKind.COLLEAGUE,
+                poster=people["paul.poster"],
+                poster_handle="",
+                principles=[],
+                shows_patient=Answer.YES,
+                welfare_risk=Answer.NO,
+                confidential=True,
+            ),
+        ),
+        (
+            "sally.student",
+            "same-photo-of-ward",
+            ReportDraft(
+                submission_token=uuid.uuid5(_TOKEN_NAMESPACE, "same-photo-of-ward"),
+                links=["https://facebook.com/paul.poster.demo/posts/1001/"],
+                platform="",
+                seen_at=now - dt.timedelta(hours=20),
+                posted_at=None,
+                description="Someone from the ward posted a picture with a patient in it.",
+                poster_kind=PosterKind.UNKNOWN,
+                poster=None,
+                poster_handle="",
+                principles=[],
+                shows_patient=Answer.YES,
+                welfare_risk=Answer.NOT_SURE,
+                confidential=False,
+            ),
+        ),
+        (
+            "rita.reporter",
+            "colleague-comments",
+            ReportDraft(
+                submission_token=uuid.uuid5(_TOKEN_NAMESPACE, "colleague-comments"),
+                links=["https://x.com/nightshift_nurse_demo/status/1790000000000000001?s=20"],
+                platform="",
+                seen_at=now - dt.timedelta(days=3),
+                posted_at=now - dt.timedelta(days=4),
+                description="A thread mocking a named colleague's appearance and saying the Trust "
+                "'doesn't care about anyone'.",
+                poster_kind=PosterKind.HANDLE,
+                poster=None,
+                poster_handle="@nightshift_nurse_demo",
+                principles=[],
+                shows_patient=Answer.NO,
+                welfare_risk=Answer.NO,
+                confidential=False,
+            ),
+        ),
+    ]
+    created = 0
+    principle_sets = {
+        "photo-of-ward": ("Use of photos", "Protect patient confidentiality"),
+        "colleague-comments": ("Respect others",),
+    }
+    for reporter_key, key, draft in examples:
+        if Report.objects.filter(submission_token=draft.submission_token).exists():
+            continue
+        principles = _principles(*principle_sets.get(key, ()))
+        draft = ReportDraft(**{**draft.__dict__, "principles": principles})
+        report_submit(reporter=people[reporter_key], draft=draft)
+        created += 1
+    return created

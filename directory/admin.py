@@ -1,0 +1,122 @@
+"""The staff directory in the admin: people, directorates and services.
+
+Roles are Django groups named after :class:`directory.models.Role`, so an
+administrator grants a role by adding the person to its group.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from directory.models import Directorate, Service, User
+
+
+class _EmailMixin:
+    """Work emails are stored lower-case and are unique whatever their case."""
+
+    cleaned_data: dict[str, object]
+    instance: User
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).strip().lower()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Someone in the directory already has this email address.")
+        return email
+
+
+class StaffCreationForm(_EmailMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class StaffChangeForm(_EmailMixin, UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = StaffChangeForm
+    add_form = StaffCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            "Personal details",
+            {"fields": ("first_name", "last_name", "job_title", "employment_type")},
+        ),
+        ("Place in the organisation", {"fields": ("service", "line_manager")}),
+        (
+            "Roles and permissions",
+            {
+                "description": "A person's Flagpost roles are the groups they belong to "
+                "(for example “HR lead”). Every member of staff can report a post without one.",
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "description": "Enter the work email first; name, job title and service come next.",
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = (
+        "email",
+        "full_name",
+        "job_title",
+        "service",
+        "line_manager",
+        "employment_type",
+        "is_active",
+    )
+    list_select_related = ("service__directorate", "line_manager")
+    list_filter = ("employment_type", "groups", "service__directorate", "is_active", "is_staff")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("last_name", "first_name")
+    autocomplete_fields = ("line_manager", "service")
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, user: User) -> str:
+        return user.get_full_name()
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 1
+
+
+@admin.register(Directorate)
+class DirectorateAdmin(admin.ModelAdmin):
+    list_display = ("name", "service_count")
+    search_fields = ("name",)
+    inlines = (ServiceInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Directorate]:
+        return super().get_queryset(request).annotate(service_count=Count("services"))
+
+    @admin.display(description="services", ordering="service_count")
+    def service_count(self, directorate: Directorate) -> int:
+        return directorate.service_count  # type: ignore[attr-defined]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "directorate")
+    list_select_related = ("directorate",)
+    list_filter = ("directorate",)
+    # The directorate's name too: one service name (e.g. "Physiotherapy") can sit in several.
+    search_fields = ("name", "directorate__name")
+    autocomplete_fields = ("directorate",)

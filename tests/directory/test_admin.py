@@ -1,0 +1,199 @@
+"""The staff directory in the admin, used by a superuser over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from directory.models import Directorate, EmploymentType, User
+from tests.factories import ServiceFactory, UserFactory
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return UserFactory(first_name="Ada", last_name="Admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client_for(superuser: User, login) -> Client:
+    return login(superuser)
+
+
+def test_superuser_sees_the_staff_list(
+    admin_client_for: Client, reporter: User, django_assert_max_num_queries
+) -> None:
+    with django_assert_max_num_queries(12):
+        response = admin_client_for.get(reverse("admin:directory_user_changelist"))
+
+    assert response.status_code == 200
+    assert reporter.email in response.content.decode()
+    assert "Maya Manager" in response.content.decode()  # Rita's line manager
+
+
+def test_staff_list_searches_names_and_filters_by_directorate(
+    admin_client_for: Client, reporter: User
+) -> None:
+    url = reverse("admin:directory_user_changelist")
+
+    by_name = admin_client_for.get(url, {"q": "Reporter"})
+    by_directorate = admin_client_for.get(
+        url, {"service__directorate__id__exact": reporter.service.directorate_id}
+    )
+    by_type = admin_client_for.get(url, {"employment_type__exact": EmploymentType.VOLUNTEER})
+
+    assert list(by_name.context["cl"].result_list) == [reporter]
+    assert list(by_directorate.context["cl"].result_list) == [reporter]
+    assert list(by_type.context["cl"].result_list) == []
+
+
+def test_superuser_opens_the_add_page(admin_client_for: Client) -> None:
+    response = admin_client_for.get(reverse("admin:directory_user_add"))
+
+    assert response.status_code == 200
+    assert 'name="email"' in response.content.decode()
+    assert 'name="username"' not in response.content.decode()
+
+
+def test_superuser_adds_a_person_by_email(admin_client_for: Client) -> None:
+    response = admin_client_for.post(
+        reverse("admin:directory_user_add"),
+        {
+            "email": "New.Starter@Example.nhs.uk",
+            "usable_password": "false",
+            "password1": "",
+            "password2": "",
+        },
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get(email="new.starter@example.nhs.uk")
+    assert response.url == reverse("admin:directory_user_change", args=[user.pk])
+    assert not user.has_usable_password()
+
+
+def test_superuser_adds_a_person_with_a_password(admin_client_for: Client) -> None:
+    response = admin_client_for.post(
+        reverse("admin:directory_user_add"),
+        {
+            "email": "new.starter@example.nhs.uk",
+            "usable_password": "true",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+        },
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(email="new.starter@example.nhs.uk").check_password(
+        "a-long-enough-passphrase"
+    )
+
+
+def test_an_email_already_in_the_directory_in_another_case_is_refused(
+    admin_client_for: Client, reporter: User
+) -> None:
+    response = admin_client_for.post(
+        reverse("admin:directory_user_add"),
+        {"email": reporter.email.upper(), "usable_password": "false"},
+    )
+
+    assert response.status_code == 200
+    assert "already has this email address" in response.content.decode()
+    assert User.objects.filter(email__iexact=reporter.email).count() == 1
+
+
+def test_superuser_opens_and_saves_a_persons_page(
+    admin_client_for: Client, reporter: User, manager: User
+) -> None:
+    url = reverse("admin:directory_user_change", args=[reporter.pk])
+    service = ServiceFactory(name="Crisis Team")
+
+    page = admin_client_for.get(url)
+    saved = admin_client_for.post(
+        url,
+        {
+            "email": reporter.email,
+            "first_name": "Rita",
+            "last_name": "Reporter",
+            "job_title": "Senior staff nurse",
+            "employment_type": EmploymentType.TEMPORARY,
+            "service": service.pk,
+            "line_manager": manager.pk,
+            "is_active": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2024-01-01",
+            "date_joined_1": "09:00:00",
+        },
+    )
+
+    assert page.status_code == 200
+    assert saved.status_code == 302
+    reporter.refresh_from_db()
+    assert (reporter.job_title, reporter.employment_type, reporter.service) == (
+        "Senior staff nurse",
+        EmploymentType.TEMPORARY,
+        service,
+    )
+
+
+def test_line_manager_autocomplete_finds_staff_by_name(
+    admin_client_for: Client, manager: User
+) -> None:
+    response = admin_client_for.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "directory",
+            "model_name": "user",
+            "field_name": "line_manager",
+            "term": "Maya",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [result["id"] for result in response.json()["results"]] == [str(manager.pk)]
+
+
+def test_superuser_adds_a_directorate_with_its_services(admin_client_for: Client) -> None:
+    response = admin_client_for.post(
+        reverse("admin:directory_directorate_add"),
+        {
+            "name": "Mental Health",
+            "services-TOTAL_FORMS": "2",
+            "services-INITIAL_FORMS": "0",
+            "services-MIN_NUM_FORMS": "0",
+            "services-MAX_NUM_FORMS": "1000",
+            "services-0-name": "Crisis Team",
+            "services-1-name": "Community Mental Health Team",
+        },
+    )
+
+    assert response.status_code == 302
+    directorate = Directorate.objects.get(name="Mental Health")
+    assert sorted(directorate.services.values_list("name", flat=True)) == [
+        "Community Mental Health Team",
+        "Crisis Team",
+    ]
+
+
+def test_directorate_and_service_pages_open(admin_client_for: Client) -> None:
+    service = ServiceFactory(name="Crisis Team", directorate__name="Mental Health")
+
+    pages = [
+        reverse("admin:directory_directorate_changelist"),
+        reverse("admin:directory_directorate_change", args=[service.directorate.pk]),
+        reverse("admin:directory_service_changelist") + "?q=crisis",
+        reverse("admin:directory_service_add"),
+        reverse("admin:directory_service_change", args=[service.pk]),
+    ]
+
+    for page in pages:
+        assert admin_client_for.get(page).status_code == 200, page
+    services = admin_client_for.get(reverse("admin:directory_service_changelist"), {"q": "crisis"})
+    assert list(services.context["cl"].result_list) == [service]
+
+
+def test_staff_without_admin_access_are_sent_to_sign_in(login, reporter: User) -> None:
+    response = login(reporter).get(reverse("admin:directory_user_changelist"))
+
+    assert response.status_code == 302
