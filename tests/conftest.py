@@ -32,7 +32,21 @@ def require_service(variable: str, why: str) -> None:
 @pytest.fixture(autouse=True)
 def _private_evidence_root(settings, tmp_path: Path) -> None:
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Tasks run in the test's own process unless a test asks for a real worker.
+
+    The Celery app reads its configuration once, so this sets it on the app
+    itself rather than through Django settings.
+    """
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
+import uuid
 import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:
@@ -34,3 +37,23 @@ def png_upload(name: str = "screenshot.png") -> SimpleUploadedFile:
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def report_form_data(**changes: object) -> dict[str, object]:
+    """A complete, valid report form submission; a change of None drops the field."""
+    seen = timezone.localtime(timezone.now() - dt.timedelta(hours=3))
+    data: dict[str, object] = {
+        "submission_token": str(uuid.uuid4()),
+        "links": "https://www.facebook.com/some.one/posts/123?fbclid=abc",
+        "platform": "",
+        "seen_at": seen.strftime("%Y-%m-%dT%H:%M"),
+        "posted_at": "",
+        "description": "A photo from the ward with a patient's face visible.",
+        "poster_kind": "unknown",
+        "poster": "",
+        "poster_handle": "",
+        "shows_patient": "yes",
+        "welfare_risk": "no",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
