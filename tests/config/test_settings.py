@@ -1,0 +1,43 @@
+"""Production mode refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(env_changes: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update(env_changes)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "complaint"),
+    [
+        ({"DEBUG": "false"}, "SECRET_KEY"),
+        ({"DEBUG": "false", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_to_start_without_settings(changes, complaint) -> None:
+    result = _start(changes)
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
+def test_production_starts_with_its_settings() -> None:
+    result = _start({"DEBUG": "false", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "flagpost.example.nhs.uk"})
+    assert result.returncode == 0, result.stderr
