@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -46,6 +47,19 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(format=DATETIME_FORMAT, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PrincipleOption:
+    principle: Principle
+    checked: bool
+
+
+@dataclass(frozen=True)
+class PrincipleGroup:
+    title: str
+    organisation: str
+    options: list[PrincipleOption]
 
 
 class ColleagueChoiceField(forms.ModelChoiceField):
@@ -115,6 +129,7 @@ class ReportForm(forms.Form):
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
     links = forms.CharField(
         label="Link to the post",
+        error_messages={"required": "Add the link to the post, starting with https://."},
         help_text="Copy the address of the post from your browser or app. "
         "If there is more than one post, put each link on its own line (up to 10).",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
@@ -126,11 +141,19 @@ class ReportForm(forms.Form):
         help_text="Leave this to be worked out from the link, or choose the site yourself.",
     )
     seen_at = forms.DateTimeField(
-        label="When did you see it?", input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"], widget=DateTimeLocalInput()
+        label="When did you see it?",
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+        error_messages={
+            "required": "Enter the date and time you saw the post (roughly is fine).",
+            "invalid": "Enter the date and time you saw the post, for example 21/11/2026 14:30.",
+        },
     )
     posted_at = forms.DateTimeField(
-        label="When was it posted? (if you know)",
+        label="When was it posted?",
+        help_text="If you know. Posts often show a date or “2 days ago”.",
         required=False,
+        error_messages={"invalid": "Enter the date and time it was posted, for example 19/11/2026 22:05."},
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         widget=DateTimeLocalInput(),
     )
@@ -140,12 +163,17 @@ class ReportForm(forms.Form):
         max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={
+            "required": "Describe what the post shows.",
             "max_length": "Please keep the description to %(limit_value)s characters or fewer "
             "(it has %(show_value)s). Screenshots can carry the rest."
         },
     )
     poster_kind = forms.ChoiceField(
-        label="Who posted it?", choices=PosterKind.choices, widget=forms.RadioSelect, initial=PosterKind.UNKNOWN
+        label="Who posted it?",
+        choices=PosterKind.choices,
+        widget=forms.RadioSelect,
+        initial=PosterKind.UNKNOWN,
+        error_messages={"required": "Say who posted it, or that you don't know."},
     )
     poster = ColleagueChoiceField(
         label="The colleague who posted it",
@@ -167,15 +195,17 @@ class ReportForm(forms.Form):
         label="Does it show a patient, or information about a patient?",
         choices=Answer.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Say whether it shows a patient or patient information (“Not sure” is fine)."},
     )
     welfare_risk = forms.ChoiceField(
         label="Do you think someone's welfare is at risk?",
         help_text="For example a post showing low mood or thoughts of self-harm.",
         choices=Answer.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Say whether you think someone's welfare is at risk (“Not sure” is fine)."},
     )
     screenshots = MultipleFileField(
-        label="Screenshots (optional)",
+        label="Screenshots",
         required=False,
         help_text="PNG, JPEG or PDF, up to 10 files of 10 MB each. "
         "Posts are often deleted, so a screenshot keeps what you saw.",
@@ -195,16 +225,20 @@ class ReportForm(forms.Form):
         self.fields["poster"].queryset = (
             User.objects.filter(is_active=True).select_related("service").order_by("last_name", "first_name")
         )
-        principles = principles_for_reporting()
-        self.fields["principles"].queryset = principles
-        grouped: OrderedDict[str, list[tuple[int, str]]] = OrderedDict()
-        for principle in principles:
-            grouped.setdefault(principle.version.policy.title, []).append(
-                (principle.pk, self.fields["principles"].label_from_instance(principle))
+        self._principles = list(principles_for_reporting())
+        self.fields["principles"].queryset = principles_for_reporting()
+
+    def principle_groups(self) -> list[PrincipleGroup]:
+        """The principles under their policy, each marked if the reporter ticked it."""
+        chosen = {str(value) for value in (self["principles"].value() or [])}
+        groups: OrderedDict[str, PrincipleGroup] = OrderedDict()
+        for principle in self._principles:
+            title = principle.version.policy.title
+            group = groups.setdefault(
+                title, PrincipleGroup(title=title, organisation=principle.version.policy.organisation, options=[])
             )
-        # The widget shows the principles under their policy; the field still
-        # validates against the queryset.
-        self.fields["principles"].widget.choices = list(grouped.items())
+            group.options.append(PrincipleOption(principle=principle, checked=str(principle.pk) in chosen))
+        return list(groups.values())
 
     def clean_links(self) -> list[str]:
         return _links_clean(self.cleaned_data["links"])

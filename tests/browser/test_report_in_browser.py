@@ -48,7 +48,8 @@ def test_reporter_sends_a_report_with_a_screenshot_and_gets_a_receipt(
     expect(page).to_have_title(re.compile(r"^Error: Report a post"))
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
-    expect(summary.get_by_role("link", name=re.compile(r"^Link to the post:"))).to_be_visible()
+    expect(summary.get_by_role("link", name=re.compile(r"^Add the link to the post"))).to_be_visible()
+    expect(summary.get_by_role("link", name=re.compile(r"^Enter the date and time you saw"))).to_be_visible()
     page.screenshot(path=artifacts / "report-form-errors.png", full_page=True)
     assert Report.objects.count() == 0
 
@@ -68,7 +69,7 @@ def test_reporter_sends_a_report_with_a_screenshot_and_gets_a_receipt(
     page.get_by_role("group", name="Do you think someone's welfare is at risk?").get_by_label(
         "No", exact=True
     ).check()
-    page.get_by_label("Screenshots (optional)").set_input_files(
+    page.get_by_label("Screenshots").set_input_files(
         files=[{"name": "ward-post.png", "mimeType": "image/png", "buffer": screenshot}]
     )
     page.screenshot(path=artifacts / "report-form.png", full_page=True)
