@@ -25,6 +25,18 @@ def _wait_until(predicate, *, timeout: float = 20.0) -> bool:
     return predicate()
 
 
+def _outbox_row(recipient, **fields: object) -> Notification:
+    """A notification as the outbox holds it, without the after-commit queueing."""
+    return Notification.objects.create(
+        recipient=recipient,
+        kind=NotificationKind.TEAM_MEMBER_REPORTED,
+        subject="s",
+        body_text="t",
+        body_html="<p>t</p>",
+        **fields,
+    )
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -94,14 +106,7 @@ def test_an_unreachable_mail_server_is_retried_with_backoff_then_marked_failed(r
 @pytest.mark.django_db
 def test_the_sweeper_sends_what_was_never_queued(reporter) -> None:
     # As if the process died between the commit and the enqueue: the row is all there is.
-    notification = Notification.objects.create(
-        recipient=reporter,
-        kind=NotificationKind.TEAM_MEMBER_REPORTED,
-        subject="s",
-        body_text="t",
-        body_html="<p>t</p>",
-        email_due_at=timezone.now() - dt.timedelta(seconds=1),
-    )
+    notification = _outbox_row(reporter, email_due_at=timezone.now() - dt.timedelta(seconds=1))
     assert notifications_sweep() == 1
     notification.refresh_from_db()
     assert notification.email_status == DeliveryStatus.SENT
@@ -111,14 +116,8 @@ def test_the_sweeper_sends_what_was_never_queued(reporter) -> None:
 
 @pytest.mark.django_db
 def test_a_claim_abandoned_by_a_dead_worker_is_taken_over(reporter) -> None:
-    notification = Notification.objects.create(
-        recipient=reporter,
-        kind=NotificationKind.TEAM_MEMBER_REPORTED,
-        subject="s",
-        body_text="t",
-        body_html="<p>t</p>",
-        email_status=DeliveryStatus.SENDING,
-        email_claimed_at=timezone.now() - dt.timedelta(minutes=30),
+    notification = _outbox_row(
+        reporter, email_status=DeliveryStatus.SENDING, email_claimed_at=timezone.now() - dt.timedelta(minutes=30)
     )
     assert notifications_sweep() == 1
     notification.refresh_from_db()
