@@ -1,50 +1,171 @@
-"""Who may see what. Every view and query about cases asks this module.
+"""Who may see what, and who may do what. Every view and query about cases asks here.
 
-Two questions, answered in one place so they never drift apart: which cases
-(and which reports and evidence) a user may see, and whether they may take a
-given action on a given case. A case a user may not see is answered with 404,
-exactly as if it did not exist.
+Two questions are answered in this one module so they never drift apart:
+``visible_cases(user)`` — which cases a user may open — and
+``may(user, action, case)`` — whether they may take an action on a case they
+can see. A case a user may not see is answered with 404, exactly as if it did
+not exist. The django-fsm ``permission=`` of every transition calls ``may``.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from casework.models import Case, CaseState
+from casework.models import OPEN_STATES, Case, CaseState, Flag
 from directory.models import Role, User
 from incidents.models import EvidenceFile, Report
 
-OPEN_STATES = [state for state in CaseState.values if state != CaseState.CLOSED]
+# Which flag brings which specialist lead onto a case.
+FLAG_OWNERS: dict[Role, str] = {
+    Role.SAFEGUARDING_LEAD: "flag_safeguarding",
+    Role.IG_LEAD: "flag_data_breach",
+    Role.COMMUNICATIONS_LEAD: "flag_official_account",
+}
+
+# States in which the poster's line manager is involved: from their review on.
+_MANAGER_STATES = [CaseState.MANAGER_REVIEW, CaseState.INVESTIGATION, CaseState.DECISION, CaseState.CLOSED]
+_DECISION_STATES = [CaseState.DECISION, CaseState.CLOSED]
+
+
+def _active(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
-    """The cases a user may open as a case (not as a reporter)."""
-    if not user.is_authenticated or not user.is_active:
+    """The cases a user may open as a case (reporters follow their reports instead)."""
+    if not _active(user):
         return Case.objects.none()
     if user.has_role(Role.HR_LEAD):
-        scope = Q()
-    elif user.has_role(Role.TRIAGE_OFFICER):
-        scope = Q(state__in=[CaseState.NEW, CaseState.TRIAGE])
+        scope = Q(pk__isnull=False)
     else:
-        return Case.objects.none()
+        scope = Q(pk__in=[])
+        if user.has_role(Role.TRIAGE_OFFICER):
+            scope |= Q(state__in=[CaseState.NEW, CaseState.TRIAGE])
+            scope |= Q(triaged_by=user)
+        scope |= Q(line_manager=user, state__in=_MANAGER_STATES)
+        scope |= Q(investigator=user)
+        scope |= Q(decision_maker=user, state__in=_DECISION_STATES)
+        for role, flag_field in FLAG_OWNERS.items():
+            if user.has_role(role):
+                scope |= Q(**{flag_field: True})
     # Whoever posted never sees a case about themselves, whatever role they hold.
     about_them = Report.objects.filter(poster=user).values("case_id")
-    return Case.objects.filter(scope).exclude(pk__in=about_them)
+    return Case.objects.filter(scope).exclude(poster=user).exclude(pk__in=about_them)
 
 
 def visible_reports_as_reporter(user: User) -> QuerySet[Report]:
     """A reporter's own reports: the only way a reporter reaches a case."""
-    if not user.is_authenticated or not user.is_active:
+    if not _active(user):
         return Report.objects.none()
     return Report.objects.filter(reporter=user)
 
 
 def visible_evidence_files(user: User) -> QuerySet[EvidenceFile]:
     """Files on the user's own reports, and files on any case they may see."""
-    if not user.is_authenticated or not user.is_active:
+    if not _active(user):
         return EvidenceFile.objects.none()
     return EvidenceFile.objects.filter(Q(report__reporter=user) | Q(report__case__in=visible_cases(user)))
 
 
 def may_add_evidence(user: User, report: Report) -> bool:
     return report.reporter_id == user.pk and report.case.state != CaseState.CLOSED
+
+
+def may_see_reporter(user: User, case: Case, report: Report) -> bool:
+    """Whether the viewer may know who made this report.
+
+    A confidential reporter is known only to the HR lead and the assigned
+    investigator (decision makers are HR leads); never to the line manager.
+    """
+    if report.reporter_id == user.pk:
+        return True
+    if not report.confidential:
+        return True
+    return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
+
+
+def may_see_related_cases(user: User, case: Case) -> bool:
+    return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
+
+
+def _is_poster(user: User, case: Case) -> bool:
+    return case.poster_id == user.pk
+
+
+def may(user: User, action: str, case: Case) -> bool:
+    """May this user take this action on this case now (apart from the state's own rules)?
+
+    One condition per line; the state itself is the transition's business.
+    """
+    if not _active(user) or _is_poster(user, case):
+        return False
+    rule = _RULES.get(action)
+    return bool(rule and rule(user, case))
+
+
+def _reported_every_report(user: User, case: Case) -> bool:
+    reporters = {report.reporter_id for report in case.reports.all()}
+    return reporters == {user.pk}
+
+
+def _triage_officer(user: User, case: Case) -> bool:
+    return user.has_role(Role.TRIAGE_OFFICER)
+
+
+def _hr_lead(user: User, case: Case) -> bool:
+    return user.has_role(Role.HR_LEAD)
+
+
+def _case_line_manager(user: User, case: Case) -> bool:
+    return case.line_manager_id is not None and case.line_manager_id == user.pk
+
+
+def _assigned_investigator(user: User, case: Case) -> bool:
+    return case.investigator_id is not None and case.investigator_id == user.pk
+
+
+def _assigned_decision_maker(user: User, case: Case) -> bool:
+    return case.decision_maker_id is not None and case.decision_maker_id == user.pk
+
+
+def _triage_or_hr_lead(user: User, case: Case) -> bool:
+    return _triage_officer(user, case) or _hr_lead(user, case)
+
+
+def _may_note(user: User, case: Case) -> bool:
+    return visible_cases(user).filter(pk=case.pk).exists()
+
+
+_RULES = {
+    "withdraw": _reported_every_report,
+    "start_triage": _triage_officer,
+    "dismiss": _triage_officer,
+    "update_details": _triage_or_hr_lead,
+    "route_to_manager": _triage_officer,
+    "escalate": _hr_lead,
+    "resolve_informally": _case_line_manager,
+    "request_investigation": _case_line_manager,
+    "assign": _hr_lead,
+    "submit_findings": _assigned_investigator,
+    "record_outcome": _assigned_decision_maker,
+    "reopen": _hr_lead,
+    "set_flag": _triage_or_hr_lead,
+    "link_handle": _triage_or_hr_lead,
+    "add_note": _may_note,
+}
+
+ACTIONS = tuple(_RULES)
+
+__all__ = [
+    "ACTIONS",
+    "FLAG_OWNERS",
+    "OPEN_STATES",
+    "Flag",
+    "may",
+    "may_add_evidence",
+    "may_see_related_cases",
+    "may_see_reporter",
+    "visible_cases",
+    "visible_evidence_files",
+    "visible_reports_as_reporter",
+]

@@ -1,10 +1,39 @@
+"""Cases in the admin: the state is read-only; transitions go through the services.
+
+django-fsm-2's admin support lists the transitions the signed-in user's
+permissions allow (the same ``casework.access`` rules as the pages). Applying
+one calls the same service as the case page, so the row is locked, the note
+is required and the timeline is written exactly as it would be there.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
 
-from casework.models import Case, CaseEvent
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django_fsm.admin import FSMAdminMixin
+
+from casework import services
+from casework.models import Case, CaseEvent, Finding, HandleLink, ReopenReason
 from incidents.admin import ReadOnlyAdminMixin
+
+
+class AdminNoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Recorded in the case timeline.")
+
+
+class AdminReopenForm(AdminNoteForm):
+    reason = forms.ChoiceField(choices=ReopenReason.choices)
+
+
+_ADMIN_SERVICES = {
+    "start_triage": services.case_triage_start,
+    "escalate": services.case_escalate,
+    "request_investigation": services.case_request_investigation,
+    "reopen": services.case_reopen,
+}
 
 
 class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -14,16 +43,30 @@ class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
-@admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    """The state is shown, never edited: it only changes through the case's actions."""
+class FindingInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Finding
+    fields = ["principle", "upheld", "note"]
+    readonly_fields = fields
+    extra = 0
 
-    list_display = ["reference", "state", "created_at", "updated_at"]
-    list_filter = ["state"]
+
+@admin.register(Case)
+class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["state"]
+    # Only transitions marked admin=True (the ones a note is enough for) are offered here.
+    fsm_default_disallow_transition = False
+    fsm_forms = {name: AdminNoteForm for name in _ADMIN_SERVICES} | {"reopen": AdminReopenForm}
+
+    list_display = ["reference", "state", "poster", "investigator", "created_at", "updated_at"]
+    list_filter = ["state", "flag_safeguarding", "flag_data_breach", "flag_official_account", "closure"]
     search_fields = ["reference", "reports__reference"]
     date_hierarchy = "created_at"
-    readonly_fields = ["reference", "state", "created_at", "updated_at", "policy_versions"]
-    inlines = [CaseEventInline]
+    list_select_related = ["poster", "investigator"]
+    inlines = [FindingInline, CaseEventInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
+        # Everything is read-only: cases change through their actions, never by editing fields.
+        return tuple(field.name for field in Case._meta.fields) + ("policy_versions", "principles")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -33,3 +76,35 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Needed to reach the transition buttons; the fields themselves stay read-only.
+        return request.user.is_superuser
+
+    def _apply_fsm_transition(
+        self,
+        *,
+        obj: Case,
+        transition_name: str,
+        request: HttpRequest,
+        kwargs: dict[str, Any] | None = None,
+    ) -> bool:
+        service = _ADMIN_SERVICES.get(transition_name)
+        if service is None:
+            self.message_user(request, "That action is taken from the case page, not here.", messages.ERROR)
+            return False
+        arguments = dict(kwargs or {})
+        try:
+            service(case=obj, by=request.user, **arguments)
+        except services.CaseActionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return False
+        self.message_user(request, f"Done: {transition_name.replace('_', ' ')}.", messages.SUCCESS)
+        return True
+
+
+@admin.register(HandleLink)
+class HandleLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["handle", "user", "linked_by", "linked_at"]
+    search_fields = ["handle", "user__email", "user__last_name"]
+    list_select_related = ["user", "linked_by"]

@@ -1,15 +1,20 @@
 """Cases and their timelines.
 
 A case groups the reports about one post or one piece of conduct. Its state
-changes only through named transitions (django-fsm); every change is written
-to the case's timeline by the service that makes it.
+changes only through the named transitions below (django-fsm). Transitions
+are pure: they set fields on the case and nothing else. The services in
+``casework.services`` lock the row, call them, save, and write the timeline.
+Who may call each one is decided by ``casework.access``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class CaseState(models.TextChoices):
@@ -19,6 +24,9 @@ class CaseState(models.TextChoices):
     INVESTIGATION = "investigation", "Investigation"
     DECISION = "decision", "Awaiting decision"
     CLOSED = "closed", "Closed"
+
+
+OPEN_STATES = [state for state in CaseState.values if state != CaseState.CLOSED]
 
 
 class ReporterStatus(models.TextChoices):
@@ -37,9 +45,102 @@ def reporter_status_for(state: str) -> ReporterStatus:
     return ReporterStatus.UNDER_REVIEW
 
 
+class DismissalReason(models.TextChoices):
+    NO_BREACH = "no_breach", "No breach of the policy"
+    NOT_ENOUGH_INFORMATION = "not_enough_information", "Not enough information"
+    DUPLICATE = "duplicate", "Duplicate of another case"
+
+
+class Closure(models.TextChoices):
+    WITHDRAWN = "withdrawn", "Withdrawn by the reporter"
+    DISMISSED = "dismissed", "Dismissed at triage"
+    RESOLVED_INFORMALLY = "resolved_informally", "Resolved informally by the line manager"
+    OUTCOME = "outcome", "Outcome recorded"
+
+
+class Outcome(models.TextChoices):
+    NO_CASE_TO_ANSWER = "no_case_to_answer", "No case to answer"
+    INFORMAL_MANAGEMENT = "informal_management", "Informal management"
+    FIRST_WRITTEN_WARNING = "first_written_warning", "First written warning"
+    FINAL_WRITTEN_WARNING = "final_written_warning", "Final written warning"
+    DISMISSAL = "dismissal", "Dismissal"
+    REFERRAL_REGULATOR = "referral_regulator", "Referral to a professional regulator"
+    REFERRAL_POLICE = "referral_police", "Referral to the police"
+
+
+class ReopenReason(models.TextChoices):
+    APPEAL = "appeal", "Appeal"
+    NEW_EVIDENCE = "new_evidence", "New evidence"
+
+
+class Flag(models.TextChoices):
+    """Flags route a case to a specialist without stopping the main flow."""
+
+    SAFEGUARDING = "safeguarding", "Safeguarding or welfare concern"
+    DATA_BREACH = "data_breach", "Confidentiality or personal-data breach"
+    OFFICIAL_ACCOUNT = "official_account", "Unapproved official account"
+    DEFAMATION = "defamation", "Possible defamation"
+    TAKEDOWN_REQUESTED = "takedown_requested", "Takedown requested"
+    POST_REMOVED = "post_removed", "Post confirmed removed"
+
+
+# The boolean column that carries each flag.
+FLAG_FIELDS: dict[str, str] = {
+    Flag.SAFEGUARDING: "flag_safeguarding",
+    Flag.DATA_BREACH: "flag_data_breach",
+    Flag.OFFICIAL_ACCOUNT: "flag_official_account",
+    Flag.DEFAMATION: "flag_defamation",
+    Flag.TAKEDOWN_REQUESTED: "flag_takedown_requested",
+    Flag.POST_REMOVED: "flag_post_removed",
+}
+
+
+def _may(action: str):  # noqa: ANN202 - a django-fsm permission callable
+    def permission(instance: Case, user: object) -> bool:
+        from casework.access import may
+
+        return may(user, action, instance)  # type: ignore[arg-type]
+
+    permission.__name__ = f"may_{action}"
+    return permission
+
+
+def _poster_has_line_manager(case: Case) -> bool:
+    return case.poster_id is not None and case.poster.line_manager_id is not None
+
+
+def _has_principles(case: Case) -> bool:
+    return case.principles.exists()
+
+
+def _has_triage_summary(case: Case) -> bool:
+    return bool(case.triage_summary.strip())
+
+
+def _poster_identified(case: Case) -> bool:
+    return case.poster_id is not None
+
+
+def _team_assigned(case: Case) -> bool:
+    return case.investigator_id is not None and case.decision_maker_id is not None
+
+
+def _every_principle_has_a_finding(case: Case) -> bool:
+    alleged = set(case.principles.values_list("pk", flat=True))
+    found = set(case.findings.values_list("principle_id", flat=True))
+    return bool(alleged) and alleged <= found
+
+
+def _not_merged(case: Case) -> bool:
+    return case.merged_into_id is None
+
+
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=32, unique=True)
     state = FSMField(default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True)
+    # Bumped by every write a service makes: a form carries the revision it
+    # was drawn from, so a change made meanwhile is noticed, not overwritten.
+    revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     policy_versions = models.ManyToManyField(
@@ -48,6 +149,70 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="cases",
         help_text="The versions in force on the day the post was first seen.",
     )
+
+    # Triage
+    poster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_about"
+    )
+    poster_handle = models.CharField(max_length=200, blank=True)
+    principles = models.ManyToManyField("policies.Principle", blank=True, related_name="cases")
+    triage_summary = models.TextField(blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_triaged"
+    )
+    triage_started_at = models.DateTimeField(null=True, blank=True)
+    dismissal_reason = models.CharField(max_length=30, choices=DismissalReason.choices, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
+    )
+
+    # Line manager
+    line_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_managed",
+        help_text="The poster's line manager when the case reached them.",
+    )
+    routed_at = models.DateTimeField(null=True, blank=True)
+    informal_action = models.TextField(blank=True)
+    employee_spoken_to = models.BooleanField(default=False)
+
+    # Investigation
+    investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_investigated"
+    )
+    decision_maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_decided"
+    )
+    investigation_started_at = models.DateTimeField(null=True, blank=True)
+    terms_of_reference = models.TextField(blank=True)
+    evidence_summary = models.TextField(blank=True)
+    interview_records = models.TextField(blank=True)
+    recommendation = models.TextField(blank=True)
+    findings_submitted_at = models.DateTimeField(null=True, blank=True)
+
+    # Outcome
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    outcome_rationale = models.TextField(blank=True)
+    appeal_deadline = models.DateField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    closure = models.CharField(max_length=30, choices=Closure.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+
+    # Flags, beside the state
+    flag_safeguarding = models.BooleanField("safeguarding or welfare concern", default=False, db_index=True)
+    safeguarding_flagged_at = models.DateTimeField(null=True, blank=True)
+    flag_data_breach = models.BooleanField("confidentiality or personal-data breach", default=False, db_index=True)
+    data_breach_aware_at = models.DateTimeField(
+        "organisation became aware of the breach", null=True, blank=True
+    )
+    flag_official_account = models.BooleanField("unapproved official account", default=False, db_index=True)
+    flag_defamation = models.BooleanField("possible defamation", default=False)
+    flag_takedown_requested = models.BooleanField("takedown requested", default=False)
+    flag_post_removed = models.BooleanField("post confirmed removed", default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -59,12 +224,143 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def reporter_status(self) -> ReporterStatus:
         return reporter_status_for(self.state)
 
+    @property
+    def active_flags(self) -> list[Flag]:
+        return [Flag(flag) for flag, field in FLAG_FIELDS.items() if getattr(self, field)]
+
+    # --- Transitions: pure; the services do the saving and the telling. ---
+
+    @transition(field=state, source=CaseState.NEW, target=CaseState.CLOSED, permission=_may("withdraw"),
+                custom={"label": "Withdraw the report"})
+    def withdraw(self) -> None:
+        self.closure = Closure.WITHDRAWN
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=CaseState.NEW, target=CaseState.TRIAGE, permission=_may("start_triage"),
+                custom={"label": "Start triage", "admin": True})
+    def start_triage(self, *, officer: object) -> None:
+        self.triaged_by = officer
+        self.triage_started_at = timezone.now()
+
+    @transition(field=state, source=CaseState.TRIAGE, target=CaseState.CLOSED, permission=_may("dismiss"),
+                custom={"label": "Dismiss"})
+    def dismiss(self, *, reason: DismissalReason, duplicate_of: Case | None = None) -> None:
+        self.dismissal_reason = reason
+        self.merged_into = duplicate_of if reason == DismissalReason.DUPLICATE else None
+        self.closure = Closure.DISMISSED
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=CaseState.TRIAGE, target=CaseState.MANAGER_REVIEW,
+                permission=_may("route_to_manager"),
+                conditions=[_poster_has_line_manager, _has_principles, _has_triage_summary],
+                custom={"label": "Route to the line manager"})
+    def route_to_manager(self) -> None:
+        self.line_manager = self.poster.line_manager
+        self.routed_at = timezone.now()
+
+    @transition(field=state, source=CaseState.TRIAGE, target=CaseState.INVESTIGATION,
+                permission=_may("escalate"), conditions=[_poster_identified],
+                custom={"label": "Straight to investigation (serious)", "admin": True})
+    def escalate(self) -> None:
+        self.line_manager = self.poster.line_manager
+        self.investigation_started_at = timezone.now()
+
+    @transition(field=state, source=CaseState.MANAGER_REVIEW, target=CaseState.CLOSED,
+                permission=_may("resolve_informally"), custom={"label": "Resolve informally"})
+    def resolve_informally(self, *, action_taken: str, post_removed: bool) -> None:
+        self.informal_action = action_taken
+        self.employee_spoken_to = True
+        if post_removed:
+            self.flag_post_removed = True
+        self.closure = Closure.RESOLVED_INFORMALLY
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=CaseState.MANAGER_REVIEW, target=CaseState.INVESTIGATION,
+                permission=_may("request_investigation"),
+                custom={"label": "Ask HR for a formal investigation", "admin": True})
+    def request_investigation(self) -> None:
+        self.investigation_started_at = timezone.now()
+
+    @transition(field=state, source=CaseState.INVESTIGATION, target=CaseState.INVESTIGATION,
+                permission=_may("assign"), custom={"label": "Assign investigator and decision maker"})
+    def assign(self, *, investigator: object, decision_maker: object) -> None:
+        self.investigator = investigator
+        self.decision_maker = decision_maker
+
+    @transition(field=state, source=CaseState.INVESTIGATION, target=CaseState.DECISION,
+                permission=_may("submit_findings"), conditions=[_team_assigned, _every_principle_has_a_finding],
+                custom={"label": "Submit findings"})
+    def submit_findings(
+        self, *, terms_of_reference: str, evidence_summary: str, interview_records: str, recommendation: str
+    ) -> None:
+        self.terms_of_reference = terms_of_reference
+        self.evidence_summary = evidence_summary
+        self.interview_records = interview_records
+        self.recommendation = recommendation
+        self.findings_submitted_at = timezone.now()
+
+    @transition(field=state, source=CaseState.DECISION, target=CaseState.CLOSED,
+                permission=_may("record_outcome"), custom={"label": "Record the outcome"})
+    def record_outcome(self, *, outcome: Outcome, rationale: str, appeal_deadline: dt.date) -> None:
+        self.outcome = outcome
+        self.outcome_rationale = rationale
+        self.appeal_deadline = appeal_deadline
+        self.decided_at = timezone.now()
+        self.closure = Closure.OUTCOME
+        self.closed_at = self.decided_at
+
+    @transition(field=state, source=CaseState.CLOSED, target=CaseState.TRIAGE, permission=_may("reopen"),
+                conditions=[_not_merged], custom={"label": "Reopen", "admin": True})
+    def reopen(self) -> None:
+        self.reopened_count += 1
+        self.closure = ""
+        self.closed_at = None
+        self.dismissal_reason = ""
+        self.triage_started_at = timezone.now()
+
+
+class Finding(models.Model):
+    """The investigator's finding on one alleged principle."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
+    principle = models.ForeignKey("policies.Principle", on_delete=models.PROTECT, related_name="+")
+    upheld = models.BooleanField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["principle__position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "principle"], name="finding_once_per_principle")]
+
+    def __str__(self) -> str:
+        return f"{self.principle}: {'upheld' if self.upheld else 'not upheld'}"
+
+
+class HandleLink(models.Model):
+    """A handle or pseudonym known to belong to a member of staff."""
+
+    handle = models.CharField(max_length=200, unique=True, help_text="Lower case, without a leading @.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handles")
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"@{self.handle} → {self.user}"
+
+
+def handle_normalise(handle: str) -> str:
+    return handle.strip().lstrip("@").strip().lower()
+
 
 class EventKind(models.TextChoices):
     REPORT_RECEIVED = "report_received", "Report received"
     REPORT_JOINED = "report_joined", "Further report of the same post"
     EVIDENCE_ADDED = "evidence_added", "Evidence added"
     TRANSITION = "transition", "State changed"
+    DETAILS_UPDATED = "details_updated", "Triage details updated"
+    ASSIGNMENT = "assignment", "Investigator and decision maker assigned"
+    FLAG_CHANGED = "flag_changed", "Flag changed"
+    HANDLE_LINKED = "handle_linked", "Handle linked to a member of staff"
+    MERGED_IN = "merged_in", "Duplicate case merged in"
     NOTE = "note", "Note"
 
 
@@ -73,6 +369,7 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=EventKind.choices)
+    action = models.CharField(max_length=40, blank=True, help_text="The transition or action taken.")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -19,6 +19,11 @@ def navigation_for(user: User, *, current_path: str) -> list[NavLink]:
         ("Report a post", reverse("incidents:report_create")),
         ("My reports", reverse("incidents:my_reports")),
     ]
+    if user.has_role(Role.TRIAGE_OFFICER) or user.has_role(Role.HR_LEAD):
+        entries.append(("Triage queue", reverse("casework:triage_queue")))
+    # Governance members see figures, never cases.
+    if not (user.has_role(Role.GOVERNANCE) and len(user.role_names) == 1):
+        entries.append(("Cases", reverse("casework:case_list")))
     if user.is_staff or user.has_role(Role.ADMINISTRATOR):
         entries.append(("Administration", reverse("admin:index")))
     return [NavLink(label, url, current_path == url) for label, url in entries]

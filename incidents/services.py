@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.models import Case, CaseEvent, CaseState, EventKind
+from casework.models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind
 from directory.models import User
 from incidents.files import CheckedFile
 from incidents.links import link_normalise, platform_detect
@@ -68,7 +68,7 @@ def reference_next(*, on: dt.date) -> str:
 def _case_already_reporting(normalised: Sequence[str]) -> Case | None:
     """The open case that already holds one of these links, locked for the join."""
     case_id = (
-        EvidenceLink.objects.filter(normalised_url__in=normalised, report__case__state__in=_OPEN_STATES)
+        EvidenceLink.objects.filter(normalised_url__in=normalised, report__case__state__in=OPEN_STATES)
         .order_by("-report__case__created_at")
         .values_list("report__case_id", flat=True)
         .first()
@@ -76,9 +76,6 @@ def _case_already_reporting(normalised: Sequence[str]) -> Case | None:
     if case_id is None:
         return None
     return Case.objects.select_for_update().get(pk=case_id)
-
-
-_OPEN_STATES = [state for state in CaseState.values if state != CaseState.CLOSED]
 
 
 def report_submit(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
@@ -108,7 +105,12 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
         case = _case_already_reporting(normalised)
         joined = case is not None
         if case is None:
-            case = Case.objects.create(reference=reference)
+            # The reporter's answer is a starting point; triage confirms who posted.
+            case = Case.objects.create(
+                reference=reference,
+                poster=draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None,
+                poster_handle=draft.poster_handle if draft.poster_kind == PosterKind.HANDLE else "",
+            )
             case.policy_versions.set(versions_in_force(on=timezone.localdate(draft.seen_at)))
         report = Report.objects.create(
             reference=reference,

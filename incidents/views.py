@@ -8,7 +8,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.access import may_add_evidence, visible_evidence_files, visible_reports_as_reporter
+from casework.access import may, may_add_evidence, visible_evidence_files, visible_reports_as_reporter
+from casework.forms import CaseActionForm as WithdrawForm
+from casework.services import CaseActionError, case_withdraw
 from casework.models import CaseState, ReporterStatus
 from incidents.forms import EvidenceAddForm, ReportForm
 from incidents.services import ReportClosed, report_add_evidence, report_submit
@@ -119,7 +121,37 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
     elif request.method == "POST":
         messages.error(request, "This report's case is closed, so no more evidence can be added.")
         return redirect("incidents:report_detail", reference=report.reference)
-    return render(request, "incidents/report_detail.html", {"report": report, "form": form, "can_add": can_add})
+    can_withdraw = report.case.state == CaseState.NEW and may(request.user, "withdraw", report.case)
+    return render(
+        request,
+        "incidents/report_detail.html",
+        {"report": report, "form": form, "can_add": can_add, "can_withdraw": can_withdraw},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    report = _own_report(request, reference)
+    case = report.case
+    if not (may(request.user, "withdraw", case) and case.state == CaseState.NEW):
+        messages.error(
+            request,
+            "This report can no longer be withdrawn: the case team has started looking at it, "
+            "or it is part of a case other people reported too.",
+        )
+        return redirect("incidents:report_detail", reference=report.reference)
+    form = WithdrawForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_withdraw(case=case, by=request.user, note=form.cleaned_data["note"],
+                          seen_revision=form.cleaned_data["seen_revision"])
+        except CaseActionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your report has been withdrawn and its case closed.")
+        return redirect("incidents:report_detail", reference=report.reference)
+    return render(request, "incidents/report_withdraw.html", {"report": report, "form": form})
 
 
 @login_required

@@ -1,0 +1,549 @@
+"""Casework: one function per user action.
+
+Each function owns its transaction: it locks the case row, checks that the
+case is still as the user saw it (``seen_revision``), checks the actor may
+act, calls the pure transition, saves, and writes the timeline event — all
+or nothing. Side effects (emails, reminders) are scheduled on commit by the
+notification layer, never from a transition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from casework import access
+from casework.models import (
+    FLAG_FIELDS,
+    Case,
+    CaseEvent,
+    CaseState,
+    DismissalReason,
+    EventKind,
+    Finding,
+    Flag,
+    HandleLink,
+    Outcome,
+    ReopenReason,
+    handle_normalise,
+)
+from directory.models import Role, User
+from incidents.models import Report
+from policies.models import Principle
+
+
+class CaseActionError(Exception):
+    """An action that cannot be taken; the message is for the person who tried."""
+
+    status = 409
+
+
+class CaseChanged(CaseActionError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This case changed while you were looking at it, so nothing was saved. "
+            "Here it is as it is now: check it and try again if you still need to."
+        )
+
+
+class ActionNotAllowed(CaseActionError):
+    """The action doesn't apply to the case as it is (its state or its details)."""
+
+
+class ActionForbidden(CaseActionError):
+    """The user's role doesn't allow the action."""
+
+    status = 403
+
+
+class CaseNotFound(CaseActionError):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("No such case.")
+
+
+class ConflictOfInterest(CaseActionError):
+    status = 400
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    principle: Principle
+    upheld: bool
+    note: str = ""
+
+
+# Why a transition that the state allows can't happen yet, in words for the user.
+_CONDITION_MESSAGES = {
+    "_poster_has_line_manager": "Identify the member of staff who posted, and make sure the directory "
+    "names their line manager.",
+    "_has_principles": "Choose at least one principle the post may breach.",
+    "_has_triage_summary": "Write a triage summary for the line manager.",
+    "_poster_identified": "Identify the member of staff who posted before starting an investigation.",
+    "_team_assigned": "An investigator and a decision maker must be assigned first.",
+    "_every_principle_has_a_finding": "Record a finding for every alleged principle.",
+    "_not_merged": "This case was merged into another as a duplicate; reopen that one instead.",
+}
+
+
+def _locked(case_id: int, *, by: User, seen_revision: int | None, check_visible: bool = True) -> Case:
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None or (check_visible and not access.visible_cases(by).filter(pk=case_id).exists()):
+        raise CaseNotFound()
+    if seen_revision is not None and case.revision != seen_revision:
+        raise CaseChanged()
+    return case
+
+
+def _event(
+    case: Case,
+    *,
+    by: User | None,
+    kind: EventKind,
+    note: str,
+    action: str = "",
+    from_state: str = "",
+    report: Report | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        action=action,
+        actor=by,
+        from_state=from_state,
+        to_state=case.state,
+        note=note,
+        report=report,
+    )
+
+
+def _bump(case: Case) -> None:
+    Case.objects.filter(pk=case.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    case.revision += 1
+
+
+def _transition(
+    *,
+    case: Case,
+    by: User,
+    action: str,
+    note: str,
+    seen_revision: int | None,
+    check_visible: bool = True,
+    before: Callable[[Case], None] | None = None,
+    after: Callable[[Case], None] | None = None,
+    **arguments: object,
+) -> Case:
+    """Run one transition under the row lock and record it."""
+    if not note.strip():
+        raise ActionNotAllowed("A note is required: say why.")
+    with transaction.atomic():
+        locked = _locked(case.pk, by=by, seen_revision=seen_revision, check_visible=check_visible)
+        method = getattr(locked, action)
+        # Role first (403), then the state (409), then the details (409).
+        if not access.may(by, action, locked):
+            raise ActionForbidden("Your role doesn't allow this action on this case.")
+        if not can_proceed(method, check_conditions=False):
+            raise ActionNotAllowed(_state_message(locked, action))
+        if before is not None:
+            before(locked)
+        if not can_proceed(method):
+            raise ActionNotAllowed(_unmet_conditions(locked, action))
+        from_state = locked.state
+        method(**arguments)
+        locked.revision += 1
+        locked.save()
+        _event(locked, by=by, kind=EventKind.TRANSITION, action=action, from_state=from_state, note=note.strip())
+        if after is not None:
+            after(locked)
+    return locked
+
+
+def _state_message(case: Case, action: str) -> str:
+    label = getattr(case, action)._django_fsm.transitions  # type: ignore[attr-defined]
+    name = next(iter(label.values())).custom.get("label", action)
+    return f"“{name}” can't be done while the case is {case.get_state_display().lower()}."
+
+
+def _unmet_conditions(case: Case, action: str) -> str:
+    transitions = getattr(case, action)._django_fsm.transitions.values()  # type: ignore[attr-defined]
+    unmet = [
+        _CONDITION_MESSAGES.get(condition.__name__, condition.__name__)
+        for transition in transitions
+        for condition in transition.conditions
+        if not condition(case)
+    ]
+    return " ".join(unmet) or "This action isn't possible right now."
+
+
+# --- Transitions ---------------------------------------------------------------
+
+
+def case_withdraw(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
+    """The reporter takes back a report nobody has started looking at."""
+    # Reporters reach a case through their own reports, not the case list.
+    return _transition(case=case, by=by, action="withdraw", note=note, seen_revision=seen_revision,
+                       check_visible=False)
+
+
+def case_triage_start(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
+    return _transition(case=case, by=by, action="start_triage", note=note, seen_revision=seen_revision, officer=by)
+
+
+def case_dismiss(
+    *,
+    case: Case,
+    by: User,
+    reason: DismissalReason,
+    note: str,
+    duplicate_of: Case | None = None,
+    seen_revision: int | None = None,
+) -> Case:
+    """Close at triage. A duplicate's reports and evidence move to the surviving case."""
+    if reason == DismissalReason.DUPLICATE:
+        if duplicate_of is None:
+            raise ActionNotAllowed("Give the reference of the case this one duplicates.")
+        if duplicate_of.pk == case.pk:
+            raise ActionNotAllowed("A case can't be a duplicate of itself.")
+        if duplicate_of.state == CaseState.CLOSED:
+            raise ActionNotAllowed(f"{duplicate_of.reference} is closed; merge into an open case.")
+
+    def merge(closed: Case) -> None:
+        if reason != DismissalReason.DUPLICATE:
+            return
+        survivor = Case.objects.select_for_update().get(pk=duplicate_of.pk)
+        moved = list(Report.objects.filter(case=closed).values_list("reference", flat=True))
+        Report.objects.filter(case=closed).update(case=survivor)
+        survivor.revision += 1
+        survivor.save(update_fields=["revision", "updated_at"])
+        _event(
+            survivor,
+            by=by,
+            kind=EventKind.MERGED_IN,
+            action="dismiss",
+            note=f"Case {closed.reference} merged in as a duplicate; its reports {', '.join(moved)} "
+            f"and their evidence are now part of this case. {note.strip()}",
+        )
+
+    return _transition(
+        case=case,
+        by=by,
+        action="dismiss",
+        note=f"{DismissalReason(reason).label}. {note.strip()}" if note.strip() else "",
+        seen_revision=seen_revision,
+        after=merge,
+        reason=reason,
+        duplicate_of=duplicate_of,
+    )
+
+
+def case_route_to_manager(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
+    return _transition(case=case, by=by, action="route_to_manager", note=note, seen_revision=seen_revision)
+
+
+def case_escalate(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
+    return _transition(case=case, by=by, action="escalate", note=note, seen_revision=seen_revision)
+
+
+def case_resolve_informally(
+    *,
+    case: Case,
+    by: User,
+    action_taken: str,
+    employee_spoken_to: bool,
+    post_removed: bool,
+    note: str,
+    seen_revision: int | None = None,
+) -> Case:
+    if not action_taken.strip():
+        raise ActionNotAllowed("Say what was done, for example that the post was removed.")
+    if not employee_spoken_to:
+        raise ActionNotAllowed("An informal resolution needs the employee to have been spoken to.")
+    return _transition(
+        case=case,
+        by=by,
+        action="resolve_informally",
+        note=note,
+        seen_revision=seen_revision,
+        action_taken=action_taken.strip(),
+        post_removed=post_removed,
+    )
+
+
+def case_request_investigation(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
+    return _transition(case=case, by=by, action="request_investigation", note=note, seen_revision=seen_revision)
+
+
+def conflicts_of_interest(*, case: Case, person: User) -> list[str]:
+    """Why this person may not investigate or decide this case (empty if they may)."""
+    reasons: list[str] = []
+    reporter_ids = {report.reporter_id for report in case.reports.all()}
+    if person.pk in reporter_ids:
+        reasons.append(f"{person} reported this case.")
+    poster = case.poster
+    if poster is not None:
+        if person.pk == poster.pk:
+            reasons.append(f"{person} is the person who posted.")
+        elif person.pk in {manager.pk for manager in poster.management_chain()}:
+            reasons.append(f"{person} is in the line of management of {poster}.")
+    return reasons
+
+
+def case_assign(
+    *,
+    case: Case,
+    by: User,
+    investigator: User,
+    decision_maker: User,
+    note: str,
+    seen_revision: int | None = None,
+) -> Case:
+    """Name the investigator and the decision maker, refusing any conflict of interest."""
+    if not investigator.has_role(Role.HR_INVESTIGATOR):
+        raise ConflictOfInterest(f"{investigator} is not an HR investigator.")
+    if not decision_maker.has_role(Role.HR_LEAD):
+        raise ConflictOfInterest(f"{decision_maker} is not an HR lead, so can't be the decision maker.")
+    if investigator.pk == decision_maker.pk:
+        raise ConflictOfInterest("The decision maker must be a different person from the investigator.")
+
+    def check(locked: Case) -> None:
+        problems = [f"Investigator: {reason}" for reason in conflicts_of_interest(case=locked, person=investigator)]
+        problems += [f"Decision maker: {reason}" for reason in conflicts_of_interest(case=locked, person=decision_maker)]
+        if problems:
+            raise ConflictOfInterest(" ".join(problems))
+
+    note_text = f"Investigator: {investigator}. Decision maker: {decision_maker}. {note.strip()}".strip()
+    locked = _transition(
+        case=case,
+        by=by,
+        action="assign",
+        note=note_text if note.strip() else "",
+        seen_revision=seen_revision,
+        before=check,
+        investigator=investigator,
+        decision_maker=decision_maker,
+    )
+    return locked
+
+
+def case_submit_findings(
+    *,
+    case: Case,
+    by: User,
+    terms_of_reference: str,
+    evidence_summary: str,
+    interview_records: str,
+    findings: Sequence[FindingInput],
+    recommendation: str,
+    note: str,
+    seen_revision: int | None = None,
+) -> Case:
+    for label, text in [
+        ("terms of reference", terms_of_reference),
+        ("summary of the evidence", evidence_summary),
+        ("recommendation", recommendation),
+    ]:
+        if not text.strip():
+            raise ActionNotAllowed(f"The {label} can't be empty.")
+
+    def record(locked: Case) -> None:
+        alleged = set(locked.principles.values_list("pk", flat=True))
+        for finding in findings:
+            if finding.principle.pk not in alleged:
+                raise ActionNotAllowed(f"“{finding.principle.title}” is not one of the alleged principles.")
+            Finding.objects.update_or_create(
+                case=locked,
+                principle=finding.principle,
+                defaults={"upheld": finding.upheld, "note": finding.note},
+            )
+
+    summary = "; ".join(f"{f.principle.title}: {'upheld' if f.upheld else 'not upheld'}" for f in findings)
+    return _transition(
+        case=case,
+        by=by,
+        action="submit_findings",
+        note=f"Findings — {summary}. {note.strip()}" if note.strip() else "",
+        seen_revision=seen_revision,
+        before=record,
+        terms_of_reference=terms_of_reference.strip(),
+        evidence_summary=evidence_summary.strip(),
+        interview_records=interview_records.strip(),
+        recommendation=recommendation.strip(),
+    )
+
+
+def case_record_outcome(
+    *,
+    case: Case,
+    by: User,
+    outcome: Outcome,
+    rationale: str,
+    appeal_deadline: dt.date,
+    note: str,
+    seen_revision: int | None = None,
+) -> Case:
+    if not rationale.strip():
+        raise ActionNotAllowed("Give the rationale for the outcome.")
+    if appeal_deadline < timezone.localdate():
+        raise ActionNotAllowed("The appeal deadline can't be in the past.")
+    return _transition(
+        case=case,
+        by=by,
+        action="record_outcome",
+        note=f"{Outcome(outcome).label}. {note.strip()}" if note.strip() else "",
+        seen_revision=seen_revision,
+        outcome=outcome,
+        rationale=rationale.strip(),
+        appeal_deadline=appeal_deadline,
+    )
+
+
+def case_reopen(
+    *, case: Case, by: User, reason: ReopenReason, note: str, seen_revision: int | None = None
+) -> Case:
+    return _transition(
+        case=case,
+        by=by,
+        action="reopen",
+        note=f"{ReopenReason(reason).label}. {note.strip()}" if note.strip() else "",
+        seen_revision=seen_revision,
+    )
+
+
+# --- Changes beside the state -------------------------------------------------
+
+
+def _guarded_change(*, case: Case, by: User, action: str, seen_revision: int | None) -> Case:
+    locked = _locked(case.pk, by=by, seen_revision=seen_revision)
+    if not access.may(by, action, locked):
+        raise ActionForbidden("Your role doesn't allow this action on this case.")
+    return locked
+
+
+def case_update_details(
+    *,
+    case: Case,
+    by: User,
+    poster: User | None,
+    poster_handle: str,
+    principles: Iterable[Principle],
+    triage_summary: str,
+    note: str = "",
+    seen_revision: int | None = None,
+) -> Case:
+    """Record who posted, the principles at stake and the triage summary."""
+    with transaction.atomic():
+        locked = _guarded_change(case=case, by=by, action="update_details", seen_revision=seen_revision)
+        if locked.state not in (CaseState.NEW, CaseState.TRIAGE):
+            raise ActionNotAllowed("Triage details can only be changed while the case is new or in triage.")
+        principles = list(principles)
+        changes = []
+        if locked.poster_id != (poster.pk if poster else None):
+            changes.append(f"poster: {poster or 'not identified'}")
+        if locked.poster_handle != poster_handle.strip():
+            changes.append(f"handle: {poster_handle.strip() or 'none'}")
+        if set(locked.principles.values_list("pk", flat=True)) != {p.pk for p in principles}:
+            changes.append("principles: " + (", ".join(p.title for p in principles) or "none"))
+        if locked.triage_summary != triage_summary.strip():
+            changes.append("triage summary updated")
+        if not changes:
+            return locked
+        locked.poster = poster
+        locked.poster_handle = poster_handle.strip()
+        locked.triage_summary = triage_summary.strip()
+        locked.save(update_fields=["poster", "poster_handle", "triage_summary", "updated_at"])
+        locked.principles.set(principles)
+        _bump(locked)
+        _event(locked, by=by, kind=EventKind.DETAILS_UPDATED, action="update_details",
+               note="; ".join(changes) + (f". {note.strip()}" if note.strip() else ""))
+    return locked
+
+
+def case_flag_set(
+    *,
+    case: Case,
+    by: User,
+    flag: Flag,
+    raised: bool,
+    note: str,
+    became_aware_at: dt.datetime | None = None,
+    seen_revision: int | None = None,
+) -> Case:
+    """Raise or clear a flag. Flags never change the state."""
+    if not note.strip():
+        raise ActionNotAllowed("A note is required: say why.")
+    field = FLAG_FIELDS[flag]
+    with transaction.atomic():
+        locked = _guarded_change(case=case, by=by, action="set_flag", seen_revision=seen_revision)
+        if getattr(locked, field) == raised:
+            raise ActionNotAllowed(f"“{Flag(flag).label}” is already {'raised' if raised else 'cleared'}.")
+        setattr(locked, field, raised)
+        fields = [field, "updated_at"]
+        if flag == Flag.SAFEGUARDING and raised:
+            locked.safeguarding_flagged_at = timezone.now()
+            fields.append("safeguarding_flagged_at")
+        if flag == Flag.DATA_BREACH and raised:
+            # The 72-hour clock runs from when the organisation became aware.
+            locked.data_breach_aware_at = became_aware_at or timezone.now()
+            fields.append("data_breach_aware_at")
+        locked.save(update_fields=fields)
+        _bump(locked)
+        _event(locked, by=by, kind=EventKind.FLAG_CHANGED, action="set_flag",
+               note=f"{Flag(flag).label}: {'raised' if raised else 'cleared'}. {note.strip()}")
+    return locked
+
+
+def case_link_handle(
+    *, case: Case, by: User, handle: str, user: User, note: str = "", seen_revision: int | None = None
+) -> HandleLink:
+    """Record that a handle belongs to a member of staff (and so links their cases)."""
+    normalised = handle_normalise(handle)
+    if not normalised:
+        raise ActionNotAllowed("Give the handle or pseudonym.")
+    with transaction.atomic():
+        locked = _guarded_change(case=case, by=by, action="link_handle", seen_revision=seen_revision)
+        existing = HandleLink.objects.filter(handle=normalised).first()
+        if existing is not None and existing.user_id != user.pk:
+            raise ActionNotAllowed(f"@{normalised} is already linked to {existing.user}.")
+        link = existing or HandleLink.objects.create(handle=normalised, user=user, linked_by=by)
+        _bump(locked)
+        _event(locked, by=by, kind=EventKind.HANDLE_LINKED, action="link_handle",
+               note=f"@{normalised} linked to {user}. {note.strip()}".strip())
+    return link
+
+
+def case_note_add(*, case: Case, by: User, note: str) -> CaseEvent:
+    if not note.strip():
+        raise ActionNotAllowed("The note is empty.")
+    with transaction.atomic():
+        locked = _guarded_change(case=case, by=by, action="add_note", seen_revision=None)
+        _bump(locked)
+        return _event(locked, by=by, kind=EventKind.NOTE, action="add_note", note=note.strip())
+
+
+# --- Reads ---------------------------------------------------------------------
+
+
+def related_cases(*, case: Case) -> list[Case]:
+    """Other cases about the same member of staff or the same handle (or a handle linked to them)."""
+    handles = {handle_normalise(h) for h in [case.poster_handle] if h}
+    handles |= {handle_normalise(r.poster_handle) for r in case.reports.all() if r.poster_handle}
+    handles.discard("")
+    people = {case.poster_id} if case.poster_id else set()
+    people |= set(HandleLink.objects.filter(handle__in=handles).values_list("user_id", flat=True))
+    if people:
+        handles |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
+    query = Q(pk__in=[])
+    if people:
+        query |= Q(poster_id__in=people) | Q(reports__poster_id__in=people)
+    for handle in handles:
+        query |= Q(poster_handle__iexact=handle) | Q(poster_handle__iexact=f"@{handle}")
+        query |= Q(reports__poster_handle__iexact=handle) | Q(reports__poster_handle__iexact=f"@{handle}")
+    return list(Case.objects.filter(query).exclude(pk=case.pk).distinct().order_by("-created_at")[:50])

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from casework import views
+
+app_name = "casework"
+
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("queue/", views.triage_queue, name="triage_queue"),
+    path("<str:reference>/", views.case_detail, name="case_detail"),
+    path("<str:reference>/investigation/", views.investigation_workspace, name="investigation"),
+    path("<str:reference>/act/<str:action>/", views.case_action, name="case_action"),
+]
