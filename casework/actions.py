@@ -70,10 +70,12 @@ _DETAIL_STATES = (CaseState.NEW, CaseState.TRIAGE)
 def action_available(user: User, case: Case, name: str) -> bool:
     """The user's role allows it and the case's state admits it (details are checked on submit)."""
     spec = ACTION_SPECS.get(name)
-    if spec is None or not may(user, name, case):
+    if not may(user, name, case):
         return False
-    if spec.transition:
-        return can_proceed(getattr(case, name), check_conditions=False)
+    if spec is None or spec.transition:
+        # Withdrawing is a transition too, taken from the reporter's own report page.
+        method = getattr(case, name, None)
+        return hasattr(method, "_django_fsm") and can_proceed(method, check_conditions=False)
     if name in ("update_details",):
         return case.state in _DETAIL_STATES
     return True

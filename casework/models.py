@@ -260,7 +260,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=CaseState.TRIAGE, target=CaseState.INVESTIGATION,
                 permission=_may("escalate"), conditions=[_poster_identified],
-                custom={"label": "Straight to investigation (serious)", "admin": True})
+                custom={"label": "Straight to investigation, serious case", "admin": True})
     def escalate(self) -> None:
         self.line_manager = self.poster.line_manager
         self.investigation_started_at = timezone.now()

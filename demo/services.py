@@ -128,6 +128,7 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
                 user.save(update_fields=["line_manager"])
     if with_reports:
         result.reports_created = _reports_ensure(people)
+        result.reports_created += _staged_cases_ensure(people)
     return result
 
 
@@ -219,4 +220,114 @@ def _reports_ensure(people: dict[str, User]) -> int:
         draft = ReportDraft(**{**draft.__dict__, "principles": principles})
         report_submit(reporter=people[reporter_key], draft=draft)
         created += 1
+    return created
+
+
+@dataclass(frozen=True)
+class StagedCase:
+    """A demo case taken through the real services to a given stage."""
+
+    key: str
+    reporter: str
+    link: str
+    description: str
+    principles: tuple[str, ...]
+    stage: str
+    flags: tuple[str, ...] = ()
+    confidential: bool = False
+    welfare_risk: str = Answer.NO
+    shows_patient: str = Answer.NO
+
+
+STAGED_CASES: tuple[StagedCase, ...] = (
+    StagedCase("instagram-rant", "sally.student", "https://www.instagram.com/p/DemoRant01/",
+               "An Instagram story naming two colleagues on the ward as 'useless' and 'lazy'.",
+               ("Respect others",), stage="manager_review"),
+    StagedCase("tiktok-uniform", "mark.manager", "https://www.tiktok.com/@paulp_demo/video/7300000000000000001",
+               "A TikTok video filmed in uniform on the ward, joking about a patient's behaviour. "
+               "The patient isn't named but the bay number is visible.",
+               ("Protect patient confidentiality", "Use of photos"), stage="investigation",
+               shows_patient=Answer.YES, confidential=True),
+    StagedCase("facebook-rota", "rita.reporter", "https://www.facebook.com/groups/demo-night-staff/posts/2002",
+               "A photo of the staff rota with colleagues' phone numbers, posted in a public group.",
+               ("Never breach data protection or post photographs without permission",), stage="decision",
+               flags=("data_breach",)),
+    StagedCase("linkedin-opinion", "sally.student", "https://www.linkedin.com/posts/demo-opinion-3003",
+               "A LinkedIn post giving views on Trust policy as if speaking for the Trust.",
+               ("Make clear opinions are your own",), stage="closed"),
+    StagedCase("youtube-low-mood", "rita.reporter", "https://youtu.be/DemoLowMood4",
+               "A video from a colleague's account talking about feeling hopeless after shifts.",
+               (), stage="triage", flags=("safeguarding",), welfare_risk=Answer.YES),
+)
+
+
+def _staged_cases_ensure(people: dict[str, User]) -> int:
+    from casework import services as casework
+    from casework.models import Flag, Outcome
+    from casework.services import FindingInput
+
+    created = 0
+    tara, hannah = people["tara.triage"], people["hannah.hrlead"]
+    for staged in STAGED_CASES:
+        token = uuid.uuid5(_TOKEN_NAMESPACE, staged.key)
+        if Report.objects.filter(submission_token=token).exists():
+            continue
+        principles = _principles(*staged.principles)
+        now = timezone.now()
+        submission = report_submit(
+            reporter=people[staged.reporter],
+            draft=ReportDraft(
+                submission_token=token,
+                links=[staged.link],
+                platform="",
+                seen_at=now - dt.timedelta(days=2),
+                posted_at=None,
+                description=staged.description,
+                poster_kind=PosterKind.COLLEAGUE,
+                poster=people["paul.poster"],
+                poster_handle="",
+                principles=principles,
+                shows_patient=staged.shows_patient,
+                welfare_risk=staged.welfare_risk,
+                confidential=staged.confidential,
+            ),
+        )
+        created += 1
+        case = submission.report.case
+        case = casework.case_triage_start(case=case, by=tara, note="Picked up from the queue.")
+        for flag in staged.flags:
+            case = casework.case_flag_set(case=case, by=tara, flag=Flag(flag), raised=True,
+                                          note="Raised at triage from what the report says.")
+        if staged.stage == "triage":
+            continue
+        case = casework.case_update_details(
+            case=case, by=tara, poster=people["paul.poster"], poster_handle="", principles=principles or
+            _principles("Respect others"), triage_summary="The post is from Paul Poster's own account. "
+            "The screenshots and link match what the reporter describes.")
+        case = casework.case_route_to_manager(case=case, by=tara, note="Poster identified; for the line manager.")
+        if staged.stage == "manager_review":
+            continue
+        lina = people["lina.linemanager"]
+        case = casework.case_request_investigation(case=case, by=lina, note="Too serious to handle informally.")
+        case = casework.case_assign(case=case, by=hannah, investigator=people["ian.investigator"],
+                                    decision_maker=people["dev.decision"], note="Assigned on receipt.")
+        if staged.stage == "investigation":
+            continue
+        ian = people["ian.investigator"]
+        case = casework.case_submit_findings(
+            case=case, by=ian,
+            terms_of_reference="Whether the post breached the Social Media Policy principles alleged.",
+            evidence_summary="The post and a screenshot; Paul Poster accepted he posted it.",
+            interview_records="Paul Poster, interviewed with his representative; the reporter, by statement.",
+            findings=[FindingInput(principle=p, upheld=True) for p in case.principles.all()],
+            recommendation="A formal warning and refresher training on the policy.",
+            note="Investigation complete.",
+        )
+        if staged.stage == "decision":
+            continue
+        casework.case_record_outcome(
+            case=case, by=people["dev.decision"], outcome=Outcome.FIRST_WRITTEN_WARNING,
+            rationale="The post breached the policy; first occurrence, and the employee removed it quickly.",
+            appeal_deadline=timezone.localdate() + dt.timedelta(days=14), note="Outcome letter sent.",
+        )
     return created

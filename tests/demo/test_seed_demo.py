@@ -35,6 +35,24 @@ def test_seed_demo_twice_changes_nothing() -> None:
     before = _counts()
     call_command("seed_demo")
     assert _counts() == before
-    assert before["Report"] == 3
+    assert before["Report"] == 8
     # Two staff reported the same post: one case between them.
-    assert before["Case"] == 2
+    assert before["Case"] == 7
+
+
+def test_every_transition_can_be_walked_by_a_demo_user() -> None:
+    from casework.actions import action_available
+
+    call_command("seed_demo")
+    names = {t.name for t in Case._meta.get_field("state").get_all_transitions(Case)}
+    people = list(User.objects.prefetch_related("groups"))
+    cases = list(Case.objects.prefetch_related("reports"))
+    walkable = {name for name in names for case in cases for user in people if action_available(user, case, name)}
+    assert walkable == names
+
+
+def test_the_demo_has_a_case_at_every_stage() -> None:
+    from casework.models import CaseState
+
+    call_command("seed_demo")
+    assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)

@@ -29,9 +29,11 @@ def celery_worker(tmp_path: Path, _tasks_run_in_process) -> Iterator[object]:
     if broker.startswith("filesystem://"):
         folder = tmp_path / "broker"
         folder.mkdir()
+        (tmp_path / "control").mkdir()
         app.conf.broker_transport_options = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
+            "control_folder": str(tmp_path / "control"),
             "store_processed": False,
         }
     elif broker.startswith("redis://"):
