@@ -25,6 +25,8 @@ class ActionSpec:
     service: Callable[..., object]
     help: str
     transition: bool = True
+    # Forward steps get the main button; closing, reopening and side actions a quieter one.
+    primary: bool = True
 
 
 ACTION_SPECS: dict[str, ActionSpec] = {
@@ -34,12 +36,13 @@ ACTION_SPECS: dict[str, ActionSpec] = {
                    "Take the case into triage: check the reports, identify who posted and what is at stake."),
         ActionSpec("update_details", "Update triage details", forms.DetailsForm, services.case_update_details,
                    "Record who posted, the principles at stake and a summary for the line manager.",
-                   transition=False),
+                   transition=False, primary=False),
         ActionSpec("route_to_manager", "Route to the line manager", forms.CaseActionForm,
                    services.case_route_to_manager,
                    "Send the case to the line manager of the person who posted, for their review."),
         ActionSpec("dismiss", "Dismiss", forms.DismissForm, services.case_dismiss,
-                   "Close the case at triage: no breach, not enough information, or a duplicate of another case."),
+                   "Close the case at triage: no breach, not enough information, or a duplicate of another case.",
+                   primary=False),
         ActionSpec("escalate", "Straight to investigation", forms.CaseActionForm, services.case_escalate,
                    "For serious cases such as patient confidentiality or possible gross misconduct."),
         ActionSpec("resolve_informally", "Resolve informally", forms.ResolveInformallyForm,
@@ -53,14 +56,14 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         ActionSpec("record_outcome", "Record the outcome", forms.OutcomeForm, services.case_record_outcome,
                    "The decision under the Disciplinary Policy, its rationale and the appeal deadline."),
         ActionSpec("reopen", "Reopen", forms.ReopenForm, services.case_reopen,
-                   "Back to triage, on appeal or because of new evidence."),
+                   "Back to triage, on appeal or because of new evidence.", primary=False),
         ActionSpec("set_flag", "Raise or clear a flag", forms.FlagForm, services.case_flag_set,
-                   "Flags bring in a specialist without stopping the case.", transition=False),
+                   "Flags bring in a specialist without stopping the case.", transition=False, primary=False),
         ActionSpec("link_handle", "Link a handle to a member of staff", forms.LinkHandleForm,
                    services.case_link_handle, "Cases about that handle become related to the person.",
-                   transition=False),
+                   transition=False, primary=False),
         ActionSpec("add_note", "Add a note", forms.NoteForm, services.case_note_add,
-                   "A note in the case timeline.", transition=False),
+                   "A note in the case timeline.", transition=False, primary=False),
     ]
 }
 

@@ -139,6 +139,7 @@ def _transition(
     check_visible: bool = True,
     before: Callable[[Case], None] | None = None,
     after: Callable[[Case], None] | None = None,
+    kind: EventKind = EventKind.TRANSITION,
     **arguments: object,
 ) -> Case:
     """Run one transition under the row lock and record it."""
@@ -160,7 +161,7 @@ def _transition(
         method(**arguments)
         locked.revision += 1
         locked.save()
-        _event(locked, by=by, kind=EventKind.TRANSITION, action=action, from_state=from_state, note=note.strip())
+        _event(locked, by=by, kind=kind, action=action, from_state=from_state, note=note.strip())
         if after is not None:
             after(locked)
     return locked
@@ -327,6 +328,7 @@ def case_assign(
         note=note_text if note.strip() else "",
         seen_revision=seen_revision,
         before=check,
+        kind=EventKind.ASSIGNMENT,
         investigator=investigator,
         decision_maker=decision_maker,
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -50,7 +51,10 @@ def _filtered(request: HttpRequest, cases: QuerySet[Case]) -> tuple[QuerySet[Cas
 def _render_list(request: HttpRequest, cases: QuerySet[Case], *, title: str, intro: str, states: list) -> HttpResponse:
     cases, filters = _filtered(request, cases)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    query_string = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    labels = dict(Platform.choices)
+    for case in page.object_list:
+        case.platform_label = labels.get(case.platform, "")
+    query_string = urlencode({key: value for key, value in filters.items() if value})
     return render(
         request,
         "casework/case_list.html",
