@@ -95,10 +95,16 @@ _CONDITION_MESSAGES = {
 
 def _locked(case_id: int, *, by: User, seen_revision: int | None, check_visible: bool = True) -> Case:
     case = Case.objects.select_for_update().filter(pk=case_id).first()
-    if case is None or (check_visible and not access.visible_cases(by).filter(pk=case_id).exists()):
+    if case is None:
         raise CaseNotFound()
+    # The revision before the visibility: when someone else's action has just taken the case
+    # out of this user's view (routed on, say), they were looking at it, so "it changed" is
+    # the truth and "no such case" is not. Views only call a service with a case the user
+    # could see when the request began, so this tells an outsider nothing.
     if seen_revision is not None and case.revision != seen_revision:
         raise CaseChanged()
+    if check_visible and not access.visible_cases(by).filter(pk=case_id).exists():
+        raise CaseNotFound()
     return case
 
 

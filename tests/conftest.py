@@ -30,6 +30,13 @@ def require_service(variable: str, why: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The production hasher takes a quarter of a second a user; the suite makes thousands.
+    # Hashing itself is not what any test here is about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _private_evidence_root(settings, tmp_path: Path) -> None:
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
 
