@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casework.access import may, may_see_related_cases, may_see_reporter, visible_cases
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm
-from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Flag
+from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
 from casework.services import CaseActionError, related_cases
 from directory.models import Role, User
 from incidents.models import EvidenceFile, Platform, Report
+from policies.models import Principle, PolicyVersion
 
 PAGE_SIZE = 25
 WITHHELD = "Withheld (confidential reporter)"
@@ -130,10 +131,9 @@ def _case_for_page(user: User, reference: str) -> Case:
                     "links", Prefetch("files", queryset=EvidenceFile.objects.select_related("added_by"))
                 ).order_by("submitted_at", "pk"),
             ),
-            "principles__investigated_under",
-            "principles__version__policy",
-            "policy_versions__policy",
-            "findings__principle",
+            Prefetch("principles", queryset=Principle.objects.select_related("investigated_under", "version__policy")),
+            Prefetch("policy_versions", queryset=PolicyVersion.objects.select_related("policy")),
+            Prefetch("findings", queryset=Finding.objects.select_related("principle")),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "report")),
         ),
         reference=reference,

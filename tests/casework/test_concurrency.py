@@ -31,9 +31,11 @@ ACTIONS: dict[str, Callable[..., Case]] = {
 }
 
 
+@pytest.mark.postgresql
 @pytest.mark.skipif(
     connection.vendor == "sqlite",
-    reason="SQLite serialises writers on the whole file, so there is no row-lock race to test",
+    reason="SQLite serialises writers on the whole file, so there is no row-lock race to test "
+    "(CI runs this on PostgreSQL and deselects it with -m 'not postgresql' on SQLite)",
 )
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(

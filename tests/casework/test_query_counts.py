@@ -28,11 +28,10 @@ pytestmark = pytest.mark.django_db
 # Both start with the session, the user and the user's roles (3 queries).
 # The queue then counts its cases for the paginator and fetches one page of them.
 QUEUE_QUERIES = 5
-# The case page: the case with its people; reports; their links; their files; principles, their
-# investigating policies, versions and policies; the policy versions in force and their policies;
-# findings and their principles; the timeline; "may add a note"; handle links both ways;
-# related cases.
-CASE_PAGE_QUERIES = 20
+# The case page: the case with its people; reports; their links; their files; the principles with
+# their investigating policy and version; the policy versions in force with their policy; findings
+# with their principle; the timeline; "may add a note"; handle links both ways; related cases.
+CASE_PAGE_QUERIES = 15
 
 
 def _cases_bulk(count: int, *, reporter: User, poster: User) -> None:
