@@ -132,6 +132,12 @@ def _triage_or_hr_lead(user: User, case: Case) -> bool:
     return _triage_officer(user, case) or _hr_lead(user, case)
 
 
+def _flag_owner_with_open_flag(user: User, case: Case) -> bool:
+    return (user.has_role(Role.SAFEGUARDING_LEAD) and case.flag_safeguarding) or (
+        user.has_role(Role.IG_LEAD) and case.flag_data_breach
+    )
+
+
 def _may_note(user: User, case: Case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
 
@@ -151,6 +157,7 @@ _RULES = {
     "reopen": _hr_lead,
     "set_flag": _triage_or_hr_lead,
     "link_handle": _triage_or_hr_lead,
+    "respond_to_flag": _flag_owner_with_open_flag,
     "add_note": _may_note,
 }
 

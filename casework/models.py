@@ -143,6 +143,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The earliest deadline still open on the case, kept by the deadline services for sorting.
+    next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     policy_versions = models.ManyToManyField(
         "policies.PolicyVersion",
         blank=True,
@@ -209,6 +211,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     data_breach_aware_at = models.DateTimeField(
         "organisation became aware of the breach", null=True, blank=True
     )
+    data_breach_assessed_at = models.DateTimeField(null=True, blank=True)
+    data_breach_reported_to_ico = models.BooleanField(null=True, blank=True)
+    safeguarding_responded_at = models.DateTimeField(null=True, blank=True)
     flag_official_account = models.BooleanField("unapproved official account", default=False, db_index=True)
     flag_defamation = models.BooleanField("possible defamation", default=False)
     flag_takedown_requested = models.BooleanField("takedown requested", default=False)

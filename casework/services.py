@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from casework import access
+from deadlines.services import deadlines_after_action, deadlines_for_flag, deadlines_for_flag_response
 from casework.models import (
     FLAG_FIELDS,
     Case,
@@ -35,6 +36,7 @@ from casework.models import (
 )
 from directory.models import Role, User
 from incidents.models import Report
+from notifications.rules import notify_case_action, notify_flag
 from policies.models import Principle
 
 
@@ -170,6 +172,8 @@ def _transition(
         _event(locked, by=by, kind=kind, action=action, from_state=from_state, note=note.strip())
         if after is not None:
             after(locked)
+        deadlines_after_action(case=locked, action=action)
+        notify_case_action(case=locked, action=action, actor=by)
     return locked
 
 
@@ -505,6 +509,49 @@ def case_flag_set(
         _bump(locked)
         _event(locked, by=by, kind=EventKind.FLAG_CHANGED, action="set_flag",
                note=f"{Flag(flag).label}: {'raised' if raised else 'cleared'}. {note.strip()}")
+        deadlines_for_flag(case=locked, flag=flag, raised=raised, at=timezone.now())
+        if raised:
+            notify_flag(case=locked, flag=flag, actor=by)
+    return locked
+
+
+def case_flag_respond(
+    *,
+    case: Case,
+    by: User,
+    flag: Flag,
+    note: str,
+    reported_to_ico: bool | None = None,
+    seen_revision: int | None = None,
+) -> Case:
+    """The specialist lead records their response to a safeguarding or data-breach flag; its clock stops."""
+    if not note.strip():
+        raise ActionNotAllowed("Say what was done.")
+    if flag not in (Flag.SAFEGUARDING, Flag.DATA_BREACH):
+        raise ActionNotAllowed("Only safeguarding and data-breach flags have a response to record.")
+    with transaction.atomic():
+        locked = _guarded_change(case=case, by=by, action="respond_to_flag", seen_revision=seen_revision)
+        now = timezone.now()
+        if flag == Flag.SAFEGUARDING:
+            if not locked.flag_safeguarding or not by.has_role(Role.SAFEGUARDING_LEAD):
+                raise ActionForbidden("Only the safeguarding lead responds to a safeguarding flag.")
+            locked.safeguarding_responded_at = now
+            fields = ["safeguarding_responded_at", "updated_at"]
+            outcome = ""
+        else:
+            if not locked.flag_data_breach or not by.has_role(Role.IG_LEAD):
+                raise ActionForbidden("Only the information governance lead assesses a data breach.")
+            if reported_to_ico is None:
+                raise ActionNotAllowed("Say whether the breach was reported to the ICO.")
+            locked.data_breach_assessed_at = now
+            locked.data_breach_reported_to_ico = reported_to_ico
+            fields = ["data_breach_assessed_at", "data_breach_reported_to_ico", "updated_at"]
+            outcome = " Reported to the ICO." if reported_to_ico else " Not reportable to the ICO."
+        locked.save(update_fields=fields)
+        _bump(locked)
+        _event(locked, by=by, kind=EventKind.FLAG_CHANGED, action="respond_to_flag",
+               note=f"Response to “{Flag(flag).label}”.{outcome} {note.strip()}")
+        deadlines_for_flag_response(case=locked, flag=flag, at=now)
     return locked
 
 

@@ -8,9 +8,9 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-# DjangoTask gives every task delay_on_commit(), so work is only queued once
-# the transaction that created it has committed.
-app = Celery("flagpost", task_cls="celery.contrib.django.task:DjangoTask")
+# Every task gets delay_on_commit() (from DjangoTask) and a bound on how often
+# one message may be redelivered (config.tasks.BoundedDeliveryTask).
+app = Celery("flagpost", task_cls="config.tasks:BoundedDeliveryTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "incidents",
     "casework",
     "notifications",
+    "deadlines",
     "demo",
 ]
 
@@ -163,7 +164,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Time limits below stay under the visibility timeout, so Redis never
     # redelivers a task that is still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -176,12 +177,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Publishing gives up quickly when the broker is down: the outbox row is already
+# committed and the sweeper sends it later, so a request need not hang.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
+                                    "interval_max": 1}
 CELERY_BEAT_SCHEDULE: dict = {
-    "notifications-sweep": {
-        "task": "notifications.tasks.notifications_sweep",
-        "schedule": 120.0,
-    },
+    "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 120.0},
+    "deadlines-sweep": {"task": "deadlines.tasks.deadlines_sweep_task", "schedule": 300.0},
+    "notifications-digest": {"task": "notifications.tasks.notifications_digest_send", "schedule": 900.0},
 }
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
+# How long a worker may hold a claim on an email before it counts as dead.
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)
 
 # --- Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

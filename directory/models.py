@@ -29,6 +29,11 @@ class EmploymentType(models.TextChoices):
     VOLUNTEER = "volunteer", "Volunteer"
 
 
+class EmailPreference(models.TextChoices):
+    IMMEDIATE = "immediate", "Email me each notification as it happens"
+    DAILY_DIGEST = "daily_digest", "One email a day with everything (urgent ones still come at once)"
+
+
 class Directorate(models.Model):
     name = models.CharField(max_length=200, unique=True)
 
@@ -88,6 +93,9 @@ class User(AbstractUser):
     )
     line_manager = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
+    )
+    email_preference = models.CharField(
+        max_length=20, choices=EmailPreference.choices, default=EmailPreference.IMMEDIATE
     )
 
     USERNAME_FIELD = "email"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from casework.models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind
 from directory.models import User
+from deadlines.services import deadlines_for_new_case
 from incidents.files import CheckedFile
 from incidents.links import link_normalise, platform_detect
 from incidents.models import EvidenceFile, EvidenceLink, Platform, PosterKind, ReferenceCounter, Report
@@ -112,6 +113,7 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
                 poster_handle=draft.poster_handle if draft.poster_kind == PosterKind.HANDLE else "",
             )
             case.policy_versions.set(versions_in_force(on=timezone.localdate(draft.seen_at)))
+            deadlines_for_new_case(case=case, at=now)
         report = Report.objects.create(
             reference=reference,
             case=case,

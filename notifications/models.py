@@ -9,6 +9,18 @@ from django.db import models
 class NotificationKind(models.TextChoices):
     REPORT_RECEIPT = "report_receipt", "Report received (your receipt)"
     TEAM_MEMBER_REPORTED = "team_member_reported", "A member of your team made a report"
+    CASE_ROUTED = "case_routed", "A case needs your review as line manager"
+    INVESTIGATION_REQUESTED = "investigation_requested", "A formal investigation is needed"
+    INVESTIGATION_ASSIGNED = "investigation_assigned", "You were assigned to an investigation"
+    FINDINGS_SUBMITTED = "findings_submitted", "Findings are ready for a decision"
+    OUTCOME_RECORDED = "outcome_recorded", "An outcome was recorded"
+    REPORT_CLOSED = "report_closed", "Your report is closed"
+    CASE_REOPENED = "case_reopened", "A case was reopened"
+    FLAG_RAISED = "flag_raised", "A case was flagged for you"
+    DEADLINE_REMINDER = "deadline_reminder", "A deadline is coming up"
+    DEADLINE_OVERDUE = "deadline_overdue", "A deadline has passed"
+    DEADLINE_ESCALATION = "deadline_escalation", "An overdue deadline was escalated to you"
+    DIGEST = "digest", "Daily digest"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -16,6 +28,8 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    IN_DIGEST = "in_digest", "Waiting for the daily digest"
+    DIGESTED = "digested", "Sent in a daily digest"
 
 
 class Notification(models.Model):
@@ -27,11 +41,16 @@ class Notification(models.Model):
     body_text = models.TextField()
     body_html = models.TextField()
     link = models.CharField(max_length=500, blank=True)
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # Urgent kinds (safeguarding, data breach, escalations) are emailed at once, digest or not.
+    urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     email_status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     # When an unsent email next needs attention; the sweeper selects on it.
     email_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -46,3 +65,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class TaskDelivery(models.Model):
+    """How many times a worker has started a given task message.
+
+    Messages are acknowledged late, so a task whose worker dies is delivered
+    again; this count stops a task that kills its worker every time from
+    looping for ever.
+    """
+
+    task_id = models.CharField(max_length=64, primary_key=True)
+    task_name = models.CharField(max_length=200)
+    deliveries = models.PositiveIntegerField(default=1)
+    first_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}: {self.deliveries}"

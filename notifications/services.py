@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from directory.models import User
+from directory.models import EmailPreference, User
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 from notifications.rendering import notification_render
 
@@ -22,13 +22,32 @@ from notifications.rendering import notification_render
 SWEEP_GRACE = dt.timedelta(minutes=2)
 
 
+def next_digest_at(now: dt.datetime | None = None) -> dt.datetime:
+    """The next morning digest (DIGEST_HOUR local time)."""
+    local = timezone.localtime(now or timezone.now())
+    moment = local.replace(hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if moment <= local:
+        moment = timezone.localtime(moment + dt.timedelta(days=1)).replace(
+            hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0, second=0, microsecond=0
+        )
+    return moment
+
+
 def notification_create(
-    *, recipient: User, kind: NotificationKind, context: Mapping[str, object], link: str = ""
+    *,
+    recipient: User,
+    kind: NotificationKind,
+    context: Mapping[str, object],
+    link: str = "",
+    case: object = None,
+    urgent: bool = False,
 ) -> Notification:
+    """Write one notification (inbox row and email) in the caller's transaction."""
     from notifications.tasks import notification_deliver
 
     rendered = notification_render(kind=kind, context={**context, "recipient": recipient, "link": link,
                                                         "site_url": settings.SITE_URL})
+    digest = recipient.email_preference == EmailPreference.DAILY_DIGEST and not urgent
     notification = Notification.objects.create(
         recipient=recipient,
         kind=kind,
@@ -36,9 +55,43 @@ def notification_create(
         body_text=rendered.text,
         body_html=rendered.html,
         link=link,
-        email_status=DeliveryStatus.PENDING,
-        email_due_at=timezone.now() + SWEEP_GRACE,
+        case=case,
+        urgent=urgent,
+        email_status=DeliveryStatus.IN_DIGEST if digest else DeliveryStatus.PENDING,
+        email_due_at=next_digest_at() if digest else timezone.now() + SWEEP_GRACE,
     )
-    notification_id = notification.pk
-    transaction.on_commit(lambda: notification_deliver.delay(notification_id))
+    if not digest:
+        notification_id = notification.pk
+        # robust: the commit has happened; a broker that is down must not turn it into an
+        # error page. The sweeper sends the row once the broker is back.
+        transaction.on_commit(lambda: notification_deliver.delay(notification_id), robust=True)
     return notification
+
+
+def digest_send_for(*, recipient_id: int, now: dt.datetime) -> Notification | None:
+    """Gather a person's waiting notifications into one digest email, once.
+
+    The rows are taken with a conditional UPDATE on their status; if another
+    worker took any of them first, this one writes nothing.
+    """
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.filter(
+                recipient_id=recipient_id, email_status=DeliveryStatus.IN_DIGEST, email_due_at__lte=now
+            ).order_by("created_at", "pk")
+        )
+        if not rows:
+            return None
+        taken = Notification.objects.filter(
+            pk__in=[row.pk for row in rows], email_status=DeliveryStatus.IN_DIGEST
+        ).update(email_status=DeliveryStatus.DIGESTED, email_due_at=None, email_sent_at=now)
+        if taken != len(rows):
+            transaction.set_rollback(True)
+            return None
+        recipient = rows[0].recipient
+        return notification_create(
+            recipient=recipient,
+            kind=NotificationKind.DIGEST,
+            context={"items": rows},
+            urgent=True,  # the digest itself is never put into a digest
+        )

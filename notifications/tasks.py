@@ -9,17 +9,21 @@ import smtplib
 import socket
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications.models import DeliveryStatus, Notification
+from notifications.models import DeliveryStatus, Notification, TaskDelivery
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-# A claim older than this belongs to a worker that died mid-send.
-CLAIM_LEASE = dt.timedelta(minutes=10)
+
+
+def _claim_lease() -> dt.timedelta:
+    # A claim older than this belongs to a worker that died mid-send.
+    return dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
 TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPResponseException,
                     socket.timeout, ConnectionError, OSError)
 
@@ -38,7 +42,7 @@ def notification_deliver(notification_id: int) -> str:
     # find nothing to claim once it is taken or sent.
     claimed = Notification.objects.filter(
         Q(email_status=DeliveryStatus.PENDING) | Q(email_status=DeliveryStatus.SENDING,
-                                                   email_claimed_at__lt=now - CLAIM_LEASE),
+                                                   email_claimed_at__lt=now - _claim_lease()),
         pk=notification_id,
     ).update(email_status=DeliveryStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1)
     if not claimed:
@@ -76,11 +80,27 @@ def notifications_sweep(limit: int = 500) -> int:
     due = list(
         Notification.objects.filter(
             Q(email_status=DeliveryStatus.PENDING, email_due_at__lte=now)
-            | Q(email_status=DeliveryStatus.SENDING, email_claimed_at__lt=now - CLAIM_LEASE)
+            | Q(email_status=DeliveryStatus.SENDING, email_claimed_at__lt=now - _claim_lease())
         )
         .order_by("email_due_at")
         .values_list("pk", flat=True)[:limit]
     )
     for notification_id in due:
         notification_deliver.delay(notification_id)
+    TaskDelivery.objects.filter(first_at__lt=now - dt.timedelta(days=7)).delete()
     return len(due)
+
+
+@shared_task(ignore_result=True)
+def notifications_digest_send(limit: int = 500) -> int:
+    """One email per person whose daily digest is due, listing what they would otherwise have had."""
+    from notifications.services import digest_send_for
+
+    now = timezone.now()
+    recipients = list(
+        Notification.objects.filter(email_status=DeliveryStatus.IN_DIGEST, email_due_at__lte=now)
+        .order_by("recipient_id")
+        .values_list("recipient_id", flat=True)
+        .distinct()[:limit]
+    )
+    return sum(1 for recipient_id in recipients if digest_send_for(recipient_id=recipient_id, now=now))
