@@ -59,6 +59,9 @@ ACTION_SPECS: dict[str, ActionSpec] = {
                    "Back to triage, on appeal or because of new evidence.", primary=False),
         ActionSpec("set_flag", "Raise or clear a flag", forms.FlagForm, services.case_flag_set,
                    "Flags bring in a specialist without stopping the case.", transition=False, primary=False),
+        ActionSpec("respond_to_flag", "Record your response to a flag", forms.FlagResponseForm,
+                   services.case_flag_respond,
+                   "What you did about a safeguarding concern or a data breach; this stops its clock."),
         ActionSpec("link_handle", "Link a handle to a member of staff", forms.LinkHandleForm,
                    services.case_link_handle, "Cases about that handle become related to the person.",
                    transition=False, primary=False),
@@ -79,8 +82,12 @@ def action_available(user: User, case: Case, name: str) -> bool:
         # Withdrawing is a transition too, taken from the reporter's own report page.
         method = getattr(case, name, None)
         return hasattr(method, "_django_fsm") and can_proceed(method, check_conditions=False)
-    if name in ("update_details",):
+    if name == "update_details":
         return case.state in _DETAIL_STATES
+    if name == "respond_to_flag":
+        return (case.flag_safeguarding and case.safeguarding_responded_at is None) or (
+            case.flag_data_breach and case.data_breach_assessed_at is None
+        )
     return True
 
 

@@ -344,3 +344,38 @@ class LinkHandleForm(CaseActionForm):
 class NoteForm(CaseActionForm):
     def arguments(self) -> dict[str, object]:
         return {"note": self.cleaned_data["note"]}
+
+
+class FlagResponseForm(CaseActionForm):
+    flag = forms.ChoiceField(label="Which flag are you responding to?", choices=[])
+    reported_to_ico = forms.TypedChoiceField(
+        label="Was the breach reported to the ICO? (data breaches only)",
+        choices=[("", "Not a data breach"), ("1", "Yes, reported to the ICO"), ("0", "No, not reportable")],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        required=False,
+    )
+    field_order = ["flag", "reported_to_ico", "note"]
+
+    def __init__(self, *args: object, user: User | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        choices = []
+        if self.case.flag_safeguarding and user is not None and user.has_role(Role.SAFEGUARDING_LEAD):
+            choices.append((Flag.SAFEGUARDING.value, Flag.SAFEGUARDING.label))
+        if self.case.flag_data_breach and user is not None and user.has_role(Role.IG_LEAD):
+            choices.append((Flag.DATA_BREACH.value, Flag.DATA_BREACH.label))
+        self.fields["flag"].choices = choices
+        self.fields["note"].label = "What was done?"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("flag") == Flag.DATA_BREACH and cleaned.get("reported_to_ico") is None:
+            self.add_error("reported_to_ico", "Say whether the breach was reported to the ICO.")
+        return cleaned
+
+    def arguments(self) -> dict[str, object]:
+        return {
+            **super().arguments(),
+            "flag": self.cleaned_data["flag"],
+            "reported_to_ico": self.cleaned_data.get("reported_to_ico"),
+        }

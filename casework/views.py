@@ -6,18 +6,20 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.access import may, may_see_related_cases, may_see_reporter, visible_cases
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
-from casework.forms import DismissForm
+from casework.forms import DismissForm, FlagResponseForm
 from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
 from casework.services import CaseActionError, related_cases
 from directory.models import Role, User
 from incidents.models import EvidenceFile, Platform, Report
+from deadlines.models import Deadline
 from policies.models import Principle, PolicyVersion
 
 PAGE_SIZE = 25
@@ -34,7 +36,11 @@ def _listing(user: User) -> QuerySet[Case]:
 
 
 def _filtered(request: HttpRequest, cases: QuerySet[Case]) -> tuple[QuerySet[Case], dict[str, str]]:
-    filters = {key: request.GET.get(key, "").strip() for key in ("q", "state", "platform", "flag")}
+    filters = {key: request.GET.get(key, "").strip() for key in ("q", "state", "platform", "flag", "sort")}
+    if filters["sort"] == "due":
+        cases = cases.order_by(F("next_due_at").asc(nulls_last=True), "pk")
+    else:
+        filters["sort"] = ""
     if filters["q"]:
         query = filters["q"].upper()
         cases = cases.filter(
@@ -68,6 +74,7 @@ def _render_list(request: HttpRequest, cases: QuerySet[Case], *, title: str, int
             "states": states,
             "platforms": Platform.choices,
             "flags": Flag.choices,
+            "now": timezone.now(),
         },
     )
 
@@ -135,6 +142,7 @@ def _case_for_page(user: User, reference: str) -> Case:
             Prefetch("policy_versions", queryset=PolicyVersion.objects.select_related("policy")),
             Prefetch("findings", queryset=Finding.objects.select_related("principle")),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "report")),
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
         ),
         reference=reference,
     )
@@ -179,6 +187,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "actions": allowed_actions(request.user, case),
             "related": related_cases(case=case) if may_see_related_cases(request.user, case) else None,
             "show_related": may_see_related_cases(request.user, case),
+            "now": timezone.now(),
         },
     )
 
@@ -216,6 +225,8 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     form_kwargs: dict[str, object] = {"case": case}
     if spec.form_class is DismissForm:
         form_kwargs["visible"] = visible_cases(request.user)
+    if spec.form_class is FlagResponseForm:
+        form_kwargs["user"] = request.user
     if not action_available(request.user, case, action):
         return _refused(request, case, action, spec.label)
     status = 200

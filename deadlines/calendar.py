@@ -61,4 +61,6 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def add_hours(start: dt.datetime, hours: float) -> dt.datetime:
-    return start + dt.timedelta(hours=hours)
+    # Through UTC: adding to a Europe/London datetime is wall-clock arithmetic in Python,
+    # which would make a 72-hour clock 71 hours over the night the clocks go forward.
+    return start.astimezone(dt.UTC) + dt.timedelta(hours=hours)

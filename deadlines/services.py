@@ -62,7 +62,8 @@ def schedule_for(rule: DeadlineRule, started_at: dt.datetime) -> Schedule:
         escalate = add_hours(due, rule.escalate_after)
         remind = add_hours(due, -rule.remind_before) if rule.remind_before else None
     if remind is None:
-        remind = started_at + (due - started_at) / 2
+        # In UTC, for the same reason as add_hours: half-time is half the real time.
+        remind = started_at.astimezone(dt.UTC) + (due - started_at) / 2
     if remind <= started_at:
         remind = None
     return Schedule(due_at=due, remind_at=remind, escalate_at=escalate)

@@ -25,13 +25,14 @@ from tests.factories import EvidenceLinkFactory, PolicyVersionFactory, UserFacto
 
 pytestmark = pytest.mark.django_db
 
-# Both start with the session, the user and the user's roles (3 queries).
-# The queue then counts its cases for the paginator and fetches one page of them.
-QUEUE_QUERIES = 5
+# Both start with the session, the user, the user's roles and the unread-notifications badge
+# (4 queries). The queue then counts its cases for the paginator and fetches one page of them.
+QUEUE_QUERIES = 6
 # The case page: the case with its people; reports; their links; their files; the principles with
 # their investigating policy and version; the policy versions in force with their policy; findings
-# with their principle; the timeline; "may add a note"; handle links both ways; related cases.
-CASE_PAGE_QUERIES = 15
+# with their principle; the timeline; the deadlines; "may add a note"; handle links both ways;
+# related cases; and the unread badge.
+CASE_PAGE_QUERIES = 17
 
 
 def _cases_bulk(count: int, *, reporter: User, poster: User) -> None:

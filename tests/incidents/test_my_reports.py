@@ -68,8 +68,9 @@ def test_my_reports_query_count_does_not_grow_with_reports(login, reporter, djan
     client = login(reporter)
     ReportFactory(reporter=reporter)
     client.get(reverse("incidents:my_reports"))  # warm the session
-    # session, user, the user's roles (navigation), the count for the pager, one page of reports with their case
-    with django_assert_num_queries(5) as small:
+    # session, user, the user's roles (navigation), the unread badge, the count for the pager,
+    # one page of reports with their case
+    with django_assert_num_queries(6) as small:
         client.get(reverse("incidents:my_reports"))
     for _ in range(15):
         ReportFactory(reporter=reporter)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from deadlines.models import Deadline, DeadlineRule
+from incidents.admin import ReadOnlyAdminMixin
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    """Administrators set how long each stage may take. New deadlines follow the change."""
+
+    list_display = ["clock", "unit", "allowed", "remind_before", "escalate_after"]
+    list_editable = ["allowed", "remind_before", "escalate_after"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["case", "clock", "cycle", "due_at", "met_at", "cancelled_at", "reminder_sent_at",
+                    "overdue_sent_at", "escalated_at"]
+    list_filter = ["clock", ("met_at", admin.EmptyFieldListFilter), ("overdue_sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["case__reference"]
+    list_select_related = ["case"]
+    date_hierarchy = "due_at"

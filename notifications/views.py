@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from directory.models import EmailPreference
+from notifications.models import Notification
+
+PAGE_SIZE = 25
+
+
+class PreferenceForm(forms.Form):
+    email_preference = forms.ChoiceField(
+        label="How would you like to get emails?", choices=EmailPreference.choices, widget=forms.RadioSelect
+    )
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    notifications = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
+    only_unread = request.GET.get("show") == "unread"
+    if only_unread:
+        notifications = notifications.filter(read_at__isnull=True)
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page, "only_unread": only_unread})
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read, then go where it points."""
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    target = notification.link if notification.link else None
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PreferenceForm(request.POST or None, initial={"email_preference": user.email_preference})
+    if request.method == "POST" and form.is_valid():
+        user.email_preference = form.cleaned_data["email_preference"]
+        user.save(update_fields=["email_preference"])
+        messages.success(request, "Your notification settings are saved.")
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})
