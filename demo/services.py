@@ -127,9 +127,65 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
                 user.line_manager = manager
                 user.save(update_fields=["line_manager"])
     if with_reports:
+        _digest_reader_ensure(people)
         result.reports_created = _reports_ensure(people)
         result.reports_created += _staged_cases_ensure(people)
+        _deadline_notifications_ensure(people)
     return result
+
+
+def _digest_reader_ensure(people: dict[str, User]) -> None:
+    # Mark prefers one email a day: the demo shows the digest as well as immediate emails.
+    from directory.models import EmailPreference
+
+    mark = people["mark.manager"]
+    if mark.email_preference != EmailPreference.DAILY_DIGEST and not Report.objects.exists():
+        mark.email_preference = EmailPreference.DAILY_DIGEST
+        mark.save(update_fields=["email_preference"])
+
+
+def _deadline_notifications_ensure(people: dict[str, User]) -> None:
+    """Let the demo show reminders, overdue alerts, escalations, a reopened case and a digest.
+
+    Runs once: it is skipped when the demo already has an escalation.
+    """
+    from casework import services as casework
+    from casework.models import Case, CaseState, DismissalReason, ReopenReason
+    from deadlines.models import Deadline
+    from deadlines.services import deadlines_sweep
+    from notifications.models import DeliveryStatus, Notification, NotificationKind
+    from notifications.services import digest_send_for
+
+    if Notification.objects.filter(kind=NotificationKind.DEADLINE_ESCALATION).exists():
+        return
+    now = timezone.now()
+    # The X thread waited too long for triage: overdue, then escalated to the HR leads.
+    waiting = Case.objects.filter(state=CaseState.NEW, reports__poster_handle__startswith="@").first()
+    if waiting is not None:
+        Deadline.objects.filter(case=waiting).update(
+            started_at=now - dt.timedelta(days=8), due_at=now - dt.timedelta(days=7),
+            escalate_at=now - dt.timedelta(days=5), remind_at=None, next_action_at=now - dt.timedelta(days=7),
+        )
+    # Lina's review is due tomorrow: a reminder.
+    routed = Case.objects.filter(state=CaseState.MANAGER_REVIEW).first()
+    if routed is not None:
+        Deadline.objects.filter(case=routed, met_at=None, cancelled_at=None).update(
+            remind_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(days=1),
+            next_action_at=now - dt.timedelta(hours=1),
+        )
+    while deadlines_sweep(now=now):
+        pass
+    closed = Case.objects.filter(state=CaseState.CLOSED, merged_into=None, outcome__gt="").first()
+    if closed is not None and closed.reopened_count == 0:
+        # An appeal reopens it; a second look at triage closes it again (and it can be reopened again).
+        reopened = casework.case_reopen(case=closed, by=people["hannah.hrlead"], reason=ReopenReason.APPEAL,
+                                        note="Appeal received within the deadline.")
+        casework.case_dismiss(case=reopened, by=people["tara.triage"], reason=DismissalReason.NO_BREACH,
+                              note="On appeal: the post gave a personal view and said so.")
+    mark = people["mark.manager"]
+    waiting_digest = Notification.objects.filter(recipient=mark, email_status=DeliveryStatus.IN_DIGEST)
+    if waiting_digest.exists():
+        digest_send_for(recipient_id=mark.pk, now=max(n.email_due_at for n in waiting_digest))
 
 
 def _structure_ensure() -> dict[str, Service]:

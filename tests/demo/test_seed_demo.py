@@ -56,3 +56,11 @@ def test_the_demo_has_a_case_at_every_stage() -> None:
 
     call_command("seed_demo")
     assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)
+
+
+def test_every_kind_of_notification_is_in_the_demo_inbox() -> None:
+    from notifications.models import NotificationKind
+
+    call_command("seed_demo")
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert kinds == set(NotificationKind.values)
