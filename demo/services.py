@@ -152,7 +152,7 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
     from casework import services as casework
     from casework.models import Case, CaseState, DismissalReason, ReopenReason
     from deadlines.models import Deadline
-    from deadlines.services import deadlines_sweep
+    from deadlines.services import case_next_due_sync, deadlines_sweep
     from notifications.models import DeliveryStatus, Notification, NotificationKind
     from notifications.services import digest_send_for
 
@@ -166,6 +166,7 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
             started_at=now - dt.timedelta(days=8), due_at=now - dt.timedelta(days=7),
             escalate_at=now - dt.timedelta(days=5), remind_at=None, next_action_at=now - dt.timedelta(days=7),
         )
+        case_next_due_sync(case=waiting)
     # Lina's review is due tomorrow: a reminder.
     routed = Case.objects.filter(state=CaseState.MANAGER_REVIEW).first()
     if routed is not None:
@@ -173,6 +174,7 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
             remind_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(days=1),
             next_action_at=now - dt.timedelta(hours=1),
         )
+        case_next_due_sync(case=routed)
     while deadlines_sweep(now=now):
         pass
     closed = Case.objects.filter(state=CaseState.CLOSED, merged_into=None, outcome__gt="").first()

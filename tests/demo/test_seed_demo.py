@@ -64,3 +64,12 @@ def test_every_kind_of_notification_is_in_the_demo_inbox() -> None:
     call_command("seed_demo")
     kinds = set(Notification.objects.values_list("kind", flat=True))
     assert kinds == set(NotificationKind.values)
+
+
+def test_every_demo_case_shows_its_earliest_open_deadline() -> None:
+    from django.db.models import Min, Q
+
+    call_command("seed_demo")
+    open_deadlines = Min("deadlines__due_at", filter=Q(deadlines__met_at=None, deadlines__cancelled_at=None))
+    for case in Case.objects.annotate(earliest=open_deadlines):
+        assert case.next_due_at == case.earliest, case.reference
