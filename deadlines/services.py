@@ -158,10 +158,25 @@ def deadlines_for_flag(*, case: object, flag: str, raised: bool, at: dt.datetime
         return
     if raised:
         started = case.data_breach_aware_at if clock == Clock.DATA_BREACH and case.data_breach_aware_at else at
-        deadline_open(case=case, clock=clock, started_at=started)
+        deadline = deadline_open(case=case, clock=clock, started_at=started)
+        if not deadline.is_open:
+            # Raised again after it was cleared or answered in this cycle: a new concern
+            # needs a clock of its own, and the row is one per case, clock and cycle.
+            _deadline_restart(deadline, started_at=started)
     else:
         deadlines_cancel(case=case, clocks=[clock], at=at)
     case_next_due_sync(case=case)
+
+
+def _deadline_restart(deadline: Deadline, *, started_at: dt.datetime) -> None:
+    schedule = schedule_for(rule_for(Clock(deadline.clock)), started_at)
+    deadline.started_at = started_at
+    deadline.due_at, deadline.remind_at, deadline.escalate_at = (
+        schedule.due_at, schedule.remind_at, schedule.escalate_at)
+    deadline.met_at = deadline.cancelled_at = None
+    deadline.reminder_sent_at = deadline.overdue_sent_at = deadline.escalated_at = None
+    deadline.next_action_at = _next_action(deadline)
+    deadline.save()
 
 
 def deadlines_for_flag_response(*, case: object, flag: str, at: dt.datetime) -> None:

@@ -1,0 +1,95 @@
+"""The sweep's cost follows what is due, not how many deadlines are open.
+
+Listing what is due is one indexed query; a sweep with nothing due is that one
+query whether 10 or 500 deadlines are open; a sweep with a few due costs the
+same on a small table as on a large one. (scripts/bench_reminders.py measures
+the same at 100,000 cases.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.models import Case
+from deadlines.models import Clock, Deadline
+from deadlines.services import deadlines_due, deadlines_sweep
+from tests.deadlines.conftest import utc
+
+NOW = utc(2026, 1, 14, 12, 0)
+_made = 0
+
+
+def open_deadlines(count: int, *, due: int = 0) -> list[int]:
+    """``count`` cases, each with an open triage clock; ``due`` of them with a step to send now."""
+    global _made
+    cases = Case.objects.bulk_create(
+        Case(reference=f"COST-{_made + n:06d}", next_due_at=NOW + dt.timedelta(days=1)) for n in range(count)
+    )
+    _made += count
+    rows = []
+    for index, case in enumerate(cases):
+        started = NOW - dt.timedelta(hours=2)
+        due_at = NOW + dt.timedelta(hours=22)
+        is_due = index < due
+        rows.append(Deadline(
+            case=case, clock=Clock.TRIAGE_START, started_at=started, due_at=due_at,
+            remind_at=NOW - dt.timedelta(minutes=5) if is_due else NOW + dt.timedelta(hours=10),
+            escalate_at=due_at + dt.timedelta(days=2),
+            next_action_at=NOW - dt.timedelta(minutes=5) if is_due else NOW + dt.timedelta(hours=10),
+        ))
+    return [row.pk for row in Deadline.objects.bulk_create(rows)][:due]
+
+
+def sweep_queries(**kwargs: object) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        sent = deadlines_sweep(now=NOW, **kwargs)
+    return sent, len(queries)
+
+
+def test_listing_what_is_due_is_one_query_on_a_small_or_large_table(db, django_assert_max_num_queries) -> None:
+    due = open_deadlines(10, due=3)
+    with django_assert_max_num_queries(1):
+        assert sorted(deadlines_due(now=NOW, limit=1000)) == sorted(due)
+    open_deadlines(490)
+    with django_assert_max_num_queries(1):
+        assert sorted(deadlines_due(now=NOW, limit=1000)) == sorted(due)
+
+
+def test_a_sweep_with_nothing_due_is_one_query_with_10_or_500_open(db, django_assert_max_num_queries) -> None:
+    open_deadlines(10)
+    with django_assert_max_num_queries(1):
+        small = sweep_queries()
+    open_deadlines(490)
+    assert Deadline.objects.filter(met_at=None, cancelled_at=None).count() == 500
+    with django_assert_max_num_queries(1):
+        large = sweep_queries()
+    assert small == large == (0, 1)
+
+
+def test_a_sweep_with_a_few_due_costs_the_same_on_10_or_500_open(db, triage_officer) -> None:
+    open_deadlines(7, due=3)
+    small_sent, small = sweep_queries()
+    open_deadlines(490, due=3)
+    large_sent, large = sweep_queries()
+    assert small_sent == large_sent == 3
+    assert small == large
+    # And it grows with what is due: a fixed handful of queries per step sent.
+    per_step = (small - 1) / 3
+    assert per_step == int(per_step) and per_step <= 15
+
+
+def test_the_due_query_can_use_the_partial_index(db) -> None:
+    open_deadlines(50, due=2)
+    query = Deadline.objects.filter(next_action_at__lte=NOW).order_by("next_action_at").values_list("pk")[:1000]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+    else:
+        plan = query.explain()
+    assert "deadline_next_action" in plan
