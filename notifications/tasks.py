@@ -28,6 +28,16 @@ TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, sm
                     socket.timeout, ConnectionError, OSError)
 
 
+def _abandoned(now: dt.datetime, *, attempts_left: bool) -> Q:
+    """Claims whose lease ran out (their worker died mid-send), with or without attempts left.
+
+    Each sweep queues a new message for such a claim, so the per-message bound of
+    BoundedDeliveryTask can't stop an email that kills its worker: the attempt count does.
+    """
+    attempts = Q(email_attempts__lt=MAX_ATTEMPTS) if attempts_left else Q(email_attempts__gte=MAX_ATTEMPTS)
+    return Q(email_status=DeliveryStatus.SENDING, email_claimed_at__lt=now - _claim_lease()) & attempts
+
+
 def _backoff(attempt: int) -> dt.timedelta:
     # Exponential with jitter, so a recovering mail server isn't hit in step.
     seconds = min(60 * 2 ** (attempt - 1), 3600)
@@ -40,9 +50,11 @@ def notification_deliver(notification_id: int) -> str:
     # The claim: only one worker turns PENDING (or an expired SENDING claim)
     # into its own SENDING. A retry, a duplicate message or the sweeper all
     # find nothing to claim once it is taken or sent.
+    # A first attempt goes at once; a retry waits for its backoff, even if a duplicate
+    # message turns up early.
+    ready = Q(email_status=DeliveryStatus.PENDING) & (Q(email_attempts=0) | Q(email_due_at__lte=now))
     claimed = Notification.objects.filter(
-        Q(email_status=DeliveryStatus.PENDING) | Q(email_status=DeliveryStatus.SENDING,
-                                                   email_claimed_at__lt=now - _claim_lease()),
+        ready | _abandoned(now, attempts_left=True),
         pk=notification_id,
     ).update(email_status=DeliveryStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1)
     if not claimed:
@@ -77,10 +89,14 @@ def notification_deliver(notification_id: int) -> str:
 def notifications_sweep(limit: int = 500) -> int:
     """Queue every email that is due: lost enqueues, retries after backoff, dead workers' claims."""
     now = timezone.now()
+    # A claim abandoned on its last attempt: the send keeps killing its worker, so stop.
+    Notification.objects.filter(_abandoned(now, attempts_left=False)).update(
+        email_status=DeliveryStatus.FAILED, email_due_at=None,
+        email_error=f"Gave up: the worker sending it stopped without finishing {MAX_ATTEMPTS} times.",
+    )
     due = list(
         Notification.objects.filter(
-            Q(email_status=DeliveryStatus.PENDING, email_due_at__lte=now)
-            | Q(email_status=DeliveryStatus.SENDING, email_claimed_at__lt=now - _claim_lease())
+            Q(email_status=DeliveryStatus.PENDING, email_due_at__lte=now) | _abandoned(now, attempts_left=True)
         )
         .order_by("email_due_at")
         .values_list("pk", flat=True)[:limit]

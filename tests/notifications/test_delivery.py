@@ -137,3 +137,17 @@ def test_emails_have_a_subject_a_text_body_and_an_html_body(
     assert reporter.get_full_name() in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and reporter.get_full_name() in html
+
+
+@pytest.mark.django_db
+def test_a_retry_waits_for_its_backoff_even_if_a_duplicate_message_arrives(reporter, settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
+    notification = _outbox_row(reporter, email_due_at=timezone.now())
+    assert notification_deliver(notification.pk) == "will retry"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_deliver(notification.pk) == "not claimed"  # still backing off
+    notification.refresh_from_db()
+    assert notification.email_attempts == 1
+    Notification.objects.filter(pk=notification.pk).update(email_due_at=timezone.now())
+    assert notification_deliver(notification.pk) == "sent"

@@ -1,0 +1,430 @@
+"""Email delivery under failure, with a real worker, a real broker and a real SMTP server.
+
+Nothing here is mocked: tasks go through the configured broker (Redis when
+CELERY_BROKER_URL says so, as in CI; the embedded file broker otherwise) to a
+real Celery worker, and mail goes over SMTP to an aiosmtpd server on a free
+local port that records what it accepts. Each test checks that an email is
+sent exactly once whatever goes wrong: duplicates, a worker killed mid-send,
+the broker down during a transition, sweepers running side by side, and a
+message that keeps killing its worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.models import Case, CaseState
+from casework.services import case_route_to_manager
+from config.tasks import BoundedDeliveryTask, _delivery_count
+from deadlines.models import Clock, Deadline
+from deadlines.services import deadline_open, deadlines_sweep
+from deadlines.tasks import deadlines_sweep_task
+from notifications.models import DeliveryStatus, Notification, NotificationKind, TaskDelivery
+from notifications.tasks import MAX_ATTEMPTS, notification_deliver, notifications_sweep
+from tests.casework.conftest import (  # noqa: F401 - fixtures used below
+    Cast,
+    action_form_data,
+    case_in_state,
+    cast,
+    decision_maker,
+    other_triage_officer,
+)
+from tests.notifications.conftest import (
+    FinishedTasks,
+    RecordingSMTPHandler,
+    _fresh_connections,
+    free_port,
+    wait_until,
+)
+
+SQLITE = connection.vendor == "sqlite"
+SHARED_DATABASE = pytest.mark.skipif(
+    SQLITE,
+    reason="an in-memory SQLite test database can't be shared with another process or raced "
+    "with row locks (CI runs this on PostgreSQL and deselects it with -m 'not postgresql' on SQLite)",
+)
+DELIVER = notification_deliver.name
+SWEEP = notifications_sweep.name
+
+
+def _routed_case(cast: Cast) -> Case:
+    """A case in triage that can go to the poster's line manager: poster, principle and summary set."""
+    case = case_in_state(CaseState.TRIAGE, cast)
+    assert case.poster.line_manager_id == cast.line_manager.pk
+    assert case.principles.exists() and case.triage_summary
+    return case
+
+
+def _outbox_row(recipient, **fields: object) -> Notification:  # noqa: ANN001
+    """A notification as the outbox holds it, without the after-commit queueing."""
+    return Notification.objects.create(
+        recipient=recipient, kind=NotificationKind.TEAM_MEMBER_REPORTED, subject="s", body_text="t",
+        body_html="<p>t</p>", **fields,
+    )
+
+
+def _settle(finished: FinishedTasks, *, sweeps: int, timeout: float = 30.0) -> bool:
+    """Wait until ``sweeps`` sweeps have finished and every delivery they queued has finished too."""
+
+    def settled() -> bool:
+        done = finished.of(SWEEP)
+        queued = sum(run.retval or 0 for run in done)
+        return len(done) >= sweeps and len(finished.of(DELIVER)) >= queued
+
+    return wait_until(settled, timeout=timeout)
+
+
+def _in_threads(count: int, work: Callable[[], object]) -> list[object]:
+    """Run ``work`` in ``count`` threads released at the same moment; their results or exceptions."""
+    start = threading.Barrier(count, timeout=30)
+    results: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = work()
+        except Exception as error:  # noqa: BLE001 - handed back to the test to assert on
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread did not finish within 60 s"
+    return results
+
+
+# --- 1. One transition, one email ----------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_emails_the_line_manager_exactly_once(
+    celery_worker, smtp_server: RecordingSMTPHandler, finished_tasks: FinishedTasks, cast: Cast
+) -> None:
+    manager = cast.line_manager.email
+    case = _routed_case(cast)
+
+    case_route_to_manager(case=case, by=cast.triage_officer, note="Over to the line manager.")
+
+    assert wait_until(lambda: smtp_server.to(manager), timeout=30), Notification.objects.values(
+        "email_status", "email_error").first()
+    notification = Notification.objects.get(recipient=cast.line_manager)
+    assert notification.kind == NotificationKind.CASE_ROUTED
+    assert wait_until(lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT)
+    # The sweeper (in the worker, then here) and a duplicate message find nothing left to send.
+    notifications_sweep.delay()
+    duplicate = notification_deliver.delay(notification.pk)
+    assert wait_until(lambda: finished_tasks.by_id(duplicate.id), timeout=30)
+    assert _settle(finished_tasks, sweeps=1)
+    assert finished_tasks.by_id(duplicate.id)[0].retval == "not claimed"
+    assert notifications_sweep() == 0
+
+    delivered = smtp_server.to(manager)
+    assert len(delivered) == 1, [item.rcpt_tos for item in smtp_server.accepted]
+    assert delivered[0].message["X-Flagpost-Notification"] == str(notification.pk)
+    assert delivered[0].message["Subject"] == notification.subject
+    notification.refresh_from_db()
+    assert notification.email_status == DeliveryStatus.SENT and notification.email_attempts == 1
+
+
+# --- 2. The worker killed mid-send ----------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.postgresql
+@SHARED_DATABASE
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_leaves_an_email_that_is_sent_once_by_the_next_worker(
+    worker_process, smtp_server: RecordingSMTPHandler, settings, cast: Cast
+) -> None:
+    # The sweeper runs here, so it must see the same short lease as the worker processes.
+    settings.NOTIFICATION_CLAIM_LEASE_SECONDS = 3
+    manager = cast.line_manager.email
+    smtp_server.stall_next = True
+    first = worker_process()
+
+    case_route_to_manager(case=_routed_case(cast), by=cast.triage_officer, note="Over to the line manager.")
+
+    # The worker has claimed the row and is waiting for the server's reply to its message.
+    assert smtp_server.stalled.wait(timeout=30), first.log_tail()
+    notification = Notification.objects.get(recipient=cast.line_manager)
+    assert notification.email_status == DeliveryStatus.SENDING
+    first.kill()
+    assert first.process.returncode == -9, first.log_tail()
+    smtp_server.release.set()
+    assert smtp_server.accepted == []
+
+    # Nothing is left to finish the send: the claim stays until its lease runs out.
+    notification.refresh_from_db()
+    assert notification.email_status == DeliveryStatus.SENDING and notification.email_attempts == 1
+    lease_over = notification.email_claimed_at + dt.timedelta(seconds=3.5)
+    time.sleep(max(0.0, (lease_over - timezone.now()).total_seconds()))
+    assert notifications_sweep() == 1
+    # Start the next worker once the broker's visibility timeout (5 s) has passed too, so that on
+    # Redis the killed worker's unacknowledged message comes back as well: two deliveries race.
+    visibility_over = notification.email_claimed_at + dt.timedelta(seconds=6)
+    time.sleep(max(0.0, (visibility_over - timezone.now()).total_seconds()))
+    second = worker_process()
+
+    assert wait_until(lambda: smtp_server.to(manager), timeout=30), second.log_tail()
+    assert wait_until(
+        lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT, timeout=15
+    ), second.log_tail()
+    time.sleep(2)  # room for a duplicate to show up, if there were one
+    assert len(smtp_server.to(manager)) == 1, second.log_tail()
+    assert len(smtp_server.accepted) == 1
+    notification.refresh_from_db()
+    assert notification.email_attempts == 2  # the dead worker's claim and the one that sent it
+
+
+# --- 3. The broker down during a transition ---------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_with_the_broker_down_commits_and_its_email_goes_once_the_broker_is_back(
+    start_celery_worker, smtp_server: RecordingSMTPHandler, login, cast: Cast, caplog
+) -> None:
+    from config.celery import app
+
+    manager = cast.line_manager.email
+    case = _routed_case(cast)
+    data = action_form_data("route_to_manager", case, cast)
+    # Producers write to the broker_write_url (which beats CELERY_BROKER_URL from the environment).
+    saved = app.conf.get("broker_write_url")
+    app.conf.broker_write_url = f"redis://127.0.0.1:{free_port()}/0"
+    _fresh_connections(app)
+    try:
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="django.db.backends.base"):
+            response = login(cast.triage_officer).post(
+                reverse("casework:case_action", args=[case.reference, "route_to_manager"]), data
+            )
+        took = time.monotonic() - started
+    finally:
+        app.conf.broker_write_url = saved
+        _fresh_connections(app)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Case.objects.get(pk=case.pk).state == CaseState.MANAGER_REVIEW
+    assert took < 15, f"the request waited {took:.1f} s for the broker"
+    # The enqueue really failed, and was logged rather than turned into an error page.
+    assert any("on_commit" in record.getMessage() for record in caplog.records), caplog.text
+    notification = Notification.objects.get(recipient=cast.line_manager)
+    assert notification.email_status == DeliveryStatus.PENDING
+    assert notification.email_due_at > timezone.now()  # left for the sweeper
+
+    start_celery_worker()
+    time.sleep(1)
+    assert smtp_server.accepted == []  # nothing was queued while the broker was down
+    Notification.objects.filter(pk=notification.pk).update(email_due_at=timezone.now() - dt.timedelta(seconds=1))
+    assert notifications_sweep() == 1
+
+    assert wait_until(lambda: smtp_server.to(manager), timeout=30)
+    assert wait_until(lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT)
+    assert notifications_sweep() == 0
+    time.sleep(1)
+    assert len(smtp_server.to(manager)) == 1
+
+
+# --- 4. Sweepers side by side ------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_queued_at_once_send_one_email(
+    celery_worker, smtp_server: RecordingSMTPHandler, finished_tasks: FinishedTasks, reporter
+) -> None:
+    notification = _outbox_row(reporter, email_due_at=timezone.now() - dt.timedelta(seconds=1))
+
+    notifications_sweep.delay()
+    notifications_sweep.delay()
+
+    assert _settle(finished_tasks, sweeps=2), finished_tasks.runs
+    assert wait_until(lambda: smtp_server.to(reporter.email))
+    assert sorted(str(run.retval) for run in finished_tasks.of(DELIVER)).count("sent") == 1
+    assert len(smtp_server.to(reporter.email)) == 1
+    notification.refresh_from_db()
+    assert notification.email_status == DeliveryStatus.SENT and notification.email_attempts == 1
+
+
+@pytest.mark.worker
+@pytest.mark.postgresql
+@SHARED_DATABASE
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_running_at_the_same_moment_send_one_email(
+    celery_worker, smtp_server: RecordingSMTPHandler, finished_tasks: FinishedTasks, reporter
+) -> None:
+    notification = _outbox_row(reporter, email_due_at=timezone.now() - dt.timedelta(seconds=1))
+
+    queued = _in_threads(2, notifications_sweep)
+
+    assert all(isinstance(count, int) for count in queued), queued
+    assert wait_until(lambda: len(finished_tasks.of(DELIVER)) >= sum(queued)), finished_tasks.runs
+    assert wait_until(lambda: smtp_server.to(reporter.email))
+    assert [run.retval for run in finished_tasks.of(DELIVER)].count("sent") == 1
+    assert len(smtp_server.to(reporter.email)) == 1
+    notification.refresh_from_db()
+    assert notification.email_status == DeliveryStatus.SENT and notification.email_attempts == 1
+
+
+@pytest.mark.postgresql
+@SHARED_DATABASE
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_email_at_the_same_moment_send_it_once(
+    smtp_server: RecordingSMTPHandler, reporter
+) -> None:
+    notification = _outbox_row(reporter, email_due_at=timezone.now() - dt.timedelta(seconds=1))
+
+    outcomes = _in_threads(2, lambda: notification_deliver(notification.pk))
+
+    assert sorted(map(str, outcomes)) == ["not claimed", "sent"]
+    assert len(smtp_server.to(reporter.email)) == 1
+
+
+def _reminder_due(cast: Cast) -> tuple[Deadline, dt.datetime]:
+    """A new case's "start triage" deadline, and a moment after its reminder and before it is due."""
+    case = case_in_state(CaseState.NEW, cast)
+    deadline = deadline_open(case=case, clock=Clock.TRIAGE_START, started_at=timezone.now())
+    assert deadline.remind_at is not None
+    moment = deadline.remind_at + dt.timedelta(seconds=1)
+    assert moment < deadline.due_at
+    return deadline, moment
+
+
+@pytest.mark.postgresql
+@SHARED_DATABASE
+@pytest.mark.django_db(transaction=True)
+def test_two_deadline_sweeps_at_the_same_moment_send_one_reminder_per_person(
+    smtp_server: RecordingSMTPHandler, cast: Cast, other_triage_officer
+) -> None:
+    deadline, moment = _reminder_due(cast)
+    owners = [cast.triage_officer, other_triage_officer]
+
+    sent = _in_threads(2, lambda: deadlines_sweep(now=moment))
+
+    assert sorted(sent) == [0, 1], sent  # one sweeper claimed the reminder, the other found it taken
+    for owner in owners:
+        reminders = Notification.objects.filter(
+            recipient=owner, case=deadline.case, kind=NotificationKind.DEADLINE_REMINDER
+        )
+        assert reminders.count() == 1, owner
+    assert Notification.objects.filter(kind=NotificationKind.DEADLINE_REMINDER).count() == len(owners)
+    # The reminders were emailed (in this process: no broker here), once each.
+    assert wait_until(lambda: all(smtp_server.to(owner.email) for owner in owners), timeout=15)
+    assert sorted(item.rcpt_tos[0] for item in smtp_server.accepted) == sorted(owner.email for owner in owners)
+    deadline.refresh_from_db()
+    assert deadline.reminder_sent_at == moment
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_deadline_sweeps_queued_at_once_send_one_reminder_per_person(
+    celery_worker, smtp_server: RecordingSMTPHandler, finished_tasks: FinishedTasks, cast: Cast,
+    other_triage_officer,
+) -> None:
+    deadline, _ = _reminder_due(cast)
+    # Make the reminder due now, by the real clock the task sweeps by.
+    now = timezone.now()
+    Deadline.objects.filter(pk=deadline.pk).update(remind_at=now - dt.timedelta(minutes=1),
+                                                   next_action_at=now - dt.timedelta(minutes=1))
+    owners = [cast.triage_officer, other_triage_officer]
+
+    deadlines_sweep_task.delay()
+    deadlines_sweep_task.delay()
+
+    assert wait_until(lambda: len(finished_tasks.of(deadlines_sweep_task.name)) == 2), finished_tasks.runs
+    assert sorted(run.retval for run in finished_tasks.of(deadlines_sweep_task.name)) == [0, 1]
+    assert wait_until(lambda: all(smtp_server.to(owner.email) for owner in owners), timeout=30)
+    assert wait_until(lambda: len(finished_tasks.of(DELIVER)) >= len(owners))
+    for owner in owners:
+        assert Notification.objects.filter(
+            recipient=owner, case=deadline.case, kind=NotificationKind.DEADLINE_REMINDER
+        ).count() == 1
+        assert len(smtp_server.to(owner.email)) == 1
+
+
+# --- 5. A message that keeps killing its worker --------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_fourth_start_of_one_task_message_is_over_the_limit() -> None:
+    task_id = str(uuid.uuid4())
+
+    counts = [_delivery_count(task_id, DELIVER) for _ in range(4)]
+
+    assert counts == [1, 2, 3, 4]
+    assert BoundedDeliveryTask.max_deliveries == 3
+    assert counts[2] <= BoundedDeliveryTask.max_deliveries < counts[3]
+    assert _delivery_count(str(uuid.uuid4()), DELIVER) == 1  # counted per message, not per task name
+    assert TaskDelivery.objects.get(pk=task_id).deliveries == 4
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_gives_up_on_the_fourth_start_of_the_same_message(
+    celery_worker, smtp_server: RecordingSMTPHandler, finished_tasks: FinishedTasks, reporter
+) -> None:
+    notification = _outbox_row(reporter, email_due_at=timezone.now() + dt.timedelta(hours=1))
+    task_id = str(uuid.uuid4())
+
+    def run_once() -> object:
+        before = len(finished_tasks.by_id(task_id))
+        notification_deliver.apply_async(args=[notification.pk], task_id=task_id)
+        assert wait_until(lambda: len(finished_tasks.by_id(task_id)) > before, timeout=30), finished_tasks.runs
+        return finished_tasks.by_id(task_id)[-1].retval
+
+    # The same message, started three times (as if redelivered after its worker died): it works.
+    assert [run_once() for _ in range(3)] == ["sent", "not claimed", "not claimed"]
+    assert TaskDelivery.objects.get(pk=task_id).deliveries == 3
+    # Give it real work again; the fourth start of that message refuses to do it.
+    Notification.objects.filter(pk=notification.pk).update(email_status=DeliveryStatus.PENDING)
+    assert run_once() is None
+    assert TaskDelivery.objects.get(pk=task_id).deliveries == 4
+    notification.refresh_from_db()
+    assert notification.email_status == DeliveryStatus.PENDING and notification.email_attempts == 1
+    assert len(smtp_server.to(reporter.email)) == 1
+    # Any other message for the same email is not affected.
+    fresh = notification_deliver.delay(notification.pk)
+    assert wait_until(lambda: finished_tasks.by_id(fresh.id), timeout=30)
+    assert finished_tasks.by_id(fresh.id)[0].retval == "sent"
+    assert len(smtp_server.to(reporter.email)) == 2
+
+
+@pytest.mark.django_db
+def test_an_email_whose_sender_keeps_dying_is_given_up_after_the_last_attempt(
+    smtp_server: RecordingSMTPHandler, reporter, outsider
+) -> None:
+    # Each sweep queues a new message (a new task id) for a dead worker's claim, so the per-message
+    # bound alone would let an email that kills its worker be tried every lease, for ever.
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    spent = _outbox_row(reporter, email_status=DeliveryStatus.SENDING, email_claimed_at=long_ago,
+                        email_attempts=MAX_ATTEMPTS)
+    last_chance = _outbox_row(outsider, email_status=DeliveryStatus.SENDING, email_claimed_at=long_ago,
+                              email_attempts=MAX_ATTEMPTS - 1)
+
+    assert notifications_sweep() == 1  # eager here: the last attempt is made and succeeds
+
+    spent.refresh_from_db()
+    assert spent.email_status == DeliveryStatus.FAILED and spent.email_due_at is None
+    assert spent.email_attempts == MAX_ATTEMPTS and "gave up" in spent.email_error.lower()
+    assert notification_deliver(spent.pk) == "not claimed"
+    assert notifications_sweep() == 0
+    assert smtp_server.to(reporter.email) == []
+    last_chance.refresh_from_db()
+    assert last_chance.email_status == DeliveryStatus.SENT
+    assert len(smtp_server.to(outsider.email)) == 1
