@@ -392,7 +392,10 @@ def test_a_worker_gives_up_on_the_fourth_start_of_the_same_message(
     assert [run_once() for _ in range(3)] == ["sent", "not claimed", "not claimed"]
     assert TaskDelivery.objects.get(pk=task_id).deliveries == 3
     # Give it real work again; the fourth start of that message refuses to do it.
-    Notification.objects.filter(pk=notification.pk).update(email_status=DeliveryStatus.PENDING)
+    # Back to a retry that is due (its backoff over), as the sweeper would find it.
+    Notification.objects.filter(pk=notification.pk).update(
+        email_status=DeliveryStatus.PENDING, email_due_at=timezone.now()
+    )
     assert run_once() is None
     assert TaskDelivery.objects.get(pk=task_id).deliveries == 4
     notification.refresh_from_db()
