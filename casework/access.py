@@ -88,6 +88,24 @@ def may_see_related_cases(user: User, case: Case) -> bool:
     return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
 
 
+def summary_variants(user: User, case: Case) -> list[str]:
+    """The PDF summaries this user may produce and download for a case they can see.
+
+    The full summary and the employee's hearing bundle are for HR (the HR lead,
+    the assigned investigator and decision maker); the manager's summary also
+    for the line manager of the person who posted.
+    """
+    if not _active(user) or _is_poster(user, case):
+        return []
+    hr = user.has_role(Role.HR_LEAD) or _assigned_investigator(user, case) or _assigned_decision_maker(user, case)
+    variants = []
+    if hr:
+        variants += ["full", "manager", "employee"]
+    elif _case_line_manager(user, case) and case.state in _MANAGER_STATES:
+        variants.append("manager")
+    return variants
+
+
 def _is_poster(user: User, case: Case) -> bool:
     return case.poster_id == user.pk
 

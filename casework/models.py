@@ -366,6 +366,7 @@ class EventKind(models.TextChoices):
     FLAG_CHANGED = "flag_changed", "Flag changed"
     HANDLE_LINKED = "handle_linked", "Handle linked to a member of staff"
     MERGED_IN = "merged_in", "Duplicate case merged in"
+    SUMMARY_DOWNLOADED = "summary_downloaded", "Case summary downloaded"
     NOTE = "note", "Note"
 
 

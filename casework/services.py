@@ -174,6 +174,10 @@ def _transition(
             after(locked)
         deadlines_after_action(case=locked, action=action)
         notify_case_action(case=locked, action=action, actor=by)
+        if locked.state == CaseState.CLOSED and action != "withdraw":
+            from summaries.services import summary_archive_on_close
+
+            summary_archive_on_close(case=locked, by=by)
     return locked
 
 

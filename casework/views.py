@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.access import may, may_see_related_cases, may_see_reporter, visible_cases
+from casework.access import may, may_see_related_cases, may_see_reporter, summary_variants, visible_cases
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm, FlagResponseForm
 from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
@@ -20,6 +20,8 @@ from casework.services import CaseActionError, related_cases
 from directory.models import Role, User
 from incidents.models import EvidenceFile, Platform, Report
 from deadlines.models import Deadline
+from summaries.models import SummaryVariant
+from summaries.views import visible_summaries
 from policies.models import Principle, PolicyVersion
 
 PAGE_SIZE = 25
@@ -188,6 +190,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "related": related_cases(case=case) if may_see_related_cases(request.user, case) else None,
             "show_related": may_see_related_cases(request.user, case),
             "now": timezone.now(),
+            "summary_variants": [(v, SummaryVariant(v).label) for v in summary_variants(request.user, case)],
+            "summaries": visible_summaries(request.user, case),
         },
     )
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "casework",
     "notifications",
     "deadlines",
+    "summaries",
     "demo",
 ]
 
@@ -130,6 +131,7 @@ STORAGES = {
 # Evidence lives outside any static or web root and is only ever served by a
 # permission-checked view.
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
+SUMMARY_ROOT = Path(env.str("SUMMARY_ROOT", default=str(VAR_DIR / "summaries")))
 MEDIA_ROOT = VAR_DIR / "media"
 EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=10)

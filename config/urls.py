@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/", include("incidents.urls")),
+    path("", include("summaries.urls")),
     path("cases/", include("casework.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),

@@ -6,26 +6,37 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
 
-class EvidenceStorage(FileSystemStorage):
-    """Private storage for evidence files: no URL, outside any web root.
+class PrivateStorage(FileSystemStorage):
+    """Private file storage: no URL, outside any web root, served only by checked views.
 
-    The location is read from settings each time, so it follows EVIDENCE_ROOT
-    even when that changes after start-up (as it does in tests).
+    The location is read from the named setting each time, so it follows the
+    setting even when that changes after start-up (as it does in tests).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, setting_name: str = "EVIDENCE_ROOT") -> None:
         super().__init__(location=None, base_url=None)
+        self.setting_name = setting_name
 
     @property
     def base_location(self) -> str:  # type: ignore[override]
-        return str(settings.EVIDENCE_ROOT)
+        return str(getattr(settings, self.setting_name))
 
     @property
     def location(self) -> str:  # type: ignore[override]
         return os.path.abspath(self.base_location)
 
     def url(self, name: str | None) -> str:
-        raise ValueError("Evidence files have no public URL; use the evidence download view.")
+        raise ValueError("Private files have no public URL; use the permission-checked download view.")
+
+    def deconstruct(self) -> tuple[str, tuple, dict]:
+        return ("incidents.storage.PrivateStorage", (self.setting_name,), {})
+
+
+class EvidenceStorage(PrivateStorage):
+    """Kept for the migrations that name it; the same as PrivateStorage("EVIDENCE_ROOT")."""
+
+    def __init__(self) -> None:
+        super().__init__("EVIDENCE_ROOT")
 
     def deconstruct(self) -> tuple[str, tuple, dict]:
         return ("incidents.storage.EvidenceStorage", (), {})

@@ -39,6 +39,7 @@ def _fast_password_hashing(settings) -> None:
 @pytest.fixture(autouse=True)
 def _private_evidence_root(settings, tmp_path: Path) -> None:
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.SUMMARY_ROOT = tmp_path / "summaries"
 
 
 @pytest.fixture(autouse=True)

@@ -31,8 +31,8 @@ QUEUE_QUERIES = 6
 # The case page: the case with its people; reports; their links; their files; the principles with
 # their investigating policy and version; the policy versions in force with their policy; findings
 # with their principle; the timeline; the deadlines; "may add a note"; handle links both ways;
-# related cases; and the unread badge.
-CASE_PAGE_QUERIES = 17
+# related cases; the case's PDF summaries; and the unread badge.
+CASE_PAGE_QUERIES = 18
 
 
 def _cases_bulk(count: int, *, reporter: User, poster: User) -> None:

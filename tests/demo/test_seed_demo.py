@@ -73,3 +73,13 @@ def test_every_demo_case_shows_its_earliest_open_deadline() -> None:
     open_deadlines = Min("deadlines__due_at", filter=Q(deadlines__met_at=None, deadlines__cancelled_at=None))
     for case in Case.objects.annotate(earliest=open_deadlines):
         assert case.next_due_at == case.earliest, case.reference
+
+
+def test_closed_demo_cases_carry_their_archived_summary(django_capture_on_commit_callbacks) -> None:
+    from casework.models import CaseState
+    from summaries.models import CaseSummary, SummaryStatus
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    for case in Case.objects.filter(state=CaseState.CLOSED, closure__in=["outcome", "dismissed", "resolved_informally"]):
+        assert CaseSummary.objects.filter(case=case, archived=True, status=SummaryStatus.READY).exists(), case

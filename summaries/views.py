@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.access import summary_variants, visible_cases
+from casework.models import Case
+from summaries.models import CaseSummary, SummaryStatus
+from summaries.services import SummaryNotAllowed, summary_downloaded, summary_request, summary_verify
+
+
+def _case(request: HttpRequest, reference: str) -> Case:
+    return get_object_or_404(visible_cases(request.user), reference=reference)
+
+
+def _summary(request: HttpRequest, reference: str, pk: int) -> CaseSummary:
+    case = _case(request, reference)
+    summary = get_object_or_404(CaseSummary.objects.select_related("case"), pk=pk, case=case)
+    # A summary the user's role may not have is as if it did not exist.
+    if summary.variant not in summary_variants(request.user, case):
+        raise Http404
+    return summary
+
+
+def visible_summaries(user: object, case: Case) -> list[CaseSummary]:
+    variants = summary_variants(user, case)
+    return list(case.summaries.filter(variant__in=variants).select_related("requested_by")[:20]) if variants else []
+
+
+@login_required
+@require_POST
+def summary_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(request, reference)
+    try:
+        summary = summary_request(case=case, variant=request.POST.get("variant", ""), by=request.user)
+    except SummaryNotAllowed:
+        raise Http404 from None
+    messages.info(request, f"Preparing the {summary.get_variant_display().lower()}. It will appear below when ready.")
+    return redirect(f"{reverse('casework:case_detail', args=[case.reference])}#summaries")
+
+
+@login_required
+@require_GET
+def summary_status(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
+    summary = _summary(request, reference, pk)
+    return JsonResponse(
+        {
+            "status": summary.status,
+            "label": summary.get_status_display(),
+            "download": reverse("summaries:download", args=[reference, summary.pk])
+            if summary.status == SummaryStatus.READY else "",
+        }
+    )
+
+
+@login_required
+@require_GET
+def summary_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    summary = _summary(request, reference, pk)
+    if summary.status != SummaryStatus.READY:
+        raise Http404
+    summary_downloaded(summary=summary, by=request.user)
+    response = FileResponse(
+        summary.file.open("rb"),
+        as_attachment=True,
+        filename=f"{summary.case.reference}-{summary.variant}-r{summary.case_revision}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class VerifyForm(forms.Form):
+    fingerprint = forms.CharField(
+        label="Fingerprint",
+        max_length=100,
+        help_text="The content fingerprint printed in the summary's manifest, or the SHA-256 of the PDF file.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    form = VerifyForm(request.POST or None)
+    result = None
+    checked = False
+    if request.method == "POST" and form.is_valid():
+        checked = True
+        result = summary_verify(fingerprint=form.cleaned_data["fingerprint"])
+    case_visible = bool(result and visible_cases(request.user).filter(pk=result.case_id).exists())
+    return render(request, "summaries/verify.html",
+                  {"form": form, "result": result, "checked": checked, "case_visible": case_visible})
