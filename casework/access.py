@@ -106,6 +106,11 @@ def summary_variants(user: User, case: Case) -> list[str]:
     return variants
 
 
+def may_see_governance(user: User) -> bool:
+    """Anonymised figures: the governance committee and the HR lead."""
+    return _active(user) and (user.has_role(Role.GOVERNANCE) or user.has_role(Role.HR_LEAD))
+
+
 def _is_poster(user: User, case: Case) -> bool:
     return case.poster_id == user.pk
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "notifications",
     "deadlines",
     "summaries",
+    "governance",
     "demo",
 ]
 
@@ -188,6 +189,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 120.0},
     "deadlines-sweep": {"task": "deadlines.tasks.deadlines_sweep_task", "schedule": 300.0},
     "notifications-digest": {"task": "notifications.tasks.notifications_digest_send", "schedule": 900.0},
+    # Checked daily; makes the pack for the quarter just ended, once.
+    "committee-pack-quarterly": {"task": "governance.tasks.committee_pack_quarterly", "schedule": 86400.0},
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
 # How long a worker may hold a claim on an email before it counts as dead.

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("summaries.urls")),
     path("cases/", include("casework.urls")),
     path("notifications/", include("notifications.urls")),
+    path("governance/", include("governance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -131,6 +131,14 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
         result.reports_created = _reports_ensure(people)
         result.reports_created += _staged_cases_ensure(people)
         _deadline_notifications_ensure(people)
+        # A year of past cases; after the steps above, so they still pick the live demo cases.
+        from demo.history import history_ensure
+
+        history_ensure(people=people)
+        # Last quarter's committee pack, as the quarterly schedule would have made it.
+        from governance.services import pack_quarterly_due
+
+        pack_quarterly_due()
     return result
 
 

@@ -24,6 +24,8 @@ def navigation_for(user: User, *, current_path: str) -> list[NavLink]:
     # Governance members see figures, never cases.
     if not (user.has_role(Role.GOVERNANCE) and len(user.role_names) == 1):
         entries.append(("Cases", reverse("casework:case_list")))
+    if user.has_role(Role.GOVERNANCE) or user.has_role(Role.HR_LEAD):
+        entries.append(("Governance figures", reverse("governance:dashboard")))
     if user.is_staff or user.has_role(Role.ADMINISTRATOR):
         entries.append(("Administration", reverse("admin:index")))
     return [NavLink(label, url, current_path == url) for label, url in entries]

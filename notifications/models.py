@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     DEADLINE_REMINDER = "deadline_reminder", "A deadline is coming up"
     DEADLINE_OVERDUE = "deadline_overdue", "A deadline has passed"
     DEADLINE_ESCALATION = "deadline_escalation", "An overdue deadline was escalated to you"
+    COMMITTEE_PACK_READY = "committee_pack_ready", "A committee pack is ready"
     DIGEST = "digest", "Daily digest"
 
 

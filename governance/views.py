@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from casework.access import may_see_governance
+from governance.csv_export import figures_csv_zip, table_csv
+from governance.forms import FiguresForm
+from governance.models import CommitteePack, PackStatus
+from governance.selectors import governance_figures
+from governance.services import pack_request
+
+
+def _figures(request: HttpRequest):  # noqa: ANN202 - (form, Figures)
+    if not may_see_governance(request.user):
+        raise Http404
+    form = FiguresForm(request.GET or None)
+    return form, governance_figures(form.filters())
+
+
+def _charts(figures) -> list[dict]:  # noqa: ANN001 - Figures
+    """Chart data for the page's script; the same numbers as the tables beneath the charts."""
+    charts = []
+    for table in figures.tables:
+        if not table.chart:
+            continue
+        labels = [str(row[0]) for row in table.rows if str(row[0]) != "Total"]
+        series = []
+        for index, column in enumerate(table.columns[1:], start=1):
+            if table.chart == "bar" and index > 1:
+                break
+            values = [row[index] if isinstance(row[index], (int, float)) else None
+                      for row in table.rows if str(row[0]) != "Total"]
+            series.append({"label": column, "values": values})
+        charts.append({"key": table.key, "kind": table.chart, "title": table.title, "labels": labels,
+                       "series": series})
+    return charts
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, figures = _figures(request)
+    return render(request, "governance/dashboard.html",
+                  {"form": form, "figures": figures, "charts": _charts(figures),
+                   "query": request.GET.urlencode(), "packs": CommitteePack.objects.all()[:8]})
+
+
+@login_required
+@require_GET
+def export_table(request: HttpRequest, key: str) -> HttpResponse:
+    _, figures = _figures(request)
+    try:
+        table = figures.table(key)
+    except StopIteration:
+        raise Http404 from None
+    response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="flagpost-{key}-{figures.filters.start}-{figures.filters.end}.csv"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def export_all(request: HttpRequest) -> HttpResponse:
+    _, figures = _figures(request)
+    response = HttpResponse(figures_csv_zip(figures), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="flagpost-figures-{figures.filters.start}-{figures.filters.end}.zip"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def pack_create(request: HttpRequest) -> HttpResponse:
+    if not may_see_governance(request.user):
+        raise Http404
+    form = FiguresForm(request.POST)
+    pack_request(filters=form.filters(), by=request.user)
+    messages.info(request, "Preparing the committee pack. The governance group is told when it is ready.")
+    return redirect("governance:dashboard")
+
+
+@login_required
+@require_GET
+def pack_download(request: HttpRequest, pk: int) -> FileResponse:
+    if not may_see_governance(request.user):
+        raise Http404
+    pack = get_object_or_404(CommitteePack, pk=pk, status=PackStatus.READY)
+    response = FileResponse(pack.file.open("rb"), as_attachment=True,
+                            filename=f"flagpost-committee-pack-{pack.start}-{pack.end}.pdf",
+                            content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
