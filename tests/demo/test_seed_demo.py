@@ -12,6 +12,11 @@ from policies.models import Principle
 pytestmark = pytest.mark.django_db
 
 
+def _live(queryset):  # noqa: ANN001, ANN202 - the demo's hand-made cases, not its generated history
+    field = "reference" if queryset.model in (Case, Report) else None
+    return queryset.exclude(**{f"{field}__startswith": "HIS-"}) if field else queryset
+
+
 def _counts() -> dict[str, int]:
     models = [User, Report, Case, CaseEvent, EvidenceLink, Notification, Principle]
     return {model.__name__: model.objects.count() for model in models}
@@ -35,9 +40,9 @@ def test_seed_demo_twice_changes_nothing() -> None:
     before = _counts()
     call_command("seed_demo")
     assert _counts() == before
-    assert before["Report"] == 8
+    assert _live(Report.objects).count() == 8
     # Two staff reported the same post: one case between them.
-    assert before["Case"] == 7
+    assert _live(Case.objects).count() == 7
 
 
 def test_every_transition_can_be_walked_by_a_demo_user() -> None:
@@ -46,7 +51,7 @@ def test_every_transition_can_be_walked_by_a_demo_user() -> None:
     call_command("seed_demo")
     names = {t.name for t in Case._meta.get_field("state").get_all_transitions(Case)}
     people = list(User.objects.prefetch_related("groups"))
-    cases = list(Case.objects.prefetch_related("reports"))
+    cases = list(_live(Case.objects).prefetch_related("reports"))
     walkable = {name for name in names for case in cases for user in people if action_available(user, case, name)}
     assert walkable == names
 
@@ -83,5 +88,6 @@ def test_closed_demo_cases_carry_their_archived_summary(django_capture_on_commit
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
-    for case in Case.objects.filter(state=CaseState.CLOSED, closure__in=["outcome", "dismissed", "resolved_informally"]):
+    closed = Case.objects.filter(state=CaseState.CLOSED, closure__in=["outcome", "dismissed", "resolved_informally"])
+    for case in _live(closed):
         assert CaseSummary.objects.filter(case=case, archived=True, status=SummaryStatus.READY).exists(), case
