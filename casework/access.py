@@ -106,6 +106,10 @@ def summary_variants(user: User, case: Case) -> list[str]:
     return variants
 
 
+def may_see_triage_queue(user: User) -> bool:
+    return _active(user) and (user.has_role(Role.TRIAGE_OFFICER) or user.has_role(Role.HR_LEAD))
+
+
 def may_see_governance(user: User) -> bool:
     """Anonymised figures: the governance committee and the HR lead."""
     return _active(user) and (user.has_role(Role.GOVERNANCE) or user.has_role(Role.HR_LEAD))

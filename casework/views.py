@@ -12,12 +12,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.access import may, may_see_related_cases, may_see_reporter, summary_variants, visible_cases
+from casework.access import (
+    may,
+    may_see_related_cases,
+    may_see_reporter,
+    may_see_triage_queue,
+    summary_variants,
+    visible_cases,
+)
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm, FlagResponseForm
 from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
 from casework.services import CaseActionError, related_cases
-from directory.models import Role, User
+from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
 from deadlines.models import Deadline
 from summaries.models import SummaryVariant
@@ -84,7 +91,7 @@ def _render_list(request: HttpRequest, cases: QuerySet[Case], *, title: str, int
 @login_required
 @require_GET
 def triage_queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_role(Role.TRIAGE_OFFICER) and not request.user.has_role(Role.HR_LEAD):
+    if not may_see_triage_queue(request.user):
         raise Http404
     cases = _listing(request.user).filter(state__in=[CaseState.NEW, CaseState.TRIAGE]).order_by("created_at", "pk")
     return _render_list(

@@ -8,11 +8,10 @@ How the numbers are made
 ------------------------
 * Every count is a ``COUNT`` / ``GROUP BY`` in the database; the number of
   queries is fixed (about a dozen) whatever the number of cases. Python only
-  walks rows that are already aggregated, with one bounded exception: the
-  timings fetch two timestamps per case *in the period* (one query) and turn
-  them into working days with ``deadlines.calendar.working_days_between``,
-  because the England and Wales working-day calendar can't be expressed
-  portably in SQL.
+  walks rows that are already aggregated. The timings are grouped in SQL by
+  (local day opened, local day the stage ended) and each pair is turned into
+  working days once in Python, because the England and Wales working-day
+  calendar can't be expressed portably in SQL.
 * The period ``[start, end]`` is inclusive, in local (Europe/London) days:
   reports count by ``submitted_at``, cases opened by ``created_at``, cases
   closed by ``closed_at``, deadlines by ``due_at``, timings by the moment the
@@ -42,19 +41,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import statistics
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from casework.models import OPEN_STATES, Case, CaseState, Closure, Outcome
-from deadlines.calendar import is_working_day, working_days_between
+from deadlines.calendar import is_working_day
 from deadlines.models import Clock, Deadline
 from governance.figures import Figures, Filters, Period, Table
 from governance.suppression import suppress
