@@ -157,6 +157,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_about"
     )
     poster_handle = models.CharField(max_length=200, blank=True)
+    directorate = models.ForeignKey(
+        "directory.Directorate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The directorate of the poster's service when they were identified. The governance "
+        "figures count by it, so they don't move when someone changes job or when personal data is removed.",
+    )
     principles = models.ManyToManyField("policies.Principle", blank=True, related_name="cases")
     triage_summary = models.TextField(blank=True)
     triaged_by = models.ForeignKey(
@@ -221,6 +230,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # Repeat subjects: a poster's earlier cases, found without reading everyone's.
+            models.Index(fields=["poster", "created_at"], name="case_poster_created"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

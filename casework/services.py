@@ -35,6 +35,8 @@ from casework.models import (
     handle_normalise,
 )
 from directory.models import Role, User
+from directory.services import directorate_of
+from governance.rollup import cases_changed
 from incidents.models import Report
 from notifications.rules import notify_case_action, notify_flag
 from policies.models import Principle
@@ -236,6 +238,7 @@ def case_dismiss(
         survivor = Case.objects.select_for_update().get(pk=duplicate_of.pk)
         moved = list(Report.objects.filter(case=closed).values_list("reference", flat=True))
         Report.objects.filter(case=closed).update(case=survivor)
+        cases_changed([closed.pk, survivor.pk])  # the update sends no signals
         survivor.revision += 1
         survivor.save(update_fields=["revision", "updated_at"])
         _event(
@@ -472,9 +475,10 @@ def case_update_details(
         if not changes:
             return locked
         locked.poster = poster
+        locked.directorate_id = directorate_of(poster)
         locked.poster_handle = poster_handle.strip()
         locked.triage_summary = triage_summary.strip()
-        locked.save(update_fields=["poster", "poster_handle", "triage_summary", "updated_at"])
+        locked.save(update_fields=["poster", "directorate", "poster_handle", "triage_summary", "updated_at"])
         locked.principles.set(principles)
         _bump(locked)
         _event(locked, by=by, kind=EventKind.DETAILS_UPDATED, action="update_details",

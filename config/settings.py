@@ -218,3 +218,4 @@ LOGGING = {
 }
 
 FLAGPOST_REFERENCE_PREFIX = env.str("FLAGPOST_REFERENCE_PREFIX", default="SMP")
+    "governance-counts-refresh": {"task": "governance.tasks.governance_counts_refresh", "schedule": 60.0},

@@ -19,6 +19,7 @@ from django.utils import timezone
 from deadlines.calendar import add_hours, add_working_days
 from deadlines.defaults import DEFAULT_RULES
 from deadlines.models import Clock, Deadline, DeadlineRule, Unit
+from governance.rollup import cases_changed
 
 # When each action starts or stops a clock. Closing a case stops its stage
 # clocks; the safeguarding and data-breach clocks only stop when answered.
@@ -113,15 +114,21 @@ def deadline_open(*, case: object, clock: Clock, started_at: dt.datetime) -> Dea
 
 
 def deadlines_meet(*, case: object, clocks: list[Clock], at: dt.datetime) -> int:
-    return Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
+    met = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         met_at=at, next_action_at=None
     )
+    if met:
+        cases_changed([case.pk])  # the update sends no signals
+    return met
 
 
 def deadlines_cancel(*, case: object, clocks: list[Clock], at: dt.datetime) -> int:
-    return Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
+    cancelled = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         cancelled_at=at, next_action_at=None
     )
+    if cancelled:
+        cases_changed([case.pk])
+    return cancelled
 
 
 def case_next_due_sync(*, case: object) -> None:

@@ -39,6 +39,9 @@ from casework.models import (
 from deadlines.models import Clock, Deadline
 from deadlines.services import _MEETS, _OPENS, _STAGE_CLOCKS, _next_action, rule_for, schedule_for
 from directory.models import Service, User
+from directory.services import directorate_of
+from governance.rollup import cases_changed
+from governance.selectors import governance_cache_bump
 from incidents.links import link_normalise
 from incidents.models import Answer, EvidenceLink, Platform, PosterKind, Report
 from policies.models import Principle
@@ -113,10 +116,6 @@ def history_ensure(*, people: dict[str, User], months: int = 12, seed: int = 202
         if Case.objects.filter(reference__startswith=f"{REFERENCE_PREFIX}-").exists():
             return 0
         made = _Generator(people=people, staff=staff, rng=random.Random(seed), now=timezone.now()).run(months)
-    try:
-        from governance.selectors import governance_cache_bump
-    except ImportError:  # pragma: no cover - the governance app is optional here
-        return made
     governance_cache_bump()  # bulk_create sends no signals
     return made
 
@@ -243,6 +242,7 @@ class _Generator:
             event.at = at
         # The timeline is written once, here; only the time auto_now_add stamped is corrected.
         CaseEvent.objects.bulk_update(events, ["at"], batch_size=500)
+        cases_changed(case.pk for case in cases)  # bulk writes send no signals
 
     def _versions(self, at: dt.datetime) -> list:
         day = timezone.localdate(at)
@@ -314,6 +314,7 @@ class _Generator:
             else None,
             poster_handle=handle if poster_kind == PosterKind.HANDLE else "",
         )
+        case.directorate_id = directorate_of(case.poster)
         case.closed_at = closed_at
         tara = people.get("tara.triage")
         if "start_triage" in done:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from directory.models import Directorate, EmploymentType, Role, Service, User
 from directory.services import roles_ensure
+from governance.rollup import cases_changed, rollup_refresh
 from incidents.models import Answer, Report, PosterKind
 from incidents.services import ReportDraft, report_submit
 from policies.models import Principle
@@ -135,6 +136,7 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
         from demo.history import history_ensure
 
         history_ensure(people=people)
+        rollup_refresh()  # count the history now rather than on the first look at the dashboard
         # Last quarter's committee pack, as the quarterly schedule would have made it.
         from governance.services import pack_quarterly_due
 
@@ -174,6 +176,7 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
             started_at=now - dt.timedelta(days=8), due_at=now - dt.timedelta(days=7),
             escalate_at=now - dt.timedelta(days=5), remind_at=None, next_action_at=now - dt.timedelta(days=7),
         )
+        cases_changed([waiting.pk])
         case_next_due_sync(case=waiting)
     # Lina's review is due tomorrow: a reminder.
     routed = Case.objects.filter(state=CaseState.MANAGER_REVIEW).first()
@@ -182,6 +185,7 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
             remind_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(days=1),
             next_action_at=now - dt.timedelta(hours=1),
         )
+        cases_changed([routed.pk])
         case_next_due_sync(case=routed)
     while deadlines_sweep(now=now):
         pass

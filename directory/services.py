@@ -35,6 +35,13 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("roles",)
 
 
+def directorate_of(person: User | None) -> int | None:
+    """The id of the directorate of ``person``'s service, if they have one."""
+    if person is None or person.service_id is None:
+        return None
+    return Service.objects.filter(pk=person.service_id).values_list("directorate_id", flat=True).first()
+
+
 def roles_ensure() -> None:
     """Create the group of every role (named after its label); safe to call again."""
     for role in Role:

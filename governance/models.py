@@ -48,3 +48,62 @@ class CommitteePack(models.Model):
 
     def __str__(self) -> str:
         return f"Committee pack {self.start} to {self.end}"
+
+
+class Measure(models.TextChoices):
+    REPORTS = "reports", "Reports received (by day submitted)"
+    OPENED = "opened", "Cases opened"
+    OPEN = "open", "Cases still open (by day opened)"
+    CLOSED = "closed", "Cases closed (detail: how they ended)"
+    SAFEGUARDING = "safeguarding", "Opened with a safeguarding flag"
+    BREACH = "breach", "Opened with a data-breach flag"
+    BREACH_IN_TIME = "breach_in_time", "Data breaches assessed within 72 hours (by day opened)"
+    PRINCIPLE = "principle", "Cases opened (detail: principle id)"
+    TO_TRIAGE = "to_triage", "Triage started (detail: working days from opening)"
+    TO_CLOSE = "to_close", "Cases closed (detail: working days from opening)"
+    DEADLINE_DUE = "deadline_due", "Deadlines due (detail: stage)"
+    DEADLINE_MET = "deadline_met", "Deadlines met in time (by day due; detail: stage)"
+
+
+class DailyCount(models.Model):
+    """How many cases (or reports, or deadlines) a measure counted on one local day.
+
+    Maintained by ``governance.rollup``; never edited by hand.
+    """
+
+    measure = models.CharField(max_length=20, choices=Measure.choices)
+    day = models.DateField()
+    directorate = models.BigIntegerField(default=0, help_text="Directorate id, 0 when not identified.")
+    platform = models.CharField(max_length=20, blank=True, help_text="Empty for every platform.")
+    detail = models.CharField(max_length=80, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # In this order the key's index also serves every read: a measure, a platform, a range of days.
+            models.UniqueConstraint(fields=["measure", "platform", "day", "directorate", "detail"],
+                                    name="daily_count_key"),
+        ]
+
+
+class CaseFacts(models.Model):
+    """The facts a case was last counted with, so a change can take back exactly what it added.
+
+    A plain id, not a foreign key: a deleted case must still be taken out of the counts.
+    """
+
+    case_id = models.BigIntegerField(primary_key=True)
+    facts = models.JSONField()
+
+
+class PendingCase(models.Model):
+    """A case changed since it was last counted."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+
+
+class RollupState(models.Model):
+    """One row; locked while counts are applied, so only one process applies them at a time."""
+
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)

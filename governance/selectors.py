@@ -6,18 +6,21 @@ so every consumer (dashboard, CSV, committee pack) shows the same safe cells.
 
 How the numbers are made
 ------------------------
-* Every count is a ``COUNT`` / ``GROUP BY`` in the database; the number of
-  queries is fixed (about a dozen) whatever the number of cases. Python only
-  walks rows that are already aggregated. The timings are grouped in SQL by
-  (local day opened, local day the stage ended) and each pair is turned into
-  working days once in Python, because the England and Wales working-day
-  calendar can't be expressed portably in SQL.
+* Almost every figure is a sum over ``DailyCount``, the day-by-day counts that
+  ``governance.rollup`` keeps in step with the cases (it is refreshed before
+  every computation, so every committed change is counted). A year's figures
+  read a few thousand small rows however many cases there are; the number of
+  queries is fixed. Working days are worked out once per case when it is
+  counted, because the England and Wales calendar can't be expressed portably
+  in SQL.
+* Repeat subjects are not a sum of days (a person counts once), so they are
+  counted from the cases, by index.
 * The period ``[start, end]`` is inclusive, in local (Europe/London) days:
   reports count by ``submitted_at``, cases opened by ``created_at``, cases
   closed by ``closed_at``, deadlines by ``due_at``, timings by the moment the
   stage ended (triage started / closed).
-* Directorate: the case's poster's service's directorate (reports through
-  their case). Platform: reports on that platform; cases having at least one
+* Directorate: the directorate recorded on the case when the poster was
+  identified (reports through their case). Platform: reports on that platform; cases having at least one
   report on that platform. Both apply to every table except
   ``policies_expired`` (register data, not cases).
 * ``open_by_age`` is "open now" (period ignored, directorate and platform not).
@@ -46,18 +49,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from casework.models import OPEN_STATES, Case, CaseState, Closure, Outcome
+from casework.models import Case, Closure, Outcome
 from deadlines.calendar import is_working_day
 from deadlines.models import Clock, Deadline
+from directory.models import Directorate
 from governance.figures import Figures, Filters, Period, Table
+from governance.models import DailyCount, Measure
+from governance.rollup import rollup_refresh
 from governance.suppression import suppress
 from incidents.models import Platform, Report
-from policies.models import PolicyVersion
+from policies.models import PolicyVersion, Principle
 
 CACHE_SECONDS = 300
 _VERSION_KEY = "governance:figures:version"
@@ -112,73 +117,89 @@ def _cache_key(filters: Filters) -> str:
 
 def compute_tables(filters: Filters, *, now: dt.datetime | None = None) -> tuple[Table, ...]:
     """The tables before suppression. Never publish these: use ``governance_figures``."""
+    rollup_refresh()  # count every committed change first
     now = now or timezone.now()
     since, until = _bounds(filters.start, filters.end)
     periods = trend_periods(filters)
-    cases = _scoped_cases(filters)
-    opened = Q(created_at__gte=since, created_at__lt=until)
-    closed = Q(state=CaseState.CLOSED, closed_at__gte=since, closed_at__lt=until)
-
-    # One query for reports by platform, one for the reports trend.
-    reports = _scoped_reports(filters)
-    by_platform = dict(
-        reports.filter(submitted_at__gte=since, submitted_at__lt=until)
-        .order_by()
-        .values_list("platform")
-        .annotate(n=Count("pk"))
-    )
-    report_trend = reports.aggregate(**_period_counts("r", "submitted_at", periods))
-
-    # One query for every whole-of-scope count on cases.
-    age_floors = _age_floors(timezone.localdate(now), [floor for _, floor in AGE_BANDS[1:]])
-    case_counts = cases.aggregate(
-        opened=Count("pk", filter=opened),
-        closed=Count("pk", filter=closed),
-        safeguarding=Count("pk", filter=opened & Q(flag_safeguarding=True)),
-        data_breach=Count("pk", filter=opened & Q(flag_data_breach=True)),
-        data_breach_in_time=Count(
-            "pk",
-            filter=opened
-            & Q(
-                flag_data_breach=True,
-                data_breach_aware_at__isnull=False,
-                data_breach_assessed_at__lte=F("data_breach_aware_at") + dt.timedelta(hours=72),
-            ),
-        ),
-        **_period_counts("o", "created_at", periods),
-        **_period_counts("c", "closed_at", periods, extra=Q(state=CaseState.CLOSED)),
-        **{
-            f"age{index}": Count("pk", filter=Q(state__in=OPEN_STATES, created_at__lt=floor))
-            for index, floor in enumerate(age_floors)
-        },
-        open_now=Count("pk", filter=Q(state__in=OPEN_STATES)),
-    )
+    counts = _Counts(filters)
+    in_period = counts.between(filters.start, filters.end)
+    by_measure = {measure: sum(by_detail.values()) for measure, by_detail in in_period.items()}
+    trend = counts.by_day(periods[0][1], periods[-1][2], (Measure.REPORTS, Measure.OPENED, Measure.CLOSED))
+    today = timezone.localdate(now)
+    open_days = counts.by_day(None, today, (Measure.OPEN,)).get(Measure.OPEN, {})
 
     return (
-        _summary(sum(by_platform.values()), case_counts),
-        _by_platform(by_platform),
-        _by_principle(cases.filter(opened)),
-        _by_directorate(cases.filter(opened)),
-        _by_outcome(cases.filter(closed)),
-        _timings(cases, since, until),
-        _deadlines_met(filters, since, until),
-        _open_by_age(case_counts),
-        _repeat_subjects(cases, since, until),
-        _flags(case_counts),
-        _policies_expired(timezone.localdate(now)),
-        _trend(periods, report_trend, case_counts),
+        _summary(by_measure),
+        _by_platform(counts.reports_by_platform(filters.start, filters.end)),
+        _by_principle(in_period.get(Measure.PRINCIPLE, {})),
+        _by_directorate(counts.opened_by_directorate(filters.start, filters.end)),
+        _by_outcome(in_period.get(Measure.CLOSED, {})),
+        _timings(in_period.get(Measure.TO_TRIAGE, {}), in_period.get(Measure.TO_CLOSE, {})),
+        _deadlines_met(in_period.get(Measure.DEADLINE_DUE, {}), in_period.get(Measure.DEADLINE_MET, {})),
+        _open_by_age(open_days, today),
+        _repeat_subjects(_scoped_cases(filters), since, until),
+        _flags(by_measure),
+        _policies_expired(today),
+        _trend(periods, trend),
     )
 
 
-def _summary(reports: int, counts: dict) -> Table:
+class _Counts:
+    """Sums of ``DailyCount`` within the filters' directorate and platform."""
+
+    def __init__(self, filters: Filters) -> None:
+        everywhere = DailyCount.objects.order_by()
+        if filters.directorate_id is not None:
+            everywhere = everywhere.filter(directorate=filters.directorate_id)
+        self.everywhere = everywhere  # every platform row, for the platform table
+        self.platform = filters.platform
+        self.rows = everywhere.filter(platform=filters.platform or "")
+
+    def between(self, first: dt.date, last: dt.date) -> dict[str, dict[str, int]]:
+        """measure → detail → total, for the days from ``first`` to ``last``."""
+        totals: dict[str, dict[str, int]] = {}
+        for measure, detail, n in (
+            self.rows.filter(day__gte=first, day__lte=last)
+            .values_list("measure", "detail")
+            .annotate(n=Sum("n"))
+        ):
+            totals.setdefault(measure, {})[detail] = n
+        return totals
+
+    def by_day(self, first: dt.date | None, last: dt.date, measures: Iterable[str]) -> dict[str, dict[dt.date, int]]:
+        """measure → day → total, for the days up to ``last`` (from ``first`` if given)."""
+        rows = self.rows.filter(measure__in=list(measures), day__lte=last)
+        if first is not None:
+            rows = rows.filter(day__gte=first)
+        totals: dict[str, dict[dt.date, int]] = {}
+        for measure, day, n in rows.values_list("measure", "day").annotate(n=Sum("n")):
+            totals.setdefault(measure, {})[day] = n
+        return totals
+
+    def reports_by_platform(self, first: dt.date, last: dt.date) -> dict[str, int]:
+        # Each report also counts under its own platform; the "" rows are the same reports again.
+        rows = self.everywhere.filter(measure=Measure.REPORTS, day__gte=first, day__lte=last).exclude(platform="")
+        if self.platform:
+            rows = rows.filter(platform=self.platform)
+        return dict(rows.values_list("platform").annotate(n=Sum("n")))
+
+    def opened_by_directorate(self, first: dt.date, last: dt.date) -> dict[int, int]:
+        return dict(
+            self.rows.filter(measure=Measure.OPENED, day__gte=first, day__lte=last)
+            .values_list("directorate")
+            .annotate(n=Sum("n"))
+        )
+
+
+def _summary(totals: dict[str, int]) -> Table:
     return Table(
         key="summary",
         title="Reports and cases in the period",
         columns=("Measure", "Number"),
         rows=(
-            ("Reports received", reports),
-            ("Cases opened", counts["opened"]),
-            ("Cases closed", counts["closed"]),
+            ("Reports received", totals.get(Measure.REPORTS, 0)),
+            ("Cases opened", totals.get(Measure.OPENED, 0)),
+            ("Cases closed", totals.get(Measure.CLOSED, 0)),
         ),
     )
 
@@ -194,32 +215,26 @@ def _by_platform(counts: dict[str, int]) -> Table:
     )
 
 
-def _by_principle(opened: QuerySet[Case]) -> Table:
-    through = Case.principles.through
-    rows = (
-        through.objects.filter(case__in=opened.values("pk"))
-        .order_by()
-        .values("principle__title")
-        .annotate(n=Count("case_id", distinct=True))
-        .values_list("principle__title", "n")
-        .order_by("principle__title")
-    )
+def _by_principle(counts: dict[str, int]) -> Table:
+    titles = dict(Principle.objects.filter(pk__in=[int(pk) for pk in counts]).values_list("pk", "title"))
+    by_title: dict[str, int] = {}
+    for pk, n in counts.items():
+        if n and int(pk) in titles:
+            by_title[titles[int(pk)]] = by_title.get(titles[int(pk)], 0) + n
     return Table(
         key="by_principle",
         title="Cases opened by the principle alleged",
         columns=("Principle", "Cases opened"),
-        rows=tuple((title, n) for title, n in rows),
+        rows=tuple(sorted(by_title.items())),
         note="A case can allege more than one principle, so these don't add up to the cases opened.",
         chart="bar",
     )
 
 
-def _by_directorate(opened: QuerySet[Case]) -> Table:
-    counts = dict(
-        opened.order_by().values_list("poster__service__directorate__name").annotate(n=Count("pk"))
-    )
-    unidentified = counts.pop(None, 0)
-    rows = [(name, counts[name]) for name in sorted(counts)]
+def _by_directorate(counts: dict[int, int]) -> Table:
+    names = dict(Directorate.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "name"))
+    unidentified = sum(n for pk, n in counts.items() if pk not in names)
+    rows = sorted((names[pk], n) for pk, n in counts.items() if pk in names and n)
     if unidentified:
         rows.append((NOT_IDENTIFIED, unidentified))
     return Table(
@@ -232,11 +247,11 @@ def _by_directorate(opened: QuerySet[Case]) -> Table:
     )
 
 
-def _by_outcome(closed: QuerySet[Case]) -> Table:
-    counts: dict[tuple[str, str], int] = {
-        (closure, outcome): n
-        for closure, outcome, n in closed.order_by().values_list("closure", "outcome").annotate(n=Count("pk"))
-    }
+def _by_outcome(ended: dict[str, int]) -> Table:
+    counts: dict[tuple[str, str], int] = {}
+    for detail, n in ended.items():
+        closure, _, outcome = detail.partition("|")
+        counts[(closure, outcome)] = counts.get((closure, outcome), 0) + n
     by_label: dict[str, int] = {}
     for (closure, outcome), n in counts.items():
         if closure == Closure.OUTCOME and outcome in Outcome.values:
@@ -264,29 +279,11 @@ def _by_outcome(closed: QuerySet[Case]) -> Table:
     )
 
 
-def _timings(cases: QuerySet[Case], since: dt.datetime, until: dt.datetime) -> Table:
-    # Grouped in the database by (local day opened, local day the stage ended): a year has a
-    # few thousand such pairs however many cases there are, and each pair's working days are
-    # looked up once. A case is opened by its first report, so created_at is that moment.
-    zone = timezone.get_current_timezone()
-    plain = cases.order_by()
-    triage = (
-        plain.filter(triage_started_at__gte=since, triage_started_at__lt=until)
-        .values_list(TruncDate("created_at", tzinfo=zone), TruncDate("triage_started_at", tzinfo=zone))
-        .annotate(n=Count("pk"))
-    )
-    closing = (
-        plain.filter(state=CaseState.CLOSED, closed_at__gte=since, closed_at__lt=until)
-        .values_list(TruncDate("created_at", tzinfo=zone), TruncDate("closed_at", tzinfo=zone))
-        .annotate(n=Count("pk"))
-    )
+def _timings(to_triage: dict[str, int], to_close: dict[str, int]) -> Table:
     rows = []
-    for label, groups in (
-        ("From report to triage started", list(triage)),
-        ("From report to closed", list(closing)),
-    ):
-        counted = _working_days_counted(groups)
-        total = sum(count for _, count in counted)
+    for label, counts in (("From report to triage started", to_triage), ("From report to closed", to_close)):
+        counted = sorted((int(days), n) for days, n in counts.items() if n)
+        total = sum(n for _, n in counted)
         rows.append((label, total, *_weighted_median_p90(counted, total)))
     return Table(
         key="timings",
@@ -296,28 +293,6 @@ def _timings(cases: QuerySet[Case], since: dt.datetime, until: dt.datetime) -> T
         note="From the first report on the case; for cases whose stage ended in the period. "
         "90th percentile by the nearest-rank method.",
     )
-
-
-def _working_days_counted(groups: list[tuple[dt.date, dt.date, int]]) -> list[tuple[int, int]]:
-    """(working days, how many cases) sorted by working days, from (opened, ended, count) groups."""
-    pairs = [(first, last, count) for first, last, count in groups if first and last]
-    if not pairs:
-        return []
-    lowest = min(min(first, last) for first, last, _ in pairs)
-    highest = max(max(first, last) for first, last, _ in pairs)
-    # Working days up to and including each day, so any span is one subtraction.
-    running: dict[dt.date, int] = {}
-    total = 0
-    day = lowest
-    while day <= highest:
-        total += 1 if is_working_day(day) else 0
-        running[day] = total
-        day += dt.timedelta(days=1)
-    by_days: dict[int, int] = {}
-    for first, last, count in pairs:
-        days = running[last] - running[first]
-        by_days[days] = by_days.get(days, 0) + count
-    return sorted(by_days.items())
 
 
 def _weighted_median_p90(counted: list[tuple[int, int]], total: int) -> tuple[float | None, int | None]:
@@ -337,24 +312,11 @@ def _weighted_median_p90(counted: list[tuple[int, int]], total: int) -> tuple[fl
     return round(median, 1), nth(math.ceil(0.9 * total) - 1)
 
 
-def _deadlines_met(filters: Filters, since: dt.datetime, until: dt.datetime) -> Table:
-    deadlines = Deadline.objects.filter(due_at__gte=since, due_at__lt=until, cancelled_at__isnull=True)
-    if filters.directorate_id is not None:
-        deadlines = deadlines.filter(case__poster__service__directorate_id=filters.directorate_id)
-    if filters.platform:
-        deadlines = deadlines.filter(
-            Exists(Report.objects.filter(case_id=OuterRef("case_id"), platform=filters.platform))
-        )
-    counts = {
-        clock: (due, met)
-        for clock, due, met in deadlines.order_by()
-        .values_list("clock")
-        .annotate(due=Count("pk"), met=Count("pk", filter=Q(met_at__lte=F("due_at"))))
-    }
+def _deadlines_met(due: dict[str, int], met: dict[str, int]) -> Table:
     rows = []
     for clock in Clock:
-        due, met = counts.get(clock.value, (0, 0))
-        rows.append((clock.label, due, met, round(100 * met / due, 1) if due else None))
+        due_n, met_n = due.get(clock.value, 0), met.get(clock.value, 0)
+        rows.append((clock.label, due_n, met_n, round(100 * met_n / due_n, 1) if due_n else None))
     return Table(
         key="deadlines_met",
         title="Deadlines met, by stage",
@@ -364,26 +326,32 @@ def _deadlines_met(filters: Filters, since: dt.datetime, until: dt.datetime) -> 
     )
 
 
-def _open_by_age(counts: dict) -> Table:
-    at_least = [counts["open_now"], *(counts[f"age{i}"] for i in range(len(AGE_BANDS) - 1)), 0]
+def _open_by_age(opened_on: dict[dt.date, int], today: dt.date) -> Table:
+    floors = [floor.date() for floor in _age_floors(today, [lowest for _, lowest in AGE_BANDS[1:]])]
+    open_now = sum(opened_on.values())
+    # at_least[i]: open cases at least as old as band i's lowest age.
+    at_least = [open_now, *(sum(n for day, n in opened_on.items() if day < floor) for floor in floors), 0]
     rows = tuple((label, at_least[i] - at_least[i + 1]) for i, (label, _) in enumerate(AGE_BANDS))
     return Table(
         key="open_by_age",
         title="Open cases now, by age",
         columns=("Age", "Open cases"),
-        rows=(*rows, (TOTAL, counts["open_now"])),
+        rows=(*rows, (TOTAL, open_now)),
         note="Age in working days since the case was opened.",
         chart="bar",
     )
 
 
 def _repeat_subjects(cases: QuerySet[Case], since: dt.datetime, until: dt.datetime) -> Table:
+    # A person counts when they have a case opened in the period and another opened by its end:
+    # two in the period, or one in it and an earlier one (looked up per person by index).
+    earlier = cases.filter(poster=OuterRef("poster"), created_at__lt=since)
     people = (
-        cases.filter(poster__isnull=False, created_at__lt=until)
+        cases.filter(poster__isnull=False, created_at__gte=since, created_at__lt=until)
         .order_by()
         .values("poster")
-        .annotate(total=Count("pk"), in_period=Count("pk", filter=Q(created_at__gte=since)))
-        .filter(total__gt=1, in_period__gte=1)
+        .annotate(in_period=Count("pk"), before=Exists(earlier))
+        .filter(Q(in_period__gt=1) | Q(before=True))
         .count()
     )
     return Table(
@@ -395,14 +363,14 @@ def _repeat_subjects(cases: QuerySet[Case], since: dt.datetime, until: dt.dateti
     )
 
 
-def _flags(counts: dict) -> Table:
-    breaches, in_time = counts["data_breach"], counts["data_breach_in_time"]
+def _flags(totals: dict[str, int]) -> Table:
+    breaches, in_time = totals.get(Measure.BREACH, 0), totals.get(Measure.BREACH_IN_TIME, 0)
     return Table(
         key="flags",
         title="Safeguarding and data-breach flags",
         columns=("Flag", "Cases flagged", "Assessed within 72 hours", "Share assessed within 72 hours (%)"),
         rows=(
-            ("Safeguarding or welfare concern", counts["safeguarding"], None, None),
+            ("Safeguarding or welfare concern", totals.get(Measure.SAFEGUARDING, 0), None, None),
             (
                 "Confidentiality or personal-data breach",
                 breaches,
@@ -430,9 +398,14 @@ def _policies_expired(today: dt.date) -> Table:
     )
 
 
-def _trend(periods: list[tuple[str, dt.date, dt.date]], reports: dict, cases: dict) -> Table:
+def _trend(periods: list[tuple[str, dt.date, dt.date]], by_day: dict[str, dict[dt.date, int]]) -> Table:
+    def total(measure: str, first: dt.date, last: dt.date) -> int:
+        return sum(n for day, n in by_day.get(measure, {}).items() if first <= day <= last)
+
     rows = tuple(
-        (label, reports[f"r{i}"], cases[f"o{i}"], cases[f"c{i}"]) for i, (label, _, _) in enumerate(periods)
+        (label, total(Measure.REPORTS, first, last), total(Measure.OPENED, first, last),
+         total(Measure.CLOSED, first, last))
+        for label, first, last in periods
     )
     return Table(
         key="trend",
@@ -449,19 +422,10 @@ def _trend(periods: list[tuple[str, dt.date, dt.date]], reports: dict, cases: di
 def _scoped_cases(filters: Filters) -> QuerySet[Case]:
     cases = Case.objects.all()
     if filters.directorate_id is not None:
-        cases = cases.filter(poster__service__directorate_id=filters.directorate_id)
+        cases = cases.filter(directorate_id=filters.directorate_id)
     if filters.platform:
         cases = cases.filter(Exists(Report.objects.filter(case_id=OuterRef("pk"), platform=filters.platform)))
     return cases
-
-
-def _scoped_reports(filters: Filters) -> QuerySet[Report]:
-    reports = Report.objects.all()
-    if filters.directorate_id is not None:
-        reports = reports.filter(case__poster__service__directorate_id=filters.directorate_id)
-    if filters.platform:
-        reports = reports.filter(platform=filters.platform)
-    return reports
 
 
 def _zone() -> ZoneInfo:
@@ -475,17 +439,6 @@ def _midnight(day: dt.date) -> dt.datetime:
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """``[start, end]`` in local days as a half-open ``[since, until)`` of instants."""
     return _midnight(start), _midnight(end + dt.timedelta(days=1))
-
-
-def _period_counts(
-    prefix: str, field: str, periods: Iterable[tuple[str, dt.date, dt.date]], extra: Q | None = None
-) -> dict[str, Count]:
-    counts = {}
-    for index, (_, first, last) in enumerate(periods):
-        since, until = _bounds(first, last)
-        condition = Q(**{f"{field}__gte": since, f"{field}__lt": until})
-        counts[f"{prefix}{index}"] = Count("pk", filter=condition & extra if extra else condition)
-    return counts
 
 
 def _month_start(day: dt.date, back: int) -> dt.date:

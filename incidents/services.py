@@ -21,6 +21,7 @@ from directory.models import User
 from deadlines.services import deadlines_for_new_case
 from incidents.files import CheckedFile
 from incidents.links import link_normalise, platform_detect
+from directory.services import directorate_of
 from incidents.models import EvidenceFile, EvidenceLink, Platform, PosterKind, ReferenceCounter, Report
 from notifications.models import NotificationKind
 from notifications.services import notification_create
@@ -115,6 +116,7 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
             case.policy_versions.set(versions_in_force(on=timezone.localdate(draft.seen_at)))
             deadlines_for_new_case(case=case, at=now)
         report = Report.objects.create(
+                directorate_id=directorate_of(draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None),
             reference=reference,
             case=case,
             reporter=reporter,

@@ -99,6 +99,11 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     reference = factory.Sequence(lambda n: f"SMP-2026-{90000 + n:05d}")
     state = CaseState.NEW
+    poster = None
+    # As the services do: the poster's directorate, taken when they are identified.
+    directorate = factory.LazyAttribute(
+        lambda case: case.poster.service.directorate if case.poster and case.poster.service_id else None
+    )
 
 
 class ReportFactory(factory.django.DjangoModelFactory):
