@@ -73,15 +73,18 @@ class DailyCount(models.Model):
 
     measure = models.CharField(max_length=20, choices=Measure.choices)
     day = models.DateField()
-    directorate = models.BigIntegerField(default=0, help_text="Directorate id, 0 when not identified.")
+    directorate = models.BigIntegerField(
+        default=0, help_text="Directorate id; 0 when not identified; -1 for the sum over every directorate."
+    )
     platform = models.CharField(max_length=20, blank=True, help_text="Empty for every platform.")
     detail = models.CharField(max_length=80, blank=True)
     n = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
-            # In this order the key's index also serves every read: a measure, a platform, a range of days.
-            models.UniqueConstraint(fields=["measure", "platform", "day", "directorate", "detail"],
+            # In this order the key's index also serves every read: a measure, a platform, a directorate
+            # (or all of them), a range of days.
+            models.UniqueConstraint(fields=["measure", "platform", "directorate", "day", "detail"],
                                     name="daily_count_key"),
         ]
 

@@ -50,6 +50,7 @@ from incidents.models import Report
 
 BATCH = 2000
 ANY_PLATFORM = ""
+EVERY_DIRECTORATE = -1
 BREACH_WINDOW = dt.timedelta(hours=72)
 
 Facts = dict[str, Any]
@@ -141,20 +142,29 @@ class WorkingDays:
         return self._running[last] - self._running[first]
 
 
-def facts_counts(facts: Facts, working_days: WorkingDays, into: Counter[Key] | None = None) -> Counter[Key]:
-    """What one case adds to ``DailyCount`` (added to ``into`` when given)."""
+def facts_counts(facts: Facts, working_days: WorkingDays, into: Counter[Key] | None = None, *,
+                 every_directorate: bool = True) -> Counter[Key]:
+    """What one case adds to ``DailyCount`` (added to ``into`` when given).
+
+    Each key is counted under the case's directorate and again under
+    ``EVERY_DIRECTORATE``, so unfiltered figures read one row where they would
+    otherwise add up one per directorate. ``every_directorate=False`` leaves those
+    out, for a rebuild that derives them in one statement afterwards.
+    """
     counts: Counter[Key] = Counter() if into is None else into
-    directorate = facts["directorate"]
+    directorates = [facts["directorate"], EVERY_DIRECTORATE] if every_directorate else [facts["directorate"]]
     slots = [ANY_PLATFORM, *sorted({platform for _, platform in facts["reports"]})]
     opened = dt.date.fromisoformat(facts["opened"])
 
     def add(measure: str, day: dt.date, detail: str = "") -> None:
-        for slot in slots:
-            counts[(measure, day, directorate, slot, detail)] += 1
+        for directorate in directorates:
+            for slot in slots:
+                counts[(measure, day, directorate, slot, detail)] += 1
 
     for day, platform in facts["reports"]:
-        for slot in (ANY_PLATFORM, platform):
-            counts[(Measure.REPORTS, dt.date.fromisoformat(day), directorate, slot, "")] += 1
+        for directorate in directorates:
+            for slot in (ANY_PLATFORM, platform):
+                counts[(Measure.REPORTS, dt.date.fromisoformat(day), directorate, slot, "")] += 1
     add(Measure.OPENED, opened)
     if facts["open"]:
         add(Measure.OPEN, opened)
@@ -196,7 +206,7 @@ def _apply(delta: Counter[Key]) -> None:
                 params += [str(measure), day, directorate, platform, detail, n]
             cursor.execute(
                 f"INSERT INTO {table} (measure, day, directorate, platform, detail, n) VALUES {values} "
-                "ON CONFLICT (measure, platform, day, directorate, detail) "
+                "ON CONFLICT (measure, platform, directorate, day, detail) "
                 f"DO UPDATE SET n = {table}.n + excluded.n",
                 params,
             )
@@ -275,13 +285,26 @@ def rollup_rebuild() -> int:
         for case_ids in _all_case_ids():
             facts = case_facts(case_ids)
             for one in facts.values():
-                facts_counts(one, working_days, into=counts)
+                facts_counts(one, working_days, into=counts, every_directorate=False)
             CaseFacts.objects.bulk_create([CaseFacts(case_id=pk, facts=one) for pk, one in facts.items()])
             counted += len(facts)
         _write_new(counts)
+        _every_directorate_derive()
         state.refreshed_at = state.rebuilt_at = timezone.now()
         state.save(update_fields=["refreshed_at", "rebuilt_at"])
     return counted
+
+
+def _every_directorate_derive() -> None:
+    """Add the ``EVERY_DIRECTORATE`` rows as sums of the per-directorate rows (they must not exist yet)."""
+    table = connection.ops.quote_name(DailyCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (measure, day, directorate, platform, detail, n) "
+            f"SELECT measure, day, %s, platform, detail, SUM(n) FROM {table} WHERE directorate <> %s "
+            "GROUP BY measure, day, platform, detail",
+            [EVERY_DIRECTORATE, EVERY_DIRECTORATE],
+        )
 
 
 def _write_new(counts: Counter[Key]) -> None:
