@@ -119,6 +119,38 @@ def _is_poster(user: User, case: Case) -> bool:
     return case.poster_id == user.pk
 
 
+def _about_them(user: User, case: Case) -> bool:
+    """Whether the case is about the user: as its poster, or as the poster named in any of its reports."""
+    return _is_poster(user, case) or any(report.poster_id == user.pk for report in case.reports.all())
+
+
+def _may_read_access_history(user: User) -> bool:
+    return user.has_role(Role.HR_LEAD) or user.has_role(Role.IG_LEAD)
+
+
+def access_history_cases(user: User) -> QuerySet[Case]:
+    """The cases whose access history (who looked at what, and when) the user may read.
+
+    The HR lead sees every case anyway. The IG lead answers for data
+    protection, so they may read the history of any case, including one
+    without a data-breach flag whose page they can't open. Nobody reads the
+    history of a case about themselves.
+    """
+    if not _active(user) or not _may_read_access_history(user):
+        return Case.objects.none()
+    about_them = Report.objects.filter(poster=user).values("case_id")
+    return Case.objects.exclude(poster=user).exclude(pk__in=about_them)
+
+
+def may_see_access_history(user: User, case: Case) -> bool:
+    return _active(user) and _may_read_access_history(user) and not _about_them(user, case)
+
+
+def may_see_audit_log(user: User) -> bool:
+    """The whole trail, with its chain check: the IG lead and the administrators."""
+    return _active(user) and (user.has_role(Role.IG_LEAD) or user.has_role(Role.ADMINISTRATOR))
+
+
 def may(user: User, action: str, case: Case) -> bool:
     """May this user take this action on this case now (apart from the state's own rules)?
 
@@ -195,11 +227,23 @@ __all__ = [
     "FLAG_OWNERS",
     "OPEN_STATES",
     "Flag",
+    "access_history_cases",
     "may",
     "may_add_evidence",
+    "may_see_access_history",
+    "may_see_audit_log",
     "may_see_related_cases",
     "may_see_reporter",
     "visible_cases",
     "visible_evidence_files",
     "visible_reports_as_reporter",
 ]
+
+
+def may_place_legal_hold(user: User, case: Case) -> bool:
+    """Place or lift a legal hold (records app): the HR lead or the IG lead, on a case they can open."""
+    return (
+        _active(user)
+        and (user.has_role(Role.HR_LEAD) or user.has_role(Role.IG_LEAD))
+        and visible_cases(user).filter(pk=case.pk).exists()
+    )

@@ -228,11 +228,26 @@ class Case(ConcurrentTransitionMixin, models.Model):
     flag_takedown_requested = models.BooleanField("takedown requested", default=False)
     flag_post_removed = models.BooleanField("post confirmed removed", default=False)
 
+    # Retention (records app). When a case's personal data is removed its poster link goes, so the
+    # repeat-subject figure counts the person by this opaque key instead: a random value shared by
+    # all of that person's cases, linked to nobody once none of their cases names them any more.
+    subject_key = models.UUIDField(null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(
+        "personal details removed", null=True, blank=True, editable=False,
+        help_text="When personal details were removed under the retention schedule.",
+    )
+
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [
             # Repeat subjects: a poster's earlier cases, found without reading everyone's.
             models.Index(fields=["poster", "created_at"], name="case_poster_created"),
+            # The same for people known only by their subject key.
+            models.Index(fields=["subject_key", "created_at"], name="case_subject_key_created"),
+            # The retention run: closed cases still holding personal data, by closing date. Its cost
+            # follows the cases still to be done, not the anonymised ones that pile up over the years.
+            models.Index(fields=["closure", "closed_at"], name="case_retention_due",
+                         condition=models.Q(anonymised_at__isnull=True, state="closed")),
         ]
 
     def __str__(self) -> str:

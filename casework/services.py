@@ -250,16 +250,21 @@ def case_dismiss(
             f"and their evidence are now part of this case. {note.strip()}",
         )
 
-    return _transition(
-        case=case,
-        by=by,
-        action="dismiss",
-        note=f"{DismissalReason(reason).label}. {note.strip()}" if note.strip() else "",
-        seen_revision=seen_revision,
-        after=merge,
-        reason=reason,
-        duplicate_of=duplicate_of,
-    )
+    with transaction.atomic():
+        if reason == DismissalReason.DUPLICATE:
+            # Lock the surviving case before this action writes any timeline line (and so takes the
+            # audit chain's lock): an action on the survivor takes them in that order too.
+            list(Case.objects.select_for_update().filter(pk=duplicate_of.pk).values_list("pk", flat=True))
+        return _transition(
+            case=case,
+            by=by,
+            action="dismiss",
+            note=f"{DismissalReason(reason).label}. {note.strip()}" if note.strip() else "",
+            seen_revision=seen_revision,
+            after=merge,
+            reason=reason,
+            duplicate_of=duplicate_of,
+        )
 
 
 def case_route_to_manager(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:

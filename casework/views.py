@@ -9,11 +9,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.forms import RevealForm
+from audit.models import AuditEvent, AuditKind
+from audit.selectors import audit_describe, case_access_history
+from audit.services import RevealNotAllowed, audit_record, reporter_reveal
 from casework.access import (
+    access_history_cases,
     may,
+    may_see_access_history,
     may_see_related_cases,
     may_see_reporter,
     may_see_triage_queue,
@@ -32,7 +39,12 @@ from summaries.views import visible_summaries
 from policies.models import Principle, PolicyVersion
 
 PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 50
 WITHHELD = "Withheld (confidential reporter)"
+# Shown, with a "Reveal" link, to those who may know a confidential reporter until they choose to.
+CONCEALED = "Confidential reporter"
+# The confidential reports whose reporter this session has revealed (report ids).
+REVEALED_SESSION_KEY = "casework_revealed_reports"
 
 
 def _listing(user: User) -> QuerySet[Case]:
@@ -118,21 +130,38 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass(frozen=True)
+class PersonLabel:
+    text: str
+    reveal_url: str = ""
+
+
+@dataclass(frozen=True)
 class ReportView:
     report: Report
     reporter_label: str
+    reveal_url: str = ""
 
 
 @dataclass(frozen=True)
 class EventView:
     event: CaseEvent
     actor_label: str
+    reveal_url: str = ""
 
 
 @dataclass(frozen=True)
 class FileView:
     file: EvidenceFile
     added_by_label: str
+    reveal_url: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    event: AuditEvent
+    who: str
+    what: str
+    reveal_url: str = ""
 
 
 def _case_for_page(user: User, reference: str) -> Case:
@@ -157,34 +186,68 @@ def _case_for_page(user: User, reference: str) -> Case:
     )
 
 
-def _people_labels(user: User, case: Case) -> tuple[list[ReportView], set[int]]:
-    """Each report with the reporter's name or "withheld", and the ids whose names are withheld."""
+def _revealed(request: HttpRequest) -> set[int]:
+    return set(request.session.get(REVEALED_SESSION_KEY, []))
+
+
+def _people_labels(
+    request: HttpRequest, case: Case, *, came_from: str = ""
+) -> tuple[list[ReportView], dict[int, PersonLabel]]:
+    """Each report with how its reporter is shown, and how to show each confidential reporter elsewhere.
+
+    A confidential reporter is "withheld" from those who may not know them,
+    and "confidential reporter — reveal" to those who may, until they reveal
+    that report's reporter (giving a reason, which is audited).
+    """
+    user = request.user
+    revealed = _revealed(request)
     views: list[ReportView] = []
-    hidden: set[int] = set()
+    masks: dict[int, PersonLabel] = {}
     for report in case.reports.all():
-        if may_see_reporter(user, case, report):
-            views.append(ReportView(report, report.reporter.get_full_name() or report.reporter.email))
-        else:
+        name = report.reporter.get_full_name() or report.reporter.email
+        if not report.confidential or report.reporter_id == user.pk:
+            views.append(ReportView(report, name))
+        elif not may_see_reporter(user, case, report):
             views.append(ReportView(report, WITHHELD))
-            hidden.add(report.reporter_id)
-    return views, hidden
+            masks[report.reporter_id] = PersonLabel(WITHHELD)
+        elif report.pk in revealed:
+            views.append(ReportView(report, name))
+        else:
+            url = reverse("casework:reveal_reporter", args=[case.reference, report.reference])
+            if came_from:
+                url += "?" + urlencode({"from": came_from})
+            views.append(ReportView(report, CONCEALED, url))
+            masks.setdefault(report.reporter_id, PersonLabel(CONCEALED, url))
+    return views, masks
 
 
-def _label(person: User | None, hidden: set[int]) -> str:
+def _label(person: User | None, masks: dict[int, PersonLabel]) -> PersonLabel:
     if person is None:
-        return "Flagpost"
-    if person.pk in hidden:
-        return WITHHELD
-    return person.get_full_name() or person.email
+        return PersonLabel("Flagpost")
+    return masks.get(person.pk) or PersonLabel(person.get_full_name() or person.email)
+
+
+def _file_views(case: Case, masks: dict[int, PersonLabel]) -> list[FileView]:
+    views = []
+    for report in case.reports.all():
+        for evidence in report.files.all():
+            label = _label(evidence.added_by, masks)
+            views.append(FileView(evidence, label.text, label.reveal_url))
+    return views
 
 
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_for_page(request.user, reference)
-    reports, hidden = _people_labels(request.user, case)
-    files = [FileView(f, _label(f.added_by, hidden)) for r in case.reports.all() for f in r.files.all()]
-    events = [EventView(e, _label(e.actor, hidden)) for e in case.events.all()]
+    audit_record(kind=AuditKind.CASE_VIEWED, actor=request.user, case=case, detail={"page": "case"},
+                 request=request)
+    reports, masks = _people_labels(request, case)
+    files = _file_views(case, masks)
+    events = []
+    for event in case.events.all():
+        label = _label(event.actor, masks)
+        events.append(EventView(event, label.text, label.reveal_url))
     return render(
         request,
         "casework/case_detail.html",
@@ -199,6 +262,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "now": timezone.now(),
             "summary_variants": [(v, SummaryVariant(v).label) for v in summary_variants(request.user, case)],
             "summaries": visible_summaries(request.user, case),
+            "show_access_history": may_see_access_history(request.user, case),
         },
     )
 
@@ -210,8 +274,10 @@ def investigation_workspace(request: HttpRequest, reference: str) -> HttpRespons
     if case.state not in (CaseState.INVESTIGATION, CaseState.DECISION, CaseState.CLOSED) and not case.investigator_id:
         messages.info(request, "This case has no investigation yet.")
         return redirect("casework:case_detail", reference=case.reference)
-    reports, hidden = _people_labels(request.user, case)
-    files = [FileView(f, _label(f.added_by, hidden)) for r in case.reports.all() for f in r.files.all()]
+    audit_record(kind=AuditKind.CASE_VIEWED, actor=request.user, case=case, detail={"page": "investigation"},
+                 request=request)
+    reports, masks = _people_labels(request, case, came_from="investigation")
+    files = _file_views(case, masks)
     findings = {finding.principle_id: finding for finding in case.findings.all()}
     return render(
         request,
@@ -268,3 +334,53 @@ def _refused(request: HttpRequest, case: Case, action: str, label: str) -> HttpR
         message = f"“{label}” can't be done while the case is {case.get_state_display().lower()}."
         status = 409
     return render(request, "casework/refused.html", {"case": case, "message": message}, status=status)
+
+
+# Where "Reveal" sends people back to (a fixed list, so the parameter can't send them off the site).
+_REVEAL_RETURNS = {"investigation": "casework:investigation", "history": "casework:access_history"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reveal_reporter(request: HttpRequest, reference: str, report_reference: str) -> HttpResponse:
+    """Show a confidential reporter's name to someone allowed to know it, once they give a reason."""
+    case = get_object_or_404(visible_cases(request.user), reference=reference)
+    report = get_object_or_404(case.reports.select_related("case"), reference=report_reference)
+    if not report.confidential or not may_see_reporter(request.user, case, report):
+        raise Http404
+    back = reverse(_REVEAL_RETURNS.get(request.GET.get("from", ""), "casework:case_detail"), args=[case.reference])
+    form = RevealForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                reporter_reveal(by=request.user, report=report, reason=form.cleaned_data["reason"],
+                                request=request)
+            except RevealNotAllowed:
+                raise Http404 from None
+            request.session[REVEALED_SESSION_KEY] = sorted(_revealed(request) | {report.pk})
+            messages.success(request, f"The reporter of {report.reference} is shown to you until you sign out. "
+                                      "Your reason has been recorded.")
+            return redirect(back)
+        status = 400
+    return render(request, "casework/reveal.html", {"case": case, "report": report, "form": form, "back": back},
+                  status=status)
+
+
+@login_required
+@require_GET
+def access_history(request: HttpRequest, reference: str) -> HttpResponse:
+    """Who looked at what on a case, and when, newest first: for the HR lead and the IG lead."""
+    case = get_object_or_404(access_history_cases(request.user).prefetch_related("reports__reporter"),
+                             reference=reference)
+    audit_record(kind=AuditKind.AUDIT_VIEWED, actor=request.user, case=case, detail={"page": "access_history"},
+                 request=request)
+    _, masks = _people_labels(request, case, came_from="history")
+    page = Paginator(case_access_history(case), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for event in page.object_list:
+        label = _label(event.actor, masks)
+        rows.append(HistoryRow(event, label.text, audit_describe(event), label.reveal_url))
+    return render(request, "casework/access_history.html",
+                  {"case": case, "page": page, "rows": rows, "case_visible": visible_cases(request.user)
+                   .filter(pk=case.pk).exists()})

@@ -7,9 +7,11 @@ by variable (see README "Configuration" and ``.env.example``).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_fsm",
+    "axes",
+    "csp",
     "directory",
     "policies",
     "incidents",
@@ -53,18 +57,28 @@ INSTALLED_APPS = [
     "deadlines",
     "summaries",
     "governance",
+    "audit",
+    "records",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages, so an expired session can say why it ended.
+    "directory.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records 403 and 404 answers on case, report, evidence, summary, governance and audit pages
+    # to signed-in people. Next to the view; axes keeps the very last place it asks for.
+    "audit.middleware.RefusedAccessMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,10 +111,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Just-in-time compilation costs more than it saves on short queries like these (seen: 1.2 s
+    # spent compiling a governance query that ran in 0.3 s).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "directory.User"
+# The lockout check runs before the password is even looked at; ModelBackend then signs
+# people in and refuses deactivated accounts, including on every request of a live session.
+AUTHENTICATION_BACKENDS = [
+    "directory.sessions.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 for every new or changed password; the others only verify older hashes,
+# which Django re-hashes with Argon2 at the next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -111,10 +144,6 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Just-in-time compilation costs more than it saves on short queries like these (seen: 1.2 s
-    # spent compiling a governance query that ran in 0.3 s).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -141,6 +170,43 @@ MEDIA_ROOT = VAR_DIR / "media"
 EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=10)
 EVIDENCE_MAX_LINKS = 10
+# --- Uploads beyond the type check (issue 7) ---
+# Pictures are checked from their header before any pixel is decoded. 40 million
+# pixels holds a 12- or 24-megapixel phone photo, or four 4K screens; 16,384
+# pixels a side leaves room for long scrolling screenshots.
+EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=40_000_000)
+EVIDENCE_MAX_IMAGE_SIDE = env.int("EVIDENCE_MAX_IMAGE_SIDE", default=16_384)
+# Files one person may upload in an hour, counted from the evidence kept.
+EVIDENCE_UPLOADS_PER_HOUR = env.int("EVIDENCE_UPLOADS_PER_HOUR", default=30)
+# --- end uploads ---
+# --- Retention (issue 7, records app) ---
+def _years(raw: dict[str, str]) -> dict[str, int]:
+    years = {}
+    for kind, value in raw.items():
+        try:
+            years[kind.strip()] = int(str(value).strip())
+        except ValueError:
+            raise ImproperlyConfigured(f"RETENTION_YEARS: {kind}={value!r} is not a whole number of years.") from None
+    return years
+
+
+# Years a closed case keeps its personal details, counted from the day it closed, by how it
+# closed (and for a recorded outcome, by the outcome). The basis of each default is in the
+# README ("Retention"); the organisation's IG lead confirms them. Override any of them with
+# e.g. RETENTION_YEARS="withdrawn=1,dismissal=12"; `manage.py check` names a wrong key or value.
+RETENTION_YEARS: dict[str, int] = {
+    "withdrawn": 2,
+    "dismissed": 6,
+    "resolved_informally": 6,
+    "no_case_to_answer": 6,
+    "informal_management": 6,
+    "first_written_warning": 6,
+    "final_written_warning": 6,
+    "dismissal": 10,
+    "referral_regulator": 10,
+    "referral_police": 10,
+} | _years(env.dict("RETENTION_YEARS", default={}))
+# --- end retention ---
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Well above the per-report limit, so the form (not a bare 400) tells people they chose too many.
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
@@ -193,26 +259,85 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 120.0},
     "deadlines-sweep": {"task": "deadlines.tasks.deadlines_sweep_task", "schedule": 300.0},
     "notifications-digest": {"task": "notifications.tasks.notifications_digest_send", "schedule": 900.0},
+    "governance-counts-refresh": {"task": "governance.tasks.governance_counts_refresh", "schedule": 60.0},
     # Checked daily; makes the pack for the quarter just ended, once.
     "committee-pack-quarterly": {"task": "governance.tasks.committee_pack_quarterly", "schedule": 86400.0},
+    # Nightly, in the quiet hours: walks the whole audit chain; a break is announced once.
+    "audit-verify-nightly": {"task": "audit.tasks.audit_verify_nightly", "schedule": crontab(hour=2, minute=30)},
+    # Checked daily at 03:15; removes expired personal details once per calendar month.
+    "retention-monthly": {"task": "records.tasks.retention_monthly", "schedule": crontab(hour=3, minute=15)},
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
 # How long a worker may hold a claim on an email before it counts as dead.
 NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)
 
 # --- Security ----------------------------------------------------------------
+# Sessions end after SESSION_IDLE_TIMEOUT_SECONDS without a request and, whatever
+# happens, SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (directory/sessions.py).
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
+if SESSION_IDLE_TIMEOUT_SECONDS < 60 or SESSION_ABSOLUTE_TIMEOUT_SECONDS < SESSION_IDLE_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_TIMEOUT_SECONDS must be at least 60 and no more than SESSION_ABSOLUTE_TIMEOUT_SECONDS."
+    )
+# The cookie itself dies with the absolute limit, so a browser never keeps it longer.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = not DEBUG
+# No script of ours reads the CSRF cookie (forms carry the token), so scripts need not see it.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts, styles and images come only from Flagpost's own static files: no inline script or
+# style attribute runs, so text someone typed can never become code in another person's browser.
+# data: is allowed for images only (small embedded icons), never for scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Sign-in lockout (django-axes): 5 failed attempts for one email from one address lock that
+# pair out for 15 minutes. Keying on both means a stranger guessing at someone's email from
+# elsewhere cannot lock the real person out of their own desk.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Another attempt while locked out starts the 15 minutes again (the lockout page says so).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# The sign-in form posts the email as "username"; one spelling of an address is one key.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "directory.sessions.sign_in_username"
+AXES_CLIENT_IP_CALLABLE = "directory.sessions.client_ip_address"
+# Behind TRUSTED_PROXY_COUNT proxies the client's address is read from X-Forwarded-For,
+# counting from the right, so a forged header from the client cannot choose it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful sign-ins go to Flagpost's own audit trail; axes keeps only the failure counters.
+AXES_DISABLE_ACCESS_LOG = True
+# Quiet: it would otherwise log a banner from every management command and Celery process.
+AXES_VERBOSE = False
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    # The "preload" token only consents to preloading; nothing happens unless the owner of the
+    # parent domain submits it to the browsers' list, which is their decision, not Flagpost's.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,
@@ -222,4 +347,3 @@ LOGGING = {
 }
 
 FLAGPOST_REFERENCE_PREFIX = env.str("FLAGPOST_REFERENCE_PREFIX", default="SMP")
-    "governance-counts-refresh": {"task": "governance.tasks.governance_counts_refresh", "schedule": 60.0},

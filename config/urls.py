@@ -15,5 +15,7 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("notifications/", include("notifications.urls")),
     path("governance/", include("governance.urls")),
+    path("audit/", include("audit.urls")),
+    path("records/", include("records.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -59,7 +59,7 @@ from deadlines.models import Clock, Deadline
 from directory.models import Directorate
 from governance.figures import Figures, Filters, Period, Table
 from governance.models import DailyCount, Measure
-from governance.rollup import rollup_refresh
+from governance.rollup import EVERY_DIRECTORATE, rollup_refresh
 from governance.suppression import suppress
 from incidents.models import Platform, Report
 from policies.models import PolicyVersion, Principle
@@ -148,18 +148,20 @@ class _Counts:
     """Sums of ``DailyCount`` within the filters' directorate and platform."""
 
     def __init__(self, filters: Filters) -> None:
-        everywhere = DailyCount.objects.order_by()
-        if filters.directorate_id is not None:
-            everywhere = everywhere.filter(directorate=filters.directorate_id)
+        everywhere = DailyCount.objects.order_by().filter(
+            directorate=EVERY_DIRECTORATE if filters.directorate_id is None else filters.directorate_id
+        )
         self.everywhere = everywhere  # every platform row, for the platform table
         self.platform = filters.platform
+        self.directorate_id = filters.directorate_id
         self.rows = everywhere.filter(platform=filters.platform or "")
 
     def between(self, first: dt.date, last: dt.date) -> dict[str, dict[str, int]]:
         """measure → detail → total, for the days from ``first`` to ``last``."""
         totals: dict[str, dict[str, int]] = {}
         for measure, detail, n in (
-            self.rows.filter(day__gte=first, day__lte=last)
+            # Naming the measures lets the key's index (measure first) serve the read.
+            self.rows.filter(measure__in=Measure.values, day__gte=first, day__lte=last)
             .values_list("measure", "detail")
             .annotate(n=Sum("n"))
         ):
@@ -184,8 +186,11 @@ class _Counts:
         return dict(rows.values_list("platform").annotate(n=Sum("n")))
 
     def opened_by_directorate(self, first: dt.date, last: dt.date) -> dict[int, int]:
+        rows = DailyCount.objects.order_by().filter(platform=self.platform or "").exclude(directorate=EVERY_DIRECTORATE)
+        if self.directorate_id is not None:
+            rows = rows.filter(directorate=self.directorate_id)
         return dict(
-            self.rows.filter(measure=Measure.OPENED, day__gte=first, day__lte=last)
+            rows.filter(measure=Measure.OPENED, day__gte=first, day__lte=last)
             .values_list("directorate")
             .annotate(n=Sum("n"))
         )
@@ -343,16 +348,11 @@ def _open_by_age(opened_on: dict[dt.date, int], today: dt.date) -> Table:
 
 
 def _repeat_subjects(cases: QuerySet[Case], since: dt.datetime, until: dt.datetime) -> Table:
-    # A person counts when they have a case opened in the period and another opened by its end:
-    # two in the period, or one in it and an earlier one (looked up per person by index).
-    earlier = cases.filter(poster=OuterRef("poster"), created_at__lt=since)
-    people = (
-        cases.filter(poster__isnull=False, created_at__gte=since, created_at__lt=until)
-        .order_by()
-        .values("poster")
-        .annotate(in_period=Count("pk"), before=Exists(earlier))
-        .filter(Q(in_period__gt=1) | Q(before=True))
-        .count()
+    # A person is their poster link until personal details are removed from any of their cases
+    # under retention; from then on all their cases share an opaque subject key (records app)
+    # and the person is that key, so past figures don't change when the poster link goes.
+    people = _people_with_another_case(cases, "subject_key", since, until) + _people_with_another_case(
+        cases.filter(subject_key__isnull=True), "poster", since, until
     )
     return Table(
         key="repeat_subjects",
@@ -360,6 +360,23 @@ def _repeat_subjects(cases: QuerySet[Case], since: dt.datetime, until: dt.dateti
         columns=("Measure", "Number"),
         rows=(("People who are the subject of more than one case", people),),
         note="People with a case opened in the period and at least one other case opened by its end.",
+    )
+
+
+def _people_with_another_case(cases: QuerySet[Case], person: str, since: dt.datetime, until: dt.datetime) -> int:
+    """People (by ``person``) with a case opened in the period and another opened by its end.
+
+    Two in the period, or one in it and an earlier one. The earlier-case test sits
+    in HAVING, so it runs once per person (by index), not once per case.
+    """
+    earlier = cases.filter(**{person: OuterRef(person)}, created_at__lt=since)
+    return (
+        cases.filter(**{f"{person}__isnull": False}, created_at__gte=since, created_at__lt=until)
+        .order_by()
+        .values(person)
+        .annotate(in_period=Count("pk"))
+        .filter(Q(in_period__gt=1) | Exists(earlier))
+        .count()
     )
 
 

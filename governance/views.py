@@ -6,12 +6,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditKind
+from audit.services import audit_record
 from casework.access import may_see_governance
 from governance.csv_export import figures_csv_zip, table_csv
 from governance.forms import FiguresForm
 from governance.models import CommitteePack, PackStatus
 from governance.selectors import governance_figures
 from governance.services import pack_request
+from incidents.files import attachment_header
 
 
 def _figures(request: HttpRequest):  # noqa: ANN202 - (form, Figures)
@@ -40,6 +43,13 @@ def _charts(figures) -> list[dict]:  # noqa: ANN001 - Figures
     return charts
 
 
+def _audit_export(request: HttpRequest, *, export: str, figures, table: str = "") -> None:  # noqa: ANN001
+    detail = {"export": export, "from": str(figures.filters.start), "to": str(figures.filters.end)}
+    if table:
+        detail["table"] = table
+    audit_record(kind=AuditKind.GOVERNANCE_EXPORT_DOWNLOADED, actor=request.user, detail=detail, request=request)
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -57,9 +67,10 @@ def export_table(request: HttpRequest, key: str) -> HttpResponse:
         table = figures.table(key)
     except StopIteration:
         raise Http404 from None
+    _audit_export(request, export="table", table=key, figures=figures)
     response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="flagpost-{key}-{figures.filters.start}-{figures.filters.end}.csv"'
+    response["Content-Disposition"] = attachment_header(
+        f"flagpost-{key}-{figures.filters.start}-{figures.filters.end}.csv"
     )
     return response
 
@@ -68,9 +79,10 @@ def export_table(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def export_all(request: HttpRequest) -> HttpResponse:
     _, figures = _figures(request)
+    _audit_export(request, export="all_tables", figures=figures)
     response = HttpResponse(figures_csv_zip(figures), content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="flagpost-figures-{figures.filters.start}-{figures.filters.end}.zip"'
+    response["Content-Disposition"] = attachment_header(
+        f"flagpost-figures-{figures.filters.start}-{figures.filters.end}.zip"
     )
     return response
 
@@ -92,8 +104,9 @@ def pack_download(request: HttpRequest, pk: int) -> FileResponse:
     if not may_see_governance(request.user):
         raise Http404
     pack = get_object_or_404(CommitteePack, pk=pk, status=PackStatus.READY)
-    response = FileResponse(pack.file.open("rb"), as_attachment=True,
-                            filename=f"flagpost-committee-pack-{pack.start}-{pack.end}.pdf",
-                            content_type="application/pdf")
+    audit_record(kind=AuditKind.GOVERNANCE_EXPORT_DOWNLOADED, actor=request.user, request=request,
+                 detail={"export": "committee_pack", "pack": pack.pk, "from": str(pack.start), "to": str(pack.end)})
+    response = FileResponse(pack.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = attachment_header(f"flagpost-committee-pack-{pack.start}-{pack.end}.pdf")
     response["X-Content-Type-Options"] = "nosniff"
     return response

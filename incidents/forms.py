@@ -14,7 +14,7 @@ from directory.models import User
 from incidents.files import CheckedFile, evidence_file_check
 from incidents.links import link_clean
 from incidents.models import Answer, Platform, PosterKind
-from incidents.services import ReportDraft
+from incidents.services import ReportDraft, upload_limit_check
 from policies.models import Principle
 from policies.services import principles_for_reporting
 
@@ -99,7 +99,9 @@ def _links_clean(raw: str) -> list[str]:
     return links
 
 
-def _files_clean(uploads: list, *, already: int = 0) -> list[CheckedFile]:
+def _files_clean(
+    uploads: list, *, uploader: User, already: int = 0, with_report: bool = False
+) -> list[CheckedFile]:
     limit = settings.EVIDENCE_MAX_FILES
     if len(uploads) + already > limit:
         if already:
@@ -113,6 +115,8 @@ def _files_clean(uploads: list, *, already: int = 0) -> list[CheckedFile]:
             params={"max": limit, "count": len(uploads)},
             code="too_many",
         )
+    # Before the files are opened: over the limit, none of them costs any work.
+    upload_limit_check(user=uploader, adding=len(uploads), with_report=with_report)
     checked: list[CheckedFile] = []
     errors: list[ValidationError] = []
     for upload in uploads:
@@ -208,7 +212,8 @@ class ReportForm(forms.Form):
         label="Screenshots",
         required=False,
         help_text="PNG, JPEG or PDF, up to 10 files of 10 MB each. "
-        "Posts are often deleted, so a screenshot keeps what you saw.",
+        "Posts are often deleted, so a screenshot keeps what you saw. "
+        "Pictures are saved without their hidden details, such as where a photo was taken.",
         widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}),
     )
     confidential = forms.BooleanField(
@@ -250,7 +255,9 @@ class ReportForm(forms.Form):
         return seen_at
 
     def clean_screenshots(self) -> list[CheckedFile]:
-        return _files_clean(self.cleaned_data.get("screenshots") or [])
+        return _files_clean(
+            self.cleaned_data.get("screenshots") or [], uploader=self.reporter, with_report=True
+        )
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -298,8 +305,11 @@ class EvidenceAddForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}),
     )
 
-    def __init__(self, *args: object, files_already: int = 0, links_already: int = 0, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, uploader: User, files_already: int = 0, links_already: int = 0, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.uploader = uploader
         self.files_already = files_already
         self.links_already = links_already
 
@@ -317,7 +327,9 @@ class EvidenceAddForm(forms.Form):
         return links
 
     def clean_screenshots(self) -> list[CheckedFile]:
-        return _files_clean(self.cleaned_data.get("screenshots") or [], already=self.files_already)
+        return _files_clean(
+            self.cleaned_data.get("screenshots") or [], uploader=self.uploader, already=self.files_already
+        )
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -6,6 +6,7 @@ from a different app, land on the same case.
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -47,11 +48,33 @@ _PLATFORM_HOSTS: dict[str, Platform] = {
 }
 
 _validate_url = URLValidator(schemes=["http", "https"])
+# The longest link kept (EvidenceLink.url's length).
+LINK_MAX_LENGTH = 2000
 
 
 def link_clean(raw: str) -> str:
-    """Return the link trimmed, or raise ValidationError with a message for the reporter."""
+    """Return the link trimmed, or raise ValidationError with a message for the reporter.
+
+    Only http and https links are kept. Anything else (``javascript:``,
+    ``data:``, ``vbscript:``, ``file:``…) is refused however it is disguised:
+    mixed case, leading spaces or control characters, or a tab or line break
+    inside the scheme, which browsers quietly drop when following a link.
+    """
     url = raw.strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in url):
+        raise ValidationError(
+            "“%(url)s” contains hidden characters (such as tabs or invisible formatting) that can't be "
+            "in a web link. Copy the address of the post again from your browser.",
+            params={"url": _shorten(_visible(url))},
+            code="hidden",
+        )
+    if len(url) > LINK_MAX_LENGTH:
+        raise ValidationError(
+            "“%(url)s” is %(length)s characters long; links can be at most %(max)s. "
+            "Copy the address of the post without anything added after it.",
+            params={"url": _shorten(url), "length": len(url), "max": LINK_MAX_LENGTH},
+            code="too_long",
+        )
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme and scheme not in ("http", "https"):
         raise ValidationError(
@@ -75,6 +98,11 @@ def link_clean(raw: str) -> str:
             code="invalid",
         ) from None
     return url
+
+
+def _visible(text: str) -> str:
+    """Text with its invisible characters dropped, to quote back in a message."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -12,16 +12,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from casework.models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind
 from directory.models import User
-from deadlines.services import deadlines_for_new_case
-from incidents.files import CheckedFile
-from incidents.links import link_normalise, platform_detect
 from directory.services import directorate_of
+from deadlines.services import deadlines_for_new_case
+from incidents.files import CheckedFile, download_name
+from incidents.links import link_normalise, platform_detect
 from incidents.models import EvidenceFile, EvidenceLink, Platform, PosterKind, ReferenceCounter, Report
 from notifications.models import NotificationKind
 from notifications.services import notification_create
@@ -103,6 +106,7 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
     platform = draft.platform or platform_detect(draft.links[0])
     now = timezone.now()
     with transaction.atomic():
+        _upload_limit_hold(user=reporter, adding=len(draft.files), at=now, with_report=True)
         reference = reference_next(on=timezone.localdate(now))
         case = _case_already_reporting(normalised)
         joined = case is not None
@@ -112,11 +116,11 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
                 reference=reference,
                 poster=draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None,
                 poster_handle=draft.poster_handle if draft.poster_kind == PosterKind.HANDLE else "",
+                directorate_id=directorate_of(draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None),
             )
             case.policy_versions.set(versions_in_force(on=timezone.localdate(draft.seen_at)))
             deadlines_for_new_case(case=case, at=now)
         report = Report.objects.create(
-                directorate_id=directorate_of(draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None),
             reference=reference,
             case=case,
             reporter=reporter,
@@ -165,14 +169,16 @@ def _evidence_store(
     for checked in files:
         evidence = EvidenceFile(
             report=report,
-            original_name=(checked.upload.name or "file")[:255],
+            # Shown on pages and summaries: no folders, line breaks or control characters.
+            original_name=download_name(checked.upload.name or "", default="file")[:255],
             content_type=checked.content_type,
             size=checked.size,
             sha256=checked.sha256,
             added_by=by,
             added_at=at,
         )
-        evidence.file.save("upload", checked.upload, save=False)
+        # What is stored is the checked content (a picture saved afresh), whose hash is the one recorded.
+        evidence.file.save("upload", checked.content, save=False)
         evidence.save()
 
 
@@ -216,6 +222,7 @@ def report_add_evidence(
         case = Case.objects.select_for_update().get(pk=report.case_id)
         if case.state == CaseState.CLOSED:
             raise ReportClosed("This report's case is closed, so no more evidence can be added.")
+        _upload_limit_hold(user=by, adding=len(files), at=now)
         _evidence_store(report=report, by=by, links=links, files=files, at=now)
         parts = []
         if links:
@@ -234,3 +241,75 @@ def report_add_evidence(
 
 class ReportClosed(Exception):
     pass
+
+
+# --------------------------------------------------------------------------- upload limit
+
+UPLOAD_WINDOW = dt.timedelta(hours=1)
+
+
+class UploadLimitReached(ValidationError):
+    """More files in the last hour than EVIDENCE_UPLOADS_PER_HOUR allows; the message says when to come back."""
+
+
+def upload_limit_check(
+    *, user: User, adding: int, at: dt.datetime | None = None, with_report: bool = False
+) -> None:
+    """Raise UploadLimitReached if ``adding`` more files would take ``user`` over the hourly limit.
+
+    Counted from the evidence files kept, so the limit holds across restarts and
+    across every web process. ``with_report`` words the message for the new
+    report form, whose other answers can be sent without the files.
+    """
+    if adding <= 0:
+        return
+    limit = settings.EVIDENCE_UPLOADS_PER_HOUR
+    now = at or timezone.now()
+    recent = list(
+        EvidenceFile.objects.filter(added_by=user, added_at__gt=now - UPLOAD_WINDOW)
+        .order_by("added_at")
+        .values_list("added_at", flat=True)
+    )
+    if len(recent) + adding <= limit:
+        return
+    later = " You can send the report without them now and add them to it later." if with_report else ""
+    if adding > limit:
+        raise UploadLimitReached(
+            "You can upload at most %(limit)s files an hour; you chose %(adding)s." + later,
+            params={"limit": limit, "adding": adding},
+            code="upload_limit",
+        )
+    # The moment enough of the last hour's uploads have aged out to make room,
+    # rounded up to the minute so "from 14:35" is never a minute early.
+    frees_at = recent[len(recent) + adding - limit - 1] + UPLOAD_WINDOW
+    frees_at = (frees_at + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    params = {
+        "count": len(recent),
+        "limit": limit,
+        "left": limit - len(recent),
+        "adding": adding,
+        "time": date_format(timezone.localtime(frees_at), "H:i"),
+    }
+    if len(recent) < limit:
+        message = (
+            "You have uploaded %(count)s files in the last hour and the limit is %(limit)s an hour, "
+            "so you can add %(left)s more now, or all %(adding)s from %(time)s."
+        )
+    else:
+        message = (
+            "You have uploaded %(count)s files in the last hour and the limit is %(limit)s an hour. "
+            "You can upload again from %(time)s."
+        )
+    raise UploadLimitReached(message + later, params=params, code="upload_limit")
+
+
+def _upload_limit_hold(*, user: User, adding: int, at: dt.datetime, with_report: bool = False) -> None:
+    """The limit again inside the saving transaction, with the uploader's row locked.
+
+    The form has already checked, but two uploads sent at the same moment would
+    both pass that check; the lock makes the second wait for the first and count it.
+    """
+    if adding <= 0:
+        return
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    upload_limit_check(user=user, adding=adding, at=at, with_report=with_report)

@@ -8,12 +8,15 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.models import AuditKind
+from audit.services import audit_record
 from casework.access import may, may_add_evidence, visible_evidence_files, visible_reports_as_reporter
 from casework.forms import CaseActionForm as WithdrawForm
 from casework.services import CaseActionError, case_withdraw
 from casework.models import CaseState, ReporterStatus
 from incidents.forms import EvidenceAddForm, ReportForm
-from incidents.services import ReportClosed, report_add_evidence, report_submit
+from incidents.files import attachment_header
+from incidents.services import ReportClosed, UploadLimitReached, report_add_evidence, report_submit
 
 MY_REPORTS_PAGE_SIZE = 20
 
@@ -38,14 +41,18 @@ def report_create(request: HttpRequest) -> HttpResponse:
             if done is not None:
                 return redirect("incidents:report_receipt", reference=done.reference)
         if form.is_valid():
-            submission = report_submit(reporter=request.user, draft=form.draft())
-            if submission.joined_existing_case:
-                messages.info(
-                    request,
-                    "This post had already been reported by someone else. Your report has been added to "
-                    "the same case, so your evidence will be looked at together with theirs.",
-                )
-            return redirect("incidents:report_receipt", reference=submission.report.reference)
+            try:
+                submission = report_submit(reporter=request.user, draft=form.draft())
+            except UploadLimitReached as error:
+                form.add_error("screenshots", error)  # the rest of the answers stay in the form
+            else:
+                if submission.joined_existing_case:
+                    messages.info(
+                        request,
+                        "This post had already been reported by someone else. Your report has been added to "
+                        "the same case, so your evidence will be looked at together with theirs.",
+                    )
+                return redirect("incidents:report_receipt", reference=submission.report.reference)
         if request.FILES:
             messages.warning(request, "For your security, files you chose need to be chosen again.")
     else:
@@ -102,7 +109,7 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if can_add:
         counts = {"files_already": len(report.files.all()), "links_already": len(report.links.all())}
         if request.method == "POST":
-            form = EvidenceAddForm(request.POST, request.FILES, **counts)
+            form = EvidenceAddForm(request.POST, request.FILES, uploader=request.user, **counts)
             if form.is_valid():
                 try:
                     report_add_evidence(
@@ -113,11 +120,14 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     )
                 except ReportClosed as error:
                     messages.error(request, str(error))
+                except UploadLimitReached as error:
+                    form.add_error("screenshots", error)
                 else:
                     messages.success(request, "Thank you. Your further evidence has been added to the report.")
-                return redirect("incidents:report_detail", reference=report.reference)
+                if not form.errors:
+                    return redirect("incidents:report_detail", reference=report.reference)
         else:
-            form = EvidenceAddForm(**counts)
+            form = EvidenceAddForm(uploader=request.user, **counts)
     elif request.method == "POST":
         messages.error(request, "This report's case is closed, so no more evidence can be added.")
         return redirect("incidents:report_detail", reference=report.reference)
@@ -158,12 +168,13 @@ def report_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = get_object_or_404(visible_evidence_files(request.user), pk=pk)
+    audit_record(kind=AuditKind.EVIDENCE_DOWNLOADED, actor=request.user, case=evidence.report.case,
+                 detail={"file": evidence.pk, "report": evidence.report.reference, "sha256": evidence.sha256},
+                 request=request)
     extension = evidence.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=f"evidence-{evidence.report.reference}-{evidence.pk}.{extension}",
-        content_type=evidence.content_type,
+    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+    response["Content-Disposition"] = attachment_header(
+        f"evidence-{evidence.report.reference}-{evidence.pk}.{extension}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

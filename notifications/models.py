@@ -21,6 +21,7 @@ class NotificationKind(models.TextChoices):
     DEADLINE_OVERDUE = "deadline_overdue", "A deadline has passed"
     DEADLINE_ESCALATION = "deadline_escalation", "An overdue deadline was escalated to you"
     COMMITTEE_PACK_READY = "committee_pack_ready", "A committee pack is ready"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken", "The audit trail failed its check"
     DIGEST = "digest", "Daily digest"
 
 

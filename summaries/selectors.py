@@ -2,7 +2,9 @@
 
 Everything an audience may not see is left out or replaced here, before the
 renderer sees it: a confidential reporter (and, in the employee's bundle,
-every reporter) becomes "Withheld — confidential"; the manager's summary has
+every reporter) becomes "Withheld — confidential" in every summary, the full
+one included — a printed page can't be un-printed, and on screen even HR
+sees the name only after choosing to reveal it; the manager's summary has
 no HR-only notes and no investigation working papers; the employee's bundle
 holds the allegations and the evidence, and nothing of the deliberation.
 """
@@ -43,9 +45,7 @@ def _hidden_reporters(case: Case, variant: str) -> set[int]:
     reports = list(case.reports.all())
     if variant == Variant.EMPLOYEE:
         return {report.reporter_id for report in reports}
-    if variant == Variant.MANAGER:
-        return {report.reporter_id for report in reports if report.confidential}
-    return set()
+    return {report.reporter_id for report in reports if report.confidential}
 
 
 def _who(user: User | None, hidden: set[int]) -> str:

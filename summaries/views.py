@@ -4,12 +4,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditKind
+from audit.services import audit_record
 from casework.access import summary_variants, visible_cases
 from casework.models import Case
+from incidents.files import attachment_header
 from summaries.models import CaseSummary, SummaryStatus
 from summaries.services import SummaryNotAllowed, summary_downloaded, summary_request, summary_verify
 
@@ -64,12 +68,16 @@ def summary_download(request: HttpRequest, reference: str, pk: int) -> FileRespo
     summary = _summary(request, reference, pk)
     if summary.status != SummaryStatus.READY:
         raise Http404
-    summary_downloaded(summary=summary, by=request.user)
-    response = FileResponse(
-        summary.file.open("rb"),
-        as_attachment=True,
-        filename=f"{summary.case.reference}-{summary.variant}-r{summary.case_revision}.pdf",
-        content_type="application/pdf",
+    # The timeline line and the audit row are one record of the download: both or neither.
+    with transaction.atomic():
+        summary_downloaded(summary=summary, by=request.user)
+        audit_record(kind=AuditKind.SUMMARY_DOWNLOADED, actor=request.user, case=summary.case,
+                     detail={"summary": summary.pk, "variant": summary.variant, "revision": summary.case_revision,
+                             "sha256": summary.sha256},
+                     request=request)
+    response = FileResponse(summary.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = attachment_header(
+        f"{summary.case.reference}-{summary.variant}-r{summary.case_revision}.pdf"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import struct
 import uuid
 import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:
@@ -24,11 +26,41 @@ def png_bytes(width: int = 2, height: int = 2) -> bytes:
     )
 
 
-JPEG_BYTES = (
-    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    + b"\xff\xdb\x00C\x00" + bytes(range(64)) + b"\xff\xd9"
-)
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+def jpeg_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A real, decodable JPEG: uploads are decoded and saved afresh, so a header alone won't do."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def pdf_bytes(*, extra_catalog: str = "", objects: str = "") -> bytes:
+    """A small, well-formed one-page PDF with a correct cross-reference table.
+
+    ``extra_catalog`` is written into the document catalogue and ``objects``
+    (numbered from 4) after the page, for PDFs that carry more than a page.
+    """
+    bodies = [
+        f"<</Type/Catalog/Pages 2 0 R{extra_catalog}>>",
+        "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>",
+    ]
+    out = b"%PDF-1.7\n"
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    for chunk in [part for part in objects.split("\n\n") if part.strip()]:
+        offsets.append(len(out))
+        out += chunk.strip().encode("latin-1") + b"\n"
+    xref = len(out)
+    out += f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<</Size {len(offsets) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+JPEG_BYTES = jpeg_bytes()
+PDF_BYTES = pdf_bytes()
 
 
 def png_upload(name: str = "screenshot.png") -> SimpleUploadedFile:

@@ -31,8 +31,10 @@ QUEUE_QUERIES = 6
 # The case page: the case with its people; reports; their links; their files; the principles with
 # their investigating policy and version; the policy versions in force with their policy; findings
 # with their principle; the timeline; the deadlines; "may add a note"; handle links both ways;
-# related cases; the case's PDF summaries; and the unread badge.
-CASE_PAGE_QUERIES = 18
+# related cases; the case's PDF summaries; and the unread badge. Then the audit row of the view:
+# lock the chain head, insert the row, move the head on (3). Then, for those who manage legal holds,
+# "may place a hold" and the hold in force (2).
+CASE_PAGE_QUERIES = 23
 
 
 def _cases_bulk(count: int, *, reporter: User, poster: User) -> None:

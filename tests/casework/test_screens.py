@@ -132,6 +132,23 @@ def test_flags_are_set_over_http_with_a_note(login, triage_officer) -> None:
     assert case.flag_takedown_requested
 
 
+def test_the_safeguarding_lead_records_a_response_from_the_case_page(login, triage_officer) -> None:
+    lead = UserFactory(roles=[Role.SAFEGUARDING_LEAD])
+    case = _case(CaseState.TRIAGE, triaged_by=triage_officer)
+    case_flag_set(case=case, by=triage_officer, flag=Flag.SAFEGUARDING, raised=True, note="A colleague at risk.")
+    url = reverse("casework:case_action", args=[case.reference, "respond_to_flag"])
+    page = login(lead).get(reverse("casework:case_detail", args=[case.reference])).content.decode()
+    assert url in page
+    case.refresh_from_db()
+    response = login(lead).post(url, {"seen_revision": case.revision, "flag": "safeguarding",
+                                      "note": "Spoke to the colleague and their manager."})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.safeguarding_responded_at is not None
+    page = login(lead).get(reverse("casework:case_detail", args=[case.reference])).content.decode()
+    assert url not in page  # nothing left to respond to
+
+
 def test_related_cases_are_shown_to_hr_only(login, hr_lead, triage_officer, poster) -> None:
     first = _case(CaseState.TRIAGE, poster=poster)
     second = _case(CaseState.TRIAGE, poster=poster)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from casework.models import CaseEvent, CaseState, EventKind
 from incidents.models import EvidenceFile
@@ -157,7 +161,10 @@ def test_evidence_is_downloaded_as_an_attachment_that_cannot_be_sniffed(login, r
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content) == png_bytes()
+    # What is served is the picture as kept (saved afresh on receipt), under its recorded hash.
+    served = b"".join(response.streaming_content)
+    assert hashlib.sha256(served).hexdigest() == evidence.sha256
+    assert Image.open(io.BytesIO(served)).size == Image.open(io.BytesIO(png_bytes())).size
 
 
 @pytest.mark.parametrize("who", ["outsider", "governance_member", "manager", "triage_officer_elsewhere"])

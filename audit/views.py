@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.forms import AuditLogForm
+from audit.models import AuditCheck, AuditEvent, AuditKind
+from audit.selectors import audit_describe, audit_log, confidential_reporter_pairs
+from audit.services import audit_check_run, audit_record
+from casework.access import may_see_audit_log
+from directory.models import Role
+
+PAGE_SIZE = 50
+WITHHELD = "Withheld (confidential reporter)"
+_SIGN_IN_KINDS = frozenset({AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT})
+
+
+@dataclass(frozen=True)
+class LogRow:
+    event: AuditEvent
+    who: str
+    what: str
+
+
+def _who(event: AuditEvent, confidential: set[tuple[int, int]]) -> str:
+    if event.actor is None:
+        return "Someone not signed in" if event.kind in _SIGN_IN_KINDS else "Flagpost"
+    if (event.case_id, event.actor_id) in confidential:
+        return WITHHELD
+    return event.actor.get_full_name() or event.actor.email
+
+
+@login_required
+@require_GET
+def log(request: HttpRequest) -> HttpResponse:
+    if not may_see_audit_log(request.user):
+        raise Http404
+    audit_record(kind=AuditKind.AUDIT_VIEWED, actor=request.user, detail={"page": "audit_log"}, request=request)
+    form = AuditLogForm(request.GET or None)
+    filters = form.filters()
+    page = Paginator(audit_log(filters, viewer=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    events = list(page.object_list)
+    confidential = confidential_reporter_pairs(events)
+    rows = [LogRow(event, _who(event, confidential), audit_describe(event)) for event in events]
+    query_string = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query_string": query_string,
+            "last_check": AuditCheck.objects.select_related("by").first(),
+            "person_unknown": bool(filters.person_email) and filters.person is None,
+            "history_links": request.user.has_role(Role.HR_LEAD) or request.user.has_role(Role.IG_LEAD),
+        },
+    )
+
+
+@login_required
+@require_POST
+def verify(request: HttpRequest) -> HttpResponse:
+    if not may_see_audit_log(request.user):
+        raise Http404
+    check = audit_check_run(by=request.user)
+    if check.ok:
+        messages.success(request, f"The audit trail is intact: {check.rows_verified} rows verified.")
+    else:
+        messages.error(request, f"The audit trail is broken. {check.message}")
+    return redirect("audit:log")

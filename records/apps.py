@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "records"
+    verbose_name = "Records: retention and subject access"
+
+    def ready(self) -> None:
+        from records import checks, receivers  # noqa: F401 - registers the checks and receivers
