@@ -135,6 +135,10 @@ def _not_merged(case: Case) -> bool:
     return case.merged_into_id is None
 
 
+def _not_anonymised(case: Case) -> bool:
+    return case.anonymised_at is None
+
+
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=32, unique=True)
     state = FSMField(default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True)
@@ -343,7 +347,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closed_at = self.decided_at
 
     @transition(field=state, source=CaseState.CLOSED, target=CaseState.TRIAGE, permission=_may("reopen"),
-                conditions=[_not_merged], custom={"label": "Reopen", "admin": True})
+                conditions=[_not_merged, _not_anonymised], custom={"label": "Reopen", "admin": True})
     def reopen(self) -> None:
         self.reopened_count += 1
         self.closure = ""

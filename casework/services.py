@@ -94,6 +94,8 @@ _CONDITION_MESSAGES = {
     "_team_assigned": "An investigator and a decision maker must be assigned first.",
     "_every_principle_has_a_finding": "Record a finding for every alleged principle.",
     "_not_merged": "This case was merged into another as a duplicate; reopen that one instead.",
+    "_not_anonymised": "Personal details were removed from this case under the retention schedule, so it "
+    "can't be reopened; open a new report instead.",
 }
 
 

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
-from casework.models import Case, CaseEvent, CaseState, Closure, EventKind, Finding, Outcome
-from casework.services import case_update_details
+from casework.models import Case, CaseEvent, CaseState, Closure, EventKind, Finding, Outcome, ReopenReason
+from casework.services import ActionNotAllowed, case_reopen, case_update_details
 from directory.models import User
 from governance.figures import Filters
 from governance.rollup import rollup_differences, rollup_refresh
@@ -200,6 +200,20 @@ def test_an_anonymised_case_page_and_pdf_still_work(expired, hr_lead, login,
     summary = summary_request(case=case, variant=SummaryVariant.FULL, by=hr_lead)
     assert summary_produce(summary_id=summary.pk) == "ready"
     assert CaseSummary.objects.get(pk=summary.pk).status == SummaryStatus.READY
+
+
+def test_an_anonymised_case_cannot_be_reopened(expired, hr_lead, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_apply()
+    case = Case.objects.get(pk=expired.pk)
+    url = reverse("casework:case_action", args=[case.reference, "reopen"])
+    response = login(hr_lead).post(url, {"seen_revision": case.revision, "reason": "appeal",
+                                         "note": "An appeal arrived."})
+    assert response.status_code == 409
+    assert "so it can&#x27;t be reopened" in response.content.decode()
+    with pytest.raises(ActionNotAllowed, match="can't be reopened"):
+        case_reopen(case=case, by=hr_lead, reason=ReopenReason.APPEAL, note="An appeal arrived.")
+    assert Case.objects.get(pk=case.pk).state == CaseState.CLOSED
 
 
 def test_a_second_run_does_nothing_more(expired, cast, django_capture_on_commit_callbacks):
