@@ -115,6 +115,11 @@ def may_see_governance(user: User) -> bool:
     return _active(user) and (user.has_role(Role.GOVERNANCE) or user.has_role(Role.HR_LEAD))
 
 
+def may_export_subject_access(user: User) -> bool:
+    """Subject access archives (records app): the information governance lead only."""
+    return _active(user) and user.has_role(Role.IG_LEAD)
+
+
 def _is_poster(user: User, case: Case) -> bool:
     return case.poster_id == user.pk
 

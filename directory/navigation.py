@@ -20,7 +20,12 @@ def navigation_for(user: User, *, current_path: str) -> list[NavLink]:
         ("My reports", reverse("incidents:my_reports")),
     ]
     # Imported here: casework's models import this app's, so a top-level import would loop.
-    from casework.access import may_see_audit_log, may_see_governance, may_see_triage_queue
+    from casework.access import (
+        may_export_subject_access,
+        may_see_audit_log,
+        may_see_governance,
+        may_see_triage_queue,
+    )
 
     if may_see_triage_queue(user):
         entries.append(("Triage queue", reverse("casework:triage_queue")))
@@ -31,8 +36,6 @@ def navigation_for(user: User, *, current_path: str) -> list[NavLink]:
         entries.append(("Governance figures", reverse("governance:dashboard")))
     if may_see_audit_log(user):
         entries.append(("Audit trail", reverse("audit:log")))
-    from records.services import may_export_subject_access
-
     if may_export_subject_access(user):
         entries.append(("Subject access requests", reverse("records:subject_access")))
     if user.is_staff or user.has_role(Role.ADMINISTRATOR):

@@ -26,7 +26,7 @@ from audit.models import AuditKind
 from audit.services import audit_record
 from casework.access import may_place_legal_hold
 from casework.models import Case, CaseEvent, Finding
-from directory.models import Role, User
+from directory.models import User
 from incidents.models import EvidenceFile, EvidenceLink, Report
 from notifications.models import Notification
 from records.models import LegalHold, RetentionRun, RunTrigger, SubjectAccessExport
@@ -278,11 +278,6 @@ def retention_month_claim(*, now: dt.datetime | None = None) -> RetentionRun | N
 
 class SubjectAccessRefused(Exception):
     """The archive can't be made for this person by this user; the message says why."""
-
-
-def may_export_subject_access(user: User) -> bool:
-    """Subject access archives: the information governance lead only (everyone else gets 404)."""
-    return bool(user and user.is_authenticated and user.is_active and user.has_role(Role.IG_LEAD))
 
 
 def sar_filename(subject: User, *, on: dt.date) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.access import may_place_legal_hold, visible_cases
+from casework.access import may_export_subject_access, may_place_legal_hold, visible_cases
 from casework.models import Case
 from directory.models import User
 from records import services
@@ -19,7 +19,6 @@ from records.services import (
     CaseNotFound,
     HoldRefused,
     SubjectAccessRefused,
-    may_export_subject_access,
     sar_filename,
     subject_access_export,
 )
