@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
+from casework.access import cases_about
 from casework.models import Case, CaseState, EventKind
 from directory.models import User
 from incidents.models import Report
@@ -20,6 +21,15 @@ _PAGES = {
     "investigation": "Viewed the investigation workspace",
     "access_history": "Viewed the case's access history",
     "audit_log": "Viewed the audit trail",
+    "admin_case": "Viewed the case in the admin",
+    "admin_case_history": "Viewed the case's change history in the admin",
+    "admin_report": "Viewed a report of the case in the admin",
+    "admin_report_history": "Viewed the change history of a report of the case in the admin",
+    "admin_evidence": "Viewed an evidence file's details in the admin",
+    "admin_evidence_history": "Viewed the change history of an evidence file in the admin",
+    "admin_case_list": "Viewed a list of cases in the admin",
+    "admin_report_list": "Viewed a list of reports in the admin",
+    "admin_evidence_list": "Viewed a list of evidence files in the admin",
 }
 _EXPORTS = {
     "table": "Downloaded a governance table as CSV",
@@ -101,7 +111,7 @@ class LogFilters:
 
 def audit_log(filters: LogFilters, *, viewer: User) -> QuerySet[AuditEvent]:
     """The trail as ``viewer`` may read it: everything but the rows of a case about the viewer."""
-    about_viewer = Case.objects.filter(Q(poster=viewer) | Q(reports__poster=viewer)).values("pk")
+    about_viewer = cases_about(viewer).values("pk")
     events = AuditEvent.objects.select_related("actor").exclude(case_id__in=about_viewer).order_by("-seq")
     if filters.kind:
         events = events.filter(kind=filters.kind)

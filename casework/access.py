@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from casework.models import OPEN_STATES, Case, CaseState, Flag
+from casework.models import OPEN_STATES, Case, CaseState, Flag, HandleLink
 from directory.models import Role, User
 from incidents.models import EvidenceFile, Report
 
@@ -31,6 +31,58 @@ def _active(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+# --- Who a case is about ------------------------------------------------------------
+#
+# A case is about a person when it names them as the one who posted, in any of these ways:
+#   1. the case's poster (set at triage, or from the first report);
+#   2. the poster named in any of its reports;
+#   3. a handle on the case, or on any of its reports, that is linked to them.
+# The same list is answered both ways round -- ``cases_about(user)`` for querysets and
+# ``people_case_is_about(case)`` for one case -- and a property test holds the two together.
+# A new way of naming a person on a case is added to both, here and nowhere else.
+
+
+def cases_about(user: User) -> QuerySet[Case]:
+    """Every case that names ``user`` as the person who posted, in any way.
+
+    Each arm is an indexed lookup (poster, report poster, handle key), so excluding this from a
+    scope costs what the person's own cases cost, not what the whole table does.
+    """
+    handles = HandleLink.objects.filter(user_id=user.pk).values("handle")
+    via_reports = Report.objects.filter(Q(poster_id=user.pk) | Q(poster_handle_key__in=handles)).values("case_id")
+    return Case.objects.filter(Q(poster_id=user.pk) | Q(poster_handle_key__in=handles) | Q(pk__in=via_reports))
+
+
+def people_case_is_about(case: Case) -> frozenset[int]:
+    """The ids of everyone ``case`` names as the person who posted (see ``cases_about``).
+
+    Remembered on the instance for as long as its poster, handle and revision stay the same: one
+    page asks many times (every action's permission), and every service write bumps the revision.
+    """
+    stamp = (case.pk, case.poster_id, case.poster_handle_key, case.revision)
+    cached = getattr(case, "_people_about", None)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    reports = case.reports.all()  # the page's prefetch, where it made one
+    people = {case.poster_id, *(report.poster_id for report in reports)}
+    keys = {case.poster_handle_key, *(report.poster_handle_key for report in reports)} - {""}
+    if keys:
+        people |= set(HandleLink.objects.filter(handle__in=keys).values_list("user_id", flat=True))
+    people.discard(None)
+    answer = frozenset(people)
+    case._people_about = (stamp, answer)  # type: ignore[attr-defined]
+    return answer
+
+
+def _about_them(user: User, case: Case) -> bool:
+    return user.pk in people_case_is_about(case)
+
+
+def _not_about(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
+    # Whoever posted never reaches a case about themselves, whatever role they hold.
+    return cases.exclude(pk__in=cases_about(user).values("pk"))
+
+
 def visible_cases(user: User) -> QuerySet[Case]:
     """The cases a user may open as a case (reporters follow their reports instead)."""
     if not _active(user):
@@ -48,9 +100,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
         for role, flag_field in FLAG_OWNERS.items():
             if user.has_role(role):
                 scope |= Q(**{flag_field: True})
-    # Whoever posted never sees a case about themselves, whatever role they hold.
-    about_them = Report.objects.filter(poster=user).values("case_id")
-    return Case.objects.filter(scope).exclude(poster=user).exclude(pk__in=about_them)
+    return _not_about(user, Case.objects.filter(scope))
 
 
 def visible_reports_as_reporter(user: User) -> QuerySet[Report]:
@@ -79,12 +129,16 @@ def may_see_reporter(user: User, case: Case, report: Report) -> bool:
     """
     if report.reporter_id == user.pk:
         return True
+    if _about_them(user, case):
+        return False
     if not report.confidential:
         return True
     return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
 
 
 def may_see_related_cases(user: User, case: Case) -> bool:
+    if not _active(user) or _about_them(user, case):
+        return False
     return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
 
 
@@ -95,7 +149,7 @@ def summary_variants(user: User, case: Case) -> list[str]:
     the assigned investigator and decision maker); the manager's summary also
     for the line manager of the person who posted.
     """
-    if not _active(user) or _is_poster(user, case):
+    if not _active(user) or _about_them(user, case):
         return []
     hr = user.has_role(Role.HR_LEAD) or _assigned_investigator(user, case) or _assigned_decision_maker(user, case)
     variants = []
@@ -120,15 +174,6 @@ def may_export_subject_access(user: User) -> bool:
     return _active(user) and user.has_role(Role.IG_LEAD)
 
 
-def _is_poster(user: User, case: Case) -> bool:
-    return case.poster_id == user.pk
-
-
-def _about_them(user: User, case: Case) -> bool:
-    """Whether the case is about the user: as its poster, or as the poster named in any of its reports."""
-    return _is_poster(user, case) or any(report.poster_id == user.pk for report in case.reports.all())
-
-
 def _may_read_access_history(user: User) -> bool:
     return user.has_role(Role.HR_LEAD) or user.has_role(Role.IG_LEAD)
 
@@ -143,8 +188,7 @@ def access_history_cases(user: User) -> QuerySet[Case]:
     """
     if not _active(user) or not _may_read_access_history(user):
         return Case.objects.none()
-    about_them = Report.objects.filter(poster=user).values("case_id")
-    return Case.objects.exclude(poster=user).exclude(pk__in=about_them)
+    return _not_about(user, Case.objects.all())
 
 
 def may_see_access_history(user: User, case: Case) -> bool:
@@ -161,7 +205,7 @@ def may(user: User, action: str, case: Case) -> bool:
 
     One condition per line; the state itself is the transition's business.
     """
-    if not _active(user) or _is_poster(user, case):
+    if not _active(user) or _about_them(user, case):
         return False
     rule = _RULES.get(action)
     return bool(rule and rule(user, case))
@@ -233,12 +277,14 @@ __all__ = [
     "OPEN_STATES",
     "Flag",
     "access_history_cases",
+    "cases_about",
     "may",
     "may_add_evidence",
     "may_see_access_history",
     "may_see_audit_log",
     "may_see_related_cases",
     "may_see_reporter",
+    "people_case_is_about",
     "visible_cases",
     "visible_evidence_files",
     "visible_reports_as_reporter",

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from directory.handles import handle_key_keep, handle_normalise
+
 
 class CaseState(models.TextChoices):
     NEW = "new", "New"
@@ -161,6 +163,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_about"
     )
     poster_handle = models.CharField(max_length=200, blank=True)
+    # ``poster_handle`` in the form every lookup compares (see ``handle_normalise``), kept by save().
+    poster_handle_key = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False,
+                                         db_index=True)
     directorate = models.ForeignKey(
         "directory.Directorate",
         on_delete=models.PROTECT,
@@ -264,6 +269,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def active_flags(self) -> list[Flag]:
         return [Flag(flag) for flag, field in FLAG_FIELDS.items() if getattr(self, field)]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        handle_key_keep(self, kwargs)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     # --- Transitions: pure; the services do the saving and the telling. ---
 
@@ -384,8 +393,6 @@ class HandleLink(models.Model):
         return f"@{self.handle} → {self.user}"
 
 
-def handle_normalise(handle: str) -> str:
-    return handle.strip().lstrip("@").strip().lower()
 
 
 class EventKind(models.TextChoices):

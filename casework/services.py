@@ -601,19 +601,15 @@ def case_note_add(*, case: Case, by: User, note: str) -> CaseEvent:
 # --- Reads ---------------------------------------------------------------------
 
 
-def related_cases(*, case: Case) -> list[Case]:
-    """Other cases about the same member of staff or the same handle (or a handle linked to them)."""
-    handles = {handle_normalise(h) for h in [case.poster_handle] if h}
-    handles |= {handle_normalise(r.poster_handle) for r in case.reports.all() if r.poster_handle}
-    handles.discard("")
-    people = {case.poster_id} if case.poster_id else set()
-    people |= set(HandleLink.objects.filter(handle__in=handles).values_list("user_id", flat=True))
-    if people:
-        handles |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
-    query = Q(pk__in=[])
-    if people:
-        query |= Q(poster_id__in=people) | Q(reports__poster_id__in=people)
-    for handle in handles:
-        query |= Q(poster_handle__iexact=handle) | Q(poster_handle__iexact=f"@{handle}")
-        query |= Q(reports__poster_handle__iexact=handle) | Q(reports__poster_handle__iexact=f"@{handle}")
-    return list(Case.objects.filter(query).exclude(pk=case.pk).distinct().order_by("-created_at")[:50])
+def related_cases(*, case: Case, viewer: User) -> list[Case]:
+    """Other cases about anyone this case is about: by person, by handle, or by a handle linked to them.
+
+    Never a case about the viewer (``casework.access`` keeps them out of every scope).
+    """
+    people = access.people_case_is_about(case)
+    keys = {case.poster_handle_key, *(report.poster_handle_key for report in case.reports.all())} - {""}
+    keys |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
+    by_report = Report.objects.filter(Q(poster_id__in=people) | Q(poster_handle_key__in=keys)).values("case_id")
+    query = Q(poster_id__in=people) | Q(poster_handle_key__in=keys) | Q(pk__in=by_report)
+    others = Case.objects.filter(query).exclude(pk=case.pk)
+    return list(others.exclude(pk__in=access.cases_about(viewer).values("pk")).order_by("-created_at")[:50])

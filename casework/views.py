@@ -257,7 +257,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "files": files,
             "events": events,
             "actions": allowed_actions(request.user, case),
-            "related": related_cases(case=case) if may_see_related_cases(request.user, case) else None,
+            "related": (related_cases(case=case, viewer=request.user)
+                        if may_see_related_cases(request.user, case) else None),
             "show_related": may_see_related_cases(request.user, case),
             "now": timezone.now(),
             "summary_variants": [(v, SummaryVariant(v).label) for v in summary_variants(request.user, case)],

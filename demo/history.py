@@ -38,6 +38,7 @@ from casework.models import (
 )
 from deadlines.models import Clock, Deadline
 from deadlines.services import _MEETS, _OPENS, _STAGE_CLOCKS, _next_action, rule_for, schedule_for
+from directory.handles import handle_normalise
 from directory.models import Service, User
 from directory.services import directorate_of
 from governance.rollup import cases_changed
@@ -313,6 +314,7 @@ class _Generator:
             poster=subject if poster_kind == PosterKind.COLLEAGUE or (identified and "start_triage" in done)
             else None,
             poster_handle=handle if poster_kind == PosterKind.HANDLE else "",
+            poster_handle_key=handle_normalise(handle) if poster_kind == PosterKind.HANDLE else "",
         )
         case.directorate_id = directorate_of(case.poster)
         case.closed_at = closed_at
@@ -411,6 +413,7 @@ class _Generator:
                 report.poster = subject
             elif report.poster_kind == PosterKind.HANDLE:
                 report.poster_handle = handle
+                report.poster_handle_key = handle_normalise(handle)
             plan.reports.append(report)
             plan.links.append(EvidenceLink(report=report, url=link, normalised_url=link_normalise(link),
                                            platform=platform, added_by=reporter, added_at=submitted))

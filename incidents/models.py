@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from directory.handles import handle_key_keep
 from incidents.storage import EvidenceStorage
 
 
@@ -72,6 +73,9 @@ class Report(models.Model):
         related_name="reports_about",
     )
     poster_handle = models.CharField("account name or handle", max_length=200, blank=True)
+    # The handle as every lookup compares it, kept by save() (see directory.handles).
+    poster_handle_key = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False,
+                                         db_index=True)
 
     principles = models.ManyToManyField("policies.Principle", blank=True, related_name="reports")
     shows_patient = models.CharField(
@@ -89,6 +93,10 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        handle_key_keep(self, kwargs)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def seen_on(self) -> dt.date:

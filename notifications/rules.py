@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.access import people_case_is_about
 from casework.models import Case, Flag
 from directory.models import Role, User
 from notifications.models import NotificationKind
@@ -32,7 +33,7 @@ def role_members(role: Role) -> list[User]:
 
 def _recipients(case: Case, people: Iterable[User | None], *, actor: User | None) -> list[User]:
     """Active people, once each, never the actor and never anyone the case is about."""
-    about = {case.poster_id} | {report.poster_id for report in case.reports.all()}
+    about = people_case_is_about(case)
     chosen: dict[int, User] = {}
     for person in people:
         if person is None or not person.is_active:
@@ -84,7 +85,7 @@ def _tell_reporters_closed(case: Case, *, actor: User) -> None:
     # Each reporter hears about their own report, and only that it is closed.
     for report in case.reports.select_related("reporter"):
         reporter = report.reporter
-        if not reporter.is_active or reporter.pk == actor.pk or reporter.pk == case.poster_id:
+        if not reporter.is_active or reporter.pk == actor.pk or reporter.pk in people_case_is_about(case):
             continue
         notification_create(
             recipient=reporter,

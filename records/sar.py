@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
+from casework.access import cases_about
 from casework.models import Case, CaseEvent, CaseState, EventKind, HandleLink, ReporterStatus
 from directory.models import EmploymentType, User
 from incidents.models import Answer, EvidenceFile, Platform, PosterKind, Report
@@ -300,7 +301,7 @@ def _audit(subject: User, roles: RolesByCase) -> tuple[list[dict[str, object]], 
 def sar_collect(subject: User, *, now: dt.datetime | None = None) -> Collected:
     """Everything about ``subject``, with third parties replaced by their roles."""
     now = now or timezone.now()
-    about = Q(poster=subject) | Q(reports__poster=subject)
+    about = Q(pk__in=cases_about(subject).values("pk"))
     took_part = Q(triaged_by=subject) | Q(line_manager=subject) | Q(investigator=subject) | Q(
         decision_maker=subject) | Q(events__actor=subject)
     reported = Q(reports__reporter=subject)

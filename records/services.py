@@ -184,7 +184,7 @@ def _remove_personal_details(case: Case, *, placeholder: User, now: dt.datetime)
     EvidenceFile.objects.filter(report__in=reports).delete()
     EvidenceLink.objects.filter(report__in=reports).delete()
     # Dates, platforms and principles stay: the figures count reports by them.
-    reports.update(reporter=placeholder, description="", poster=None, poster_handle="")
+    reports.update(reporter=placeholder, description="", poster=None, poster_handle="", poster_handle_key="")
 
     for summary in CaseSummary.objects.filter(case=case).exclude(file=""):
         files.append((summary.file.storage, summary.file.name))

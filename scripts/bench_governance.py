@@ -173,6 +173,7 @@ def fill(*, cases: int, years: int) -> None:
         "created_at": created, "updated_at": created,
         "poster_id": f"CASE WHEN r6 < 0.7 THEN {users % 'r6 / 0.7'} END",
         "poster_handle": "CASE WHEN r6 >= 0.85 THEN '@handle_' || (g % 5000) ELSE '' END",
+        "poster_handle_key": "CASE WHEN r6 >= 0.85 THEN 'handle_' || (g % 5000) ELSE '' END",
         "triage_started_at": f"CASE WHEN {closed} AND r2 < 0.04 THEN NULL WHEN {closed} OR r1 >= 0.91 "
                              f"THEN {created} + make_interval(secs => r3 * 172800) END",
         "closure": f"CASE WHEN NOT {closed} THEN '' WHEN r2 < 0.04 THEN 'withdrawn' WHEN r2 < 0.34 THEN 'dismissed' "
@@ -205,6 +206,7 @@ def fill(*, cases: int, years: int) -> None:
         "poster_kind": "CASE WHEN c.poster_id IS NOT NULL THEN 'colleague' WHEN c.poster_handle <> '' "
                        "THEN 'handle' ELSE 'unknown' END",
         "poster_id": "c.poster_id", "poster_handle": "c.poster_handle",
+        "poster_handle_key": "c.poster_handle_key",
         "shows_patient": "'no'", "welfare_risk": "'no'", "confidential": "FALSE",
     }, 'FROM "casework_case" c CROSS JOIN LATERAL generate_series(1, 1 + (c.id % 5 = 0)::int '
        "+ (c.id % 17 = 0)::int) k"))
