@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from directory.models import Directorate, Service, User
+from directory.services import management_loop_reason
 
 
 class _EmailMixin:
@@ -40,6 +41,23 @@ class StaffChangeForm(_EmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def clean_line_manager(self) -> User | None:
+        # The same rule as the staff import: conflict-of-interest checks walk
+        # this line, and a loop would put everyone on it above everyone else.
+        manager = self.cleaned_data.get("line_manager")
+        if manager is None or self.instance.pk is None:
+            return manager
+        if manager.pk == self.instance.pk:
+            raise forms.ValidationError("A person can't be their own line manager.")
+        above = manager.management_chain()
+        if self.instance.pk in {person.pk for person in above}:
+            up_to_them = above[: [person.pk for person in above].index(self.instance.pk) + 1]
+            reason = management_loop_reason(
+                str(self.instance), [str(person) for person in (manager, *up_to_them)]
+            )
+            raise forms.ValidationError(f"{reason}.")
+        return manager
 
 
 @admin.register(User)

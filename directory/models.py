@@ -126,12 +126,20 @@ class User(AbstractUser):
         # Each role is the Django group carrying its label, e.g. "HR lead".
         return role.label in self.role_names
 
-    def management_chain(self, *, limit: int = 20) -> list[User]:
-        """The user's line manager, their manager, and so on up (cycles are cut)."""
+    def management_chain(self, *, limit: int | None = None) -> list[User]:
+        """The user's line manager, their manager, and so on up to the top.
+
+        The import and the admin refuse a loop, but one can still be stored
+        (written to the database directly, or from before those checks), so
+        the walk stops at anyone already seen. There is no depth cut by
+        default: the conflict-of-interest check must see every level, and the
+        seen set is what guarantees the walk ends. ``limit`` is for callers
+        that only want the first few levels.
+        """
         chain: list[User] = []
         seen = {self.pk}
         manager = self.line_manager
-        while manager is not None and manager.pk not in seen and len(chain) < limit:
+        while manager is not None and manager.pk not in seen and (limit is None or len(chain) < limit):
             chain.append(manager)
             seen.add(manager.pk)
             manager = manager.line_manager

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -46,6 +46,18 @@ def roles_ensure() -> None:
     """Create the group of every role (named after its label); safe to call again."""
     for role in Role:
         Group.objects.get_or_create(name=role.label)
+
+
+def management_loop_reason(person: str, managers: Sequence[str]) -> str:
+    """Why a line manager is refused: following the line up from them comes back to ``person``.
+
+    ``managers`` are the would-be line manager, their manager, and so on,
+    ending with ``person``, each already written as it should be shown.
+    """
+    text = f"{person}'s line manager would be {managers[0]}"
+    for name in managers[1:]:
+        text += f", who is managed by {name}"
+    return f"{text} — a management chain can't loop"
 
 
 class StaffImportFileError(ValueError):
@@ -321,12 +333,13 @@ def _users_by_email(emails: set[str]) -> dict[str, User]:
 def _managers_check(
     *, good: dict[str, _StaffRow], first_line_of: dict[str, int], directory: dict[str, User]
 ) -> list[RowError]:
-    """Reject the good rows whose line manager can't be found; removes them from ``good``.
+    """Reject the good rows whose line manager can't be found or would close a loop.
 
-    A manager is found if their row in the file is good, or, when the file
-    doesn't list them, if they are already in the directory. A rejected row
-    can't be anyone's manager, and that rejects their reports in turn, so the
-    rejections are followed down the line of management.
+    Rejected rows are removed from ``good``. A manager is found if their row
+    in the file is good, or, when the file doesn't list them, if they are
+    already in the directory. A rejected row can't be anyone's manager, and
+    that rejects their reports in turn, so the rejections are followed down
+    the line of management.
     """
     errors: list[RowError] = []
     reports_of: dict[str, list[_StaffRow]] = defaultdict(list)
@@ -346,7 +359,33 @@ def _managers_check(
             )
             del good[row.email]
             fallen.append(row.email)
+    errors.extend(
+        _rejections_follow(fallen, good=good, reports_of=reports_of, first_line_of=first_line_of)
+    )
 
+    # Loops are looked for among the rows still good, so that a loop is
+    # reported on the rows that make it, not on rows already refused.
+    loops = _loops_find(good=good, directory=directory)
+    errors.extend(loops)
+    refused = {error.line for error in loops}
+    fallen = deque(email for email, row in good.items() if row.line in refused)
+    for email in fallen:
+        del good[email]
+    errors.extend(
+        _rejections_follow(fallen, good=good, reports_of=reports_of, first_line_of=first_line_of)
+    )
+    return errors
+
+
+def _rejections_follow(
+    fallen: deque[str],
+    *,
+    good: dict[str, _StaffRow],
+    reports_of: dict[str, list[_StaffRow]],
+    first_line_of: dict[str, int],
+) -> list[RowError]:
+    """Reject, down the line of management, the reports of the people in ``fallen``."""
+    errors: list[RowError] = []
     while fallen:
         manager = fallen.popleft()
         for row in reports_of.get(manager, []):
@@ -360,6 +399,100 @@ def _managers_check(
                 )
                 del good[row.email]
                 fallen.append(row.email)
+    return errors
+
+
+class _LineOfManagement:
+    """Who would manage whom once the good rows are written: the file's word, else the directory's.
+
+    People the file doesn't list are read from the directory one at a time
+    as the walk reaches them; each is read at most once.
+    """
+
+    def __init__(self, *, good: dict[str, _StaffRow], directory: dict[str, User]) -> None:
+        self._good = good
+        self._stored: dict[str, User] = dict(directory)
+        self._email_of: dict[int, str] = {user.pk: email for email, user in directory.items()}
+
+    def manager_of(self, email: str) -> tuple[str | None, bool]:
+        """The email of ``email``'s line manager, and whether that link is the directory's."""
+        row = self._good.get(email)
+        if row is not None:
+            return row.manager_email or None, False
+        user = self._stored.get(email)
+        if user is None or user.line_manager_id is None:
+            return None, True
+        manager_email = self._email_of.get(user.line_manager_id)
+        if manager_email is None:
+            manager = (
+                User.objects.only("email", "first_name", "last_name", "line_manager_id")
+                .filter(pk=user.line_manager_id)
+                .first()
+            )
+            if manager is None:
+                return None, True
+            manager_email = manager.email.lower()
+            self._email_of[manager.pk] = manager_email
+            self._stored.setdefault(manager_email, manager)
+        return manager_email, True
+
+    def name_of(self, email: str) -> str:
+        row = self._good.get(email)
+        if row is not None:
+            return f"{row.first_name} {row.last_name}"
+        user = self._stored.get(email)
+        return (user.get_full_name() if user is not None else "") or email
+
+
+def _loops_find(*, good: dict[str, _StaffRow], directory: dict[str, User]) -> list[RowError]:
+    """One error for each good row whose person would sit on a loop in the line of management.
+
+    Each walk goes up from a row until it reaches the top, someone already
+    known not to loop, or someone already on this walk (a loop). Everyone is
+    passed at most once over all the walks, so this ends however the file and
+    the directory are tangled, including a loop already stored, which is left
+    to the administrator unless the file's rows close it.
+    """
+    line = _LineOfManagement(good=good, directory=directory)
+    settled: set[str] = set()
+    errors: list[RowError] = []
+    for start in sorted(good, key=lambda email: good[email].line):
+        path: list[str] = []
+        stored_link: list[bool] = []  # stored_link[i]: path[i]'s manager comes from the directory
+        on_path: dict[str, int] = {}
+        email: str | None = start
+        while email is not None and email not in settled:
+            if email in on_path:
+                loop = path[on_path[email] :]
+                from_directory = stored_link[on_path[email] :]
+                errors.extend(_loop_errors(loop, from_directory, good=good, line=line))
+                break
+            on_path[email] = len(path)
+            path.append(email)
+            email, from_stored = line.manager_of(email)
+            stored_link.append(from_stored)
+        settled.update(path)
+    return errors
+
+
+def _loop_errors(
+    loop: list[str], from_directory: list[bool], *, good: dict[str, _StaffRow], line: _LineOfManagement
+) -> list[RowError]:
+    """The error of each row in the file on this loop, each told from that row's person."""
+    errors: list[RowError] = []
+    size = len(loop)
+    for at, email in enumerate(loop):
+        row = good.get(email)
+        if row is None:
+            continue  # someone the file doesn't list: there is no row of theirs to refuse
+        managers: list[str] = []
+        for step in range(1, size + 1):
+            name = line.name_of(loop[(at + step) % size])
+            # The link into this person: from the one before them on the loop.
+            if step > 1 and from_directory[(at + step - 1) % size]:
+                name += " (as the staff directory has it)"
+            managers.append(name)
+        errors.append(RowError(row.line, management_loop_reason(line.name_of(email), managers)))
     return errors
 
 

@@ -197,3 +197,63 @@ def test_staff_without_admin_access_are_sent_to_sign_in(login, reporter: User) -
     response = login(reporter).get(reverse("admin:directory_user_changelist"))
 
     assert response.status_code == 302
+
+
+def _change(client: Client, person: User, **changes: object):
+    data: dict[str, object] = {
+        "email": person.email,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "job_title": person.job_title,
+        "employment_type": person.employment_type,
+        "service": person.service_id or "",
+        "line_manager": person.line_manager_id or "",
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "09:00:00",
+    }
+    data.update(changes)
+    return client.post(reverse("admin:directory_user_change", args=[person.pk]), data)
+
+
+def test_a_line_manager_who_would_make_a_loop_is_refused(
+    admin_client_for: Client, reporter: User, manager: User
+) -> None:
+    trainee = UserFactory(first_name="Tim", last_name="Trainee", line_manager=reporter)
+
+    response = _change(admin_client_for, manager, line_manager=trainee.pk)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["line_manager"] == [
+        "Maya Manager's line manager would be Tim Trainee, who is managed by Rita Reporter, "
+        "who is managed by Maya Manager — a management chain can't loop."
+    ]
+    manager.refresh_from_db()
+    assert manager.line_manager is None
+
+
+def test_a_person_cannot_be_made_their_own_line_manager(
+    admin_client_for: Client, manager: User
+) -> None:
+    response = _change(admin_client_for, manager, line_manager=manager.pk)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["line_manager"] == [
+        "A person can't be their own line manager."
+    ]
+
+
+def test_a_line_manager_above_a_stored_loop_can_still_be_chosen(
+    admin_client_for: Client, reporter: User, manager: User
+) -> None:
+    # Bad data already stored (Maya and Pat manage each other) doesn't hang the page or block Rita.
+    other = UserFactory(first_name="Pat", last_name="Other", line_manager=manager)
+    User.objects.filter(pk=manager.pk).update(line_manager=other)
+
+    response = _change(admin_client_for, reporter, line_manager=other.pk)
+
+    assert response.status_code == 302
+    reporter.refresh_from_db()
+    assert reporter.line_manager == other
