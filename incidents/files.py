@@ -24,7 +24,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin
 from pypdf import PdfReader
@@ -74,14 +73,40 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
+def size_text(size: int, *, beside: int | None = None) -> str:
+    """A size for a message: "1,023 bytes", "1.5 KB", "10 MB" (a KB is 1,024 bytes, as elsewhere).
+
+    Give ``beside`` when the message also shows another size (a limit): if the
+    two would read alike once rounded, the size is given to the byte, so a
+    file just over the limit never reads "10 MB; at most 10 MB".
+    """
+    text = _size_rounded(size)
+    if beside is not None and size != beside and text == _size_rounded(beside):
+        side = "just over" if size > beside else "just under"
+        return f"{size:,} bytes ({side} {text})"
+    return text
+
+
+def _size_rounded(size: int) -> str:
+    if size < 1024:
+        return f"{size:,} byte{'' if size == 1 else 's'}"
+    for unit, scale in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
+        value = round(size / scale, 1)
+        # 1,048,575 bytes is "1 MB", not "1,024 KB".
+        if value < 1024 or unit == "GB":
+            # One decimal place, dropped when it is nought: "10 MB", "12.3 MB".
+            return f"{value:,.1f}".removesuffix(".0") + f" {unit}"
+    raise AssertionError("unreachable")
+
+
 def evidence_file_check(upload: UploadedFile) -> CheckedFile:
     """Check one uploaded file and prepare what is kept, or raise a ValidationError that names it."""
     name = upload.name or "file"
     limit = settings.EVIDENCE_MAX_FILE_BYTES
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
-            "“%(name)s” is %(size)s; each file can be at most %(limit)s.",
-            params={"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            "“%(name)s” is %(size)s; files can be at most %(limit)s.",
+            params={"name": name, "size": size_text(upload.size, beside=limit), "limit": size_text(limit)},
             code="too_big",
         )
     if not upload.size:

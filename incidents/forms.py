@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from directory.models import User
-from incidents.files import CheckedFile, evidence_file_check
-from incidents.links import link_clean
+from incidents.files import CheckedFile, evidence_file_check, size_text
+from incidents.links import link_check
 from incidents.models import Answer, Platform, PosterKind
 from incidents.services import ReportDraft, upload_limit_check
 from policies.models import Principle
@@ -73,8 +73,12 @@ class PrincipleChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.title}: {obj.summary}"
 
 
-def _links_clean(raw: str) -> list[str]:
-    """One link a line; every bad line is named in one message so all can be fixed at once."""
+def _links_clean(raw: str, *, notices: list[str]) -> list[str]:
+    """One link a line; every bad line is named in one message so all can be fixed at once.
+
+    What was changed in a link that is kept (sign-in details removed) is added
+    to ``notices``, to tell the reporter once their evidence is saved.
+    """
     lines = [line.strip() for line in raw.splitlines() if line.strip()]
     if not lines:
         raise ValidationError("Add the link to the post, starting with https://.", code="required")
@@ -82,10 +86,17 @@ def _links_clean(raw: str) -> list[str]:
     links: list[str] = []
     for line in lines:
         try:
-            link = link_clean(line)
+            checked = link_check(line)
         except ValidationError as error:
             errors.append(error)
             continue
+        link = checked.url
+        if checked.sign_in_removed:
+            # The cleaned link only: the name and password themselves are never repeated.
+            notices.append(
+                f"The link {link} had a user name or password in it. "
+                "We removed them before saving the link."
+            )
         if link not in links:
             links.append(link)
     if errors:
@@ -211,9 +222,7 @@ class ReportForm(forms.Form):
     screenshots = MultipleFileField(
         label="Screenshots",
         required=False,
-        help_text="PNG, JPEG or PDF, up to 10 files of 10 MB each. "
-        "Posts are often deleted, so a screenshot keeps what you saw. "
-        "Pictures are saved without their hidden details, such as where a photo was taken.",
+        # The help text is set in __init__, from the limits in force.
         widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}),
     )
     confidential = forms.BooleanField(
@@ -227,6 +236,13 @@ class ReportForm(forms.Form):
         kwargs.setdefault("initial", {"submission_token": uuid.uuid4()})
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.reporter = reporter
+        self.notices: list[str] = []  # what to tell the reporter once the report is saved
+        self.fields["screenshots"].help_text = (
+            f"PNG, JPEG or PDF, up to {settings.EVIDENCE_MAX_FILES} files of "
+            f"{size_text(settings.EVIDENCE_MAX_FILE_BYTES)} each. "
+            "Posts are often deleted, so a screenshot keeps what you saw. "
+            "Pictures are saved without their hidden details, such as where a photo was taken."
+        )
         self.fields["poster"].queryset = (
             User.objects.filter(is_active=True).select_related("service").order_by("last_name", "first_name")
         )
@@ -246,7 +262,7 @@ class ReportForm(forms.Form):
         return list(groups.values())
 
     def clean_links(self) -> list[str]:
-        return _links_clean(self.cleaned_data["links"])
+        return _links_clean(self.cleaned_data["links"], notices=self.notices)
 
     def clean_seen_at(self) -> dt.datetime:
         seen_at = self.cleaned_data["seen_at"]
@@ -301,7 +317,7 @@ class EvidenceAddForm(forms.Form):
     screenshots = MultipleFileField(
         label="More screenshots",
         required=False,
-        help_text="PNG, JPEG or PDF, 10 MB each at most.",
+        # The help text is set in __init__, from the limit in force.
         widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}),
     )
 
@@ -310,6 +326,10 @@ class EvidenceAddForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.uploader = uploader
+        self.notices: list[str] = []  # what to tell the reporter once the evidence is saved
+        self.fields["screenshots"].help_text = (
+            f"PNG, JPEG or PDF, {size_text(settings.EVIDENCE_MAX_FILE_BYTES)} each at most."
+        )
         self.files_already = files_already
         self.links_already = links_already
 
@@ -317,7 +337,7 @@ class EvidenceAddForm(forms.Form):
         raw = self.cleaned_data.get("links", "")
         if not raw.strip():
             return []
-        links = _links_clean(raw)
+        links = _links_clean(raw, notices=self.notices)
         if len(links) + self.links_already > settings.EVIDENCE_MAX_LINKS:
             raise ValidationError(
                 "A report can hold %(max)s links; this one has %(already)s.",

@@ -46,6 +46,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
             except UploadLimitReached as error:
                 form.add_error("screenshots", error)  # the rest of the answers stay in the form
             else:
+                for notice in form.notices:
+                    messages.info(request, notice)
                 if submission.joined_existing_case:
                     messages.info(
                         request,
@@ -124,6 +126,8 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     form.add_error("screenshots", error)
                 else:
                     messages.success(request, "Thank you. Your further evidence has been added to the report.")
+                    for notice in form.notices:
+                        messages.info(request, notice)
                 if not form.errors:
                     return redirect("incidents:report_detail", reference=report.reference)
         else:

@@ -96,8 +96,23 @@ def test_an_oversize_file_is_refused_with_its_size(login, reporter, policy_regis
     big = upload("big.png", png_bytes() + b"\x00" * 2048)
     response = post(login(reporter), report_data(screenshots=big))
     message = " ".join(response.context["form"].errors["screenshots"])
-    assert "big.png" in message and "1.0\xa0KB" in message
+    assert "big.png" in message and "files can be at most 1 KB" in message
     assert Report.objects.count() == 0
+
+
+def test_a_file_one_byte_over_the_limit_says_by_how_much(login, reporter, policy_register, report_data) -> None:
+    # 10 MB and 1 byte: rounded to a tenth of a megabyte it would read "10.0 MB; at most 10.0 MB".
+    big = upload("big.png", png_bytes() + b"\x00" * (10 * 1024 * 1024 + 1 - len(png_bytes())))
+    response = post(login(reporter), report_data(screenshots=big))
+    message = " ".join(response.context["form"].errors["screenshots"])
+    assert message == "“big.png” is 10,485,761 bytes (just over 10 MB); files can be at most 10 MB."
+    assert Report.objects.count() == 0
+
+
+def test_the_form_tells_the_size_limit_from_the_setting(login, reporter, policy_register, settings) -> None:
+    settings.EVIDENCE_MAX_FILE_BYTES = 5 * 1024 * 1024
+    page = login(reporter).get(reverse("incidents:report_create")).content.decode()
+    assert "up to 10 files of 5 MB each" in page
 
 
 @pytest.mark.parametrize("count", [11, 40])

@@ -209,3 +209,69 @@ def test_a_stored_hostile_link_is_printed_as_text_in_the_pdf_summary(hr_lead, ho
             uri = str(action.get_object().get("/URI", "")) if action is not None else ""
             assert not re.sub(r"[\x00-\x20]", "", uri).lower().startswith(SCHEMES_THAT_RUN)
     assert b"/JavaScript" not in data
+
+
+# --------------------------------------------------------------------------- look-alike hosts, sign-in details
+
+LOOK_ALIKE = "https://f\u0430cebook.com/some.one/posts/123"  # Cyrillic a
+LOOK_ALIKE_ASCII = "xn--fcebook-2fg.com"
+WARNING = "This address uses look-alike characters: it is not facebook.com"
+
+
+def _page_text(html: str) -> str:
+    page = _Attributes()
+    page.feed(html)
+    return " ".join("".join(page.text).split())
+
+
+def test_a_look_alike_link_is_kept_and_shown_with_its_true_form_and_a_warning(login, reporter) -> None:
+    client = login(reporter)
+    response = client.post(reverse("incidents:report_create"), report_form_data(links=LOOK_ALIKE), follow=True)
+
+    link = EvidenceLink.objects.get()
+    assert link.url == LOOK_ALIKE  # the evidence as the reporter saw it
+    assert link.normalised_url == f"https://{LOOK_ALIKE_ASCII}/some.one/posts/123"
+    receipt = _page_text(response.content.decode())
+    assert LOOK_ALIKE_ASCII in receipt and WARNING in receipt
+    report = link.report
+    assert report.platform == Platform.OTHER
+    detail = _page_text(client.get(reverse("incidents:report_detail", args=[report.reference])).content.decode())
+    assert LOOK_ALIKE_ASCII in detail and WARNING in detail
+
+
+def test_the_case_team_sees_the_look_alike_warning(login, cast, hr_lead) -> None:
+    case = case_in_state(CaseState.INVESTIGATION, cast, confidential=False)
+    EvidenceLink.objects.create(report=case.reports.get(), url=LOOK_ALIKE, normalised_url=LOOK_ALIKE,
+                                platform=Platform.OTHER, added_by=cast.reporter)
+    for person, url in [
+        (hr_lead, reverse("casework:case_detail", args=[case.reference])),
+        (cast.investigator, reverse("casework:investigation", args=[case.reference])),
+    ]:
+        text = _page_text(login(person).get(url).content.decode())
+        assert LOOK_ALIKE_ASCII in text and WARNING in text, url
+
+
+def test_an_ordinary_link_carries_no_warning(login, reporter) -> None:
+    response = login(reporter).post(reverse("incidents:report_create"), report_form_data(), follow=True)
+    assert "look-alike" not in response.content.decode()
+
+
+def test_sign_in_details_are_removed_from_a_reported_link_and_the_reporter_told(login, reporter) -> None:
+    given = "https://jo.bloggs:Secret123@www.facebook.com/some.one/posts/123"
+    response = login(reporter).post(reverse("incidents:report_create"), report_form_data(links=given), follow=True)
+
+    assert EvidenceLink.objects.get().url == "https://www.facebook.com/some.one/posts/123"
+    assert EvidenceLink.objects.get().platform == Platform.FACEBOOK
+    page = response.content.decode()
+    assert "Secret123" not in page and "jo.bloggs" not in page
+    assert ("The link https://www.facebook.com/some.one/posts/123 had a user name or password in it. "
+            "We removed them before saving the link.") in _page_text(page)
+
+
+def test_sign_in_details_are_removed_from_added_evidence_too(login, reporter) -> None:
+    report = ReportFactory(reporter=reporter)
+    url = reverse("incidents:report_detail", args=[report.reference])
+    response = login(reporter).post(url, {"links": "https://me:pw@x.com/a/status/2"}, follow=True)
+
+    assert list(report.links.values_list("url", flat=True)) == ["https://x.com/a/status/2"]
+    assert "We removed them before saving the link." in _page_text(response.content.decode())
