@@ -6,6 +6,10 @@ or principle title such as ``=HYPERLINK(...)`` could act when the file is
 opened. Every text cell (titles, labels, column names) beginning with one of
 those characters is written with a single quote in front, which spreadsheets
 show as text. Numbers we computed ourselves are written as they are.
+
+A table's note (which says that counts are rounded to the nearest 5 and 1 to
+4 shown as "fewer than 5", so totals may not add up) follows the rows after a
+blank line, so whoever opens the file reads it with the figures.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ def table_csv(table: Table) -> str:
     writer.writerow([neutralise(column) for column in table.columns])
     for row in table.rows:
         writer.writerow([neutralise(cell) for cell in row])
+    if table.note:
+        writer.writerow([])
+        writer.writerow([neutralise(f"Note: {table.note}")])
     return buffer.getvalue()
 
 

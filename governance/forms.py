@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from directory.models import Directorate
-from governance.figures import Filters, Period
+from governance.figures import Filters, Period, whole_months
 from incidents.models import Platform
 
 PERIOD_CHOICES = [
@@ -18,17 +18,13 @@ PERIOD_CHOICES = [
 
 
 def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
-    """The month, quarter or year that contains ``day``."""
+    """The calendar month, quarter or year that contains ``day``."""
     if period == Period.MONTH:
-        start = day.replace(day=1)
-        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    elif period == Period.YEAR:
-        start, end = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
-    else:
-        first_month = 3 * ((day.month - 1) // 3) + 1
-        start = dt.date(day.year, first_month, 1)
-        end = (dt.date(day.year + (first_month == 10), (first_month + 3 - 1) % 12 + 1, 1)) - dt.timedelta(days=1)
-    return start, end
+        return whole_months(day, day)
+    if period == Period.YEAR:
+        return whole_months(dt.date(day.year, 1, 1), dt.date(day.year, 12, 1))
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    return whole_months(dt.date(day.year, first_month, 1), dt.date(day.year, first_month + 2, 1))
 
 
 class FiguresForm(forms.Form):
@@ -59,13 +55,20 @@ class FiguresForm(forms.Form):
                 raise forms.ValidationError("Choose a period of five years or less.")
         return cleaned
 
+    @property
+    def is_custom(self) -> bool:
+        """A valid from–to period was asked for (the page then says which whole months it shows)."""
+        return self.is_bound and self.is_valid() and self.cleaned_data.get("period") == Period.CUSTOM
+
     def filters(self) -> Filters:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         period = data.get("period") or Period.QUARTER
         directorate = data.get("directorate")
         platform = data.get("platform") or None
         if period == Period.CUSTOM:
-            start, end = data["start"], data["end"]
+            # Whole months only, so that ranges a day apart can't be set side by side to isolate
+            # that day. The fields keep what was typed; the page states the months shown.
+            start, end = whole_months(data["start"], data["end"])
             granularity = Period.MONTH if (end - start).days <= 400 else Period.QUARTER
         else:
             start, end = period_bounds(period, data.get("on") or timezone.localdate())

@@ -5,8 +5,10 @@ no database, settings or clock (the "generated at" time is the figures' own),
 and equal figures give byte-identical PDFs. It draws only what the tables
 hold, and those cells are already safe to publish (see
 ``governance.figures``): small counts arrive as ``SUPPRESSED`` and are shown
-as "fewer than 5", never as a number, in the tables, the charts and the
-summary bullets alike.
+as "fewer than 5", never as a number, and every other count arrives rounded
+to the nearest 5, in the tables, the charts and the summary bullets alike.
+Anything the pack works out for itself (a share of a total in a bullet) is
+worked out from those published cells only.
 
 Fonts, text cleaning, dates, colours and the two-pass "Page X of Y" canvas are
 reused from ``summaries.render``, the case summary renderer.
@@ -54,7 +56,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as RLTable
 
-from governance.figures import SUPPRESSED, Cell, Figures, Filters, Table
+from governance.figures import SUPPRESS_BELOW, SUPPRESSED, TOTAL, Cell, Figures, Filters, Table
 from summaries.render import (
     DARK_GREY,
     FONT_BOLD,
@@ -291,7 +293,9 @@ def _figure_sentence(label: str, value: Cell) -> str:
 
 
 def _top_sentence(table: Table) -> str | None:
-    pairs = [(label, value) for label, value in _facts(table)]
+    facts = _facts(table)
+    published_total = next((value for label, value in facts if label == TOTAL), None)
+    pairs = [(label, value) for label, value in facts if label != TOTAL]  # the total is no category
     if not pairs:
         return None
     numeric = [(label, value) for label, value in pairs if _is_number(value)]
@@ -301,9 +305,13 @@ def _top_sentence(table: Table) -> str | None:
             return f"{title}: every figure is fewer than 5."
         return f"{title}: none in this period."
     label, value = max(numeric, key=lambda pair: float(pair[1]))  # type: ignore[arg-type]
-    total = sum(float(v) for _, v in numeric)  # type: ignore[arg-type]
+    # A share only when every row is shown, of the published total if there is one: only published
+    # cells go in, so the sentence can't tell a reader more than the table does.
+    shown = [float(v) for _, v in numeric]  # type: ignore[arg-type]
+    total = float(published_total) if _is_number(published_total) else sum(shown)  # type: ignore[arg-type]
     share = ""
-    if isinstance(value, int) and total and len(pairs) > 1 and len(numeric) == len(pairs):
+    every_row_shown = len(pairs) > 1 and len(numeric) == len(pairs)
+    if isinstance(value, int) and total >= SUPPRESS_BELOW and every_row_shown:
         share = f", {round(100 * value / total)}% of the total"
     what = "platform" if "platform" in f"{table.key} {title}".lower() else "highest"
     if what == "platform":
@@ -608,9 +616,10 @@ class _Pack:
             ),
             Spacer(1, 10 * mm),
             Paragraph(
-                f"<b>{MARKING}.</b> Small counts (from 1 to 4) are shown as “fewer than 5” and the "
-                "totals are treated so they cannot be worked out. No names, case references or "
-                "free text appear in this pack.",
+                f"<b>{MARKING}.</b> Counts from 1 to 4 are shown as “fewer than 5” and every other "
+                "count is rounded to the nearest 5, each on its own, so a total may not equal the sum "
+                "of its rows; percentages are worked out from the rounded counts. Periods are whole "
+                "calendar months. No names, case references or free text appear in this pack.",
                 self.s.notice,
             ),
             PageBreak(),

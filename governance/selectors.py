@@ -1,8 +1,10 @@
 """The figures the governance committee pulls, computed in the database.
 
 ``governance_figures(filters)`` is the only public entry point: it returns a
-``Figures`` whose tables have already been through ``governance.suppression``,
-so every consumer (dashboard, CSV, committee pack) shows the same safe cells.
+``Figures`` for whole calendar months (the filters' period widened to them),
+whose tables have already been through ``governance.suppression``, so every
+consumer (dashboard and its charts, CSV, committee pack) shows the same safe
+cells.
 
 How the numbers are made
 ------------------------
@@ -57,7 +59,7 @@ from casework.models import Case, Closure, Outcome
 from deadlines.calendar import is_working_day
 from deadlines.models import Clock, Deadline
 from directory.models import Directorate
-from governance.figures import Figures, Filters, Period, Table
+from governance.figures import TOTAL, Figures, Filters, Period, Table
 from governance.models import DailyCount, Measure
 from governance.rollup import EVERY_DIRECTORATE, rollup_refresh
 from governance.suppression import suppress
@@ -67,7 +69,6 @@ from policies.models import PolicyVersion, Principle
 CACHE_SECONDS = 300
 _VERSION_KEY = "governance:figures:version"
 NOT_IDENTIFIED = "Not identified"
-TOTAL = "Total"
 TREND_PERIODS = 12
 AGE_BANDS = (  # (label, lowest working-day age in the band)
     ("Under 5 working days", 0),
@@ -81,7 +82,12 @@ AGE_BANDS = (  # (label, lowest working-day age in the band)
 
 
 def governance_figures(filters: Filters) -> Figures:
-    """The committee's tables for ``filters``, suppressed and cached."""
+    """The committee's tables for ``filters`` in whole months, rounded and suppressed, and cached.
+
+    The form already asks for whole months; widening here too means no caller
+    (a stored pack, a script) can publish figures for a range cut to the day.
+    """
+    filters = filters.in_whole_months()
     key = _cache_key(filters)
     figures = cache.get(key)
     if figures is None:
@@ -466,29 +472,32 @@ def _month_start(day: dt.date, back: int) -> dt.date:
 def trend_periods(filters: Filters) -> list[tuple[str, dt.date, dt.date]]:
     """The last ``TREND_PERIODS`` periods ending at ``filters.end``: (label, first day, last day).
 
-    Month, quarter and year are calendar ones; the last is cut short at ``end``.
-    A custom period repeats the filter's own length backwards from ``end``.
+    Month, quarter and year are calendar ones; a custom period repeats the
+    filter's own length in whole months, back from the month holding ``end``.
+    The last is cut short at ``end``, which for published figures is the end
+    of a month (``governance_figures`` widens the filters to whole months), so
+    every period is made of whole calendar months. The current period is
+    unfinished and grows day by day; the rounding is what protects it.
     """
     end = filters.end
-    periods = []
     if filters.period == Period.CUSTOM:
-        length = dt.timedelta(days=(filters.end - filters.start).days + 1)
-        for back in range(TREND_PERIODS - 1, -1, -1):
-            last = end - length * back
-            first = last - length + dt.timedelta(days=1)
-            periods.append((f"{first:%-d %b %Y} to {last:%-d %b %Y}", first, last))
-        return periods
-    months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}.get(filters.period, 3)
-    current = _month_start(end, (end.month - 1) % months)
+        months = (end.year - filters.start.year) * 12 + end.month - filters.start.month + 1
+        current = _month_start(end, months - 1)
+    else:
+        months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}.get(filters.period, 3)
+        current = _month_start(end, (end.month - 1) % months)
+    periods = []
     for back in range(TREND_PERIODS - 1, -1, -1):
         first = _month_start(current, back * months)
         last = min(_month_start(first, -months) - dt.timedelta(days=1), end)
         if months == 1:
             label = f"{first:%b %Y}"
-        elif months == 3:
-            label = f"{first:%b} to {_month_start(first, -2):%b %Y}"
-        else:
+        elif filters.period == Period.YEAR:
             label = f"{first:%Y}"
+        elif first.year == last.year:
+            label = f"{first:%b} to {last:%b %Y}"
+        else:
+            label = f"{first:%b %Y} to {last:%b %Y}"
         periods.append((label, first, last))
     return periods
 

@@ -1,37 +1,59 @@
-"""Small-number suppression for the governance tables.
+"""Small-number protection for the governance tables: rounding to base 5.
 
 What goes in: the selectors only ever put category labels in tables
 (platforms, principle titles, directorate names, outcome labels, stage names,
 period labels, policy titles): never names, case or report references, or
 free text. What this module does to the numbers:
 
-1. Primary suppression. A count from 1 to 4 becomes ``SUPPRESSED``
-   ("fewer than 5"); 0 is shown.
+1. Counts. Every count of people, cases, reports or deadlines is published as
+   0 (a true zero), ``SUPPRESSED`` ("fewer than 5") for 1 to 4, or, from 5
+   up, the nearest multiple of 5 (7 → 5, 8 → 10, 143 → 145). Each cell is
+   rounded on its own, totals included, so a total may not equal the sum of
+   its rows; ``ROUNDING_NOTE`` says so under every table.
 
-2. Secondary suppression, one rule everywhere a total is published. A table
-   whose last row is labelled "Total" makes each of its count columns a group
-   (the rows above, adding up to the total). If any cell in a group is
-   suppressed, the next-smallest shown non-zero cell is suppressed too, and
-   again, until at least two cells are hidden, they hold at least 5 between
-   them, and they hold more than one each (so "all ones" can't be deduced).
-   The total itself stays: it is published elsewhere anyway (the "summary"
-   table), so hiding it would protect nothing. Only when no cell is left to
-   hide is the total hidden as well. Secondary cells are shown with the same
-   marker, so a reader can't tell which hidden cell is the small one.
+2. Shares. A percentage is worked out again from the two published (rounded)
+   counts, so it tells a reader nothing the counts don't: "80 %" beside a
+   published 5 would otherwise pin 4 of 5. It is hidden when either count is
+   hidden or its base is below 5.
 
-3. Complements. Where a count is a part of another count in the same row
-   ("met in time" of "due in period", "assessed within 72 hours" of "cases
-   flagged"), the part is hidden when either it or the remainder (whole minus
-   part) is from 1 to 4 and the whole is shown, so the small remainder can't
-   be worked out by subtraction either.
+3. Statistics of cases (median and 90th percentile of working days) are hidden
+   when computed from fewer than 5 cases.
 
-4. Derived figures. A percentage, median or percentile is hidden when it was
-   computed from fewer than 5 cases (its base count is below 5), or when a
-   count it was computed from is hidden.
+Why rounding rather than hiding cells within a table
+----------------------------------------------------
+The same counts are published again and again: in the summary, as a table's
+total, as a trend row, under every directorate and site filter, for a month,
+its quarter and its year, and for the current period as it grows day by day.
+Cell suppression inside one table can't see the other tables, filters and
+periods a reader can put next to it: the quarter's closed total minus the
+monthly trend rows, or all sites minus one site, gave back counts the tables
+themselves had hidden.
+
+With rounding every published count is known only to within 2 either side
+(a published 5 means 5 to 7, "fewer than 5" means 1 to 4), and each figure is
+rounded the same way wherever it appears. The difference of two published
+counts of 5 or more -- two filters, two periods, a total and a row -- is a
+multiple of 5 and the true difference lies anywhere within 4 of it: an
+interval 8 wide which, whenever the true difference is from 1 to 4, holds the
+whole of 1 to 4 (only 1 and 2 when both figures read 5). Taking a "fewer than
+5" or a 0 from another figure leaves at least two values too. So no pair of
+figures, from whichever tables, filters or periods, pins a small count down.
+A total minus the sum of several rows is looser still, since every term adds
+its own uncertainty. One limit remains, and it needs every term of a sum to
+sit at the edge of its band at once: a total of 8 made of two rows of 4 is
+published as 10 with both rows "fewer than 5"; as the rows can hold at most 8
+between them, each must be 4. (Rows of 8, 8 and 1 with a total of 17, shown
+as 10, 10, "fewer than 5" and 15, give the 1 away the same way.)
+
+Periods are whole calendar months (``governance.figures.whole_months``), so a
+from–to range can't be moved a day at a time to isolate a single day. The
+current month, quarter or year is unfinished and its figures change from one
+day to the next; comparing today's figures with yesterday's is a difference
+of two published figures, which the rounding covers.
 
 Which columns are counts: those a table's rule names, plus any other column
-holding integers that the rule doesn't declare a derived figure, so a new or
-renamed column is suppressed by default rather than slipping through.
+holding integers that the rule doesn't declare a share or a statistic, so a
+new or renamed column is protected by default rather than slipping through.
 
 "policies_expired" is register data about documents, not people, and passes
 through unchanged.
@@ -41,16 +63,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from governance.figures import SUPPRESS_BELOW, SUPPRESSED, Cell, Table
+from governance.figures import ROUND_TO, SUPPRESS_BELOW, SUPPRESSED, Cell, Table
 
-TOTAL = "Total"
+ROUNDING_NOTE = (
+    "Counts from 1 to 4 are shown as “fewer than 5”; other counts are rounded to the nearest 5, "
+    "each on its own, so a total may not equal the sum of its rows."
+)
+SHARES_NOTE = "Percentages are worked out from the rounded counts."
 
 
 @dataclass(frozen=True)
 class Rule:
-    counts: tuple[str, ...] = ()  # columns of counts of cases or reports
-    derived: dict[str, str] = field(default_factory=dict)  # column -> the count column it was computed from
-    complements: tuple[tuple[str, str], ...] = ()  # (part, whole) column pairs
+    counts: tuple[str, ...] = ()  # columns of counts of cases, reports, people or deadlines
+    shares: dict[str, tuple[str, str]] = field(default_factory=dict)  # % column -> (part, whole) count columns
+    statistics: dict[str, str] = field(default_factory=dict)  # column -> the count of cases it was computed from
     exempt: bool = False
 
 
@@ -62,19 +88,17 @@ RULES: dict[str, Rule] = {
     "by_outcome": Rule(counts=("Cases closed",)),
     "timings": Rule(
         counts=("Cases",),
-        derived={"Median working days": "Cases", "90th percentile working days": "Cases"},
+        statistics={"Median working days": "Cases", "90th percentile working days": "Cases"},
     ),
     "deadlines_met": Rule(
         counts=("Due in period", "Met in time"),
-        derived={"Share met (%)": "Due in period"},
-        complements=(("Met in time", "Due in period"),),
+        shares={"Share met (%)": ("Met in time", "Due in period")},
     ),
     "open_by_age": Rule(counts=("Open cases",)),
     "repeat_subjects": Rule(counts=("Number",)),
     "flags": Rule(
         counts=("Cases flagged", "Assessed within 72 hours"),
-        derived={"Share assessed within 72 hours (%)": "Cases flagged"},
-        complements=(("Assessed within 72 hours", "Cases flagged"),),
+        shares={"Share assessed within 72 hours (%)": ("Assessed within 72 hours", "Cases flagged")},
     ),
     "policies_expired": Rule(exempt=True),
     "trend": Rule(counts=("Reports received", "Cases opened", "Cases closed")),
@@ -85,88 +109,61 @@ def _is_count(value: Cell) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _small(value: Cell) -> bool:
-    return _is_count(value) and 0 < value < SUPPRESS_BELOW  # type: ignore[operator]
+def publish_count(n: int) -> int | str:
+    """0 as 0, 1 to 4 as ``SUPPRESSED``, anything else to the nearest multiple of 5."""
+    if n == 0:
+        return 0
+    if 0 < n < SUPPRESS_BELOW:
+        return SUPPRESSED
+    # Half-way can't happen with base 5 and whole numbers, so there is no tie to break.
+    return ROUND_TO * round(n / ROUND_TO)
 
 
-def _default_rule(table: Table) -> Rule:
+def _integer_columns(table: Table) -> set[int]:
     """Every column after the labels that holds an integer."""
-    counts = tuple(
-        column
-        for index, column in enumerate(table.columns[1:], start=1)
-        if any(_is_count(row[index]) for row in table.rows)
-    )
-    return Rule(counts=counts)
+    return {
+        index
+        for index in range(1, len(table.columns))
+        if any(_is_count(row[index]) for row in table.rows if index < len(row))
+    }
 
 
 def suppress(table: Table) -> Table:
-    """``table`` with small numbers, and whatever would reveal them, replaced by ``SUPPRESSED``."""
+    """``table`` as it may be published: counts rounded or hidden, derived figures made from them."""
     rule = RULES.get(table.key, Rule())
     if rule.exempt:
         return table
-    rows = [list(row) for row in table.rows]
-    hidden = [[False] * len(table.columns) for _ in rows]
     column = {name: index for index, name in enumerate(table.columns)}
-    # The rule's count columns, and -- so a renamed column can never slip through unsuppressed --
+    derived = {column[name] for name in (*rule.shares, *rule.statistics) if name in column}
+    # The rule's count columns and -- so a renamed column can never slip through unrounded --
     # every other column holding integers that isn't a derived figure.
-    derived_columns = {column[name] for name in rule.derived if name in column}
-    counts = sorted(
-        {column[name] for name in rule.counts if name in column}
-        | {column[name] for name in _default_rule(table).counts} - derived_columns
-    )
+    counts = ({column[name] for name in rule.counts if name in column} | _integer_columns(table)) - derived
 
-    # 1. Primary.
-    for r, row in enumerate(rows):
+    rows = []
+    for row in table.rows:
+        out = list(row)
         for c in counts:
-            hidden[r][c] = _small(row[c])
+            if c < len(row) and _is_count(row[c]):
+                out[c] = publish_count(row[c])  # type: ignore[arg-type]
+        for share_name, (part_name, whole_name) in rule.shares.items():
+            if {share_name, part_name, whole_name} <= column.keys():
+                out[column[share_name]] = _share(out[column[part_name]], out[column[whole_name]],
+                                                 row[column[share_name]])
+        for statistic_name, base_name in rule.statistics.items():
+            if {statistic_name, base_name} <= column.keys() and row[column[statistic_name]] is not None:
+                base = row[column[base_name]]
+                if not _is_count(base) or base < SUPPRESS_BELOW:  # type: ignore[operator]
+                    out[column[statistic_name]] = SUPPRESSED
+        rows.append(tuple(out))
 
-    # 2. Secondary, in groups with a total.
-    if rows and rows[-1][0] == TOTAL:
-        for c in counts:
-            _protect_group(rows, hidden, c)
-
-    # 3. Complements: part of a whole in the same row.
-    for part_name, whole_name in rule.complements:
-        if part_name not in column or whole_name not in column:
-            continue
-        part, whole = column[part_name], column[whole_name]
-        for r, row in enumerate(rows):
-            if _is_count(row[part]) and _is_count(row[whole]) and not hidden[r][whole]:
-                hidden[r][part] = hidden[r][part] or _small(row[whole] - row[part])
-
-    # 4. Derived figures.
-    complement_of = {column[p]: column[w] for p, w in rule.complements if p in column and w in column}
-    for derived_name, base_name in rule.derived.items():
-        if derived_name not in column or base_name not in column:
-            continue
-        derived, base = column[derived_name], column[base_name]
-        for r, row in enumerate(rows):
-            if row[derived] is None:
-                continue
-            base_value = row[base]
-            too_few = not _is_count(base_value) or base_value < SUPPRESS_BELOW
-            parts_hidden = hidden[r][base] or any(
-                hidden[r][p] for p, w in complement_of.items() if w == base
-            )
-            hidden[r][derived] = too_few or parts_hidden
-
-    published = tuple(
-        tuple(SUPPRESSED if hidden[r][c] else value for c, value in enumerate(row)) for r, row in enumerate(rows)
-    )
-    return replace(table, rows=published)
+    notes = [table.note, ROUNDING_NOTE if counts else "", SHARES_NOTE if rule.shares else ""]
+    return replace(table, rows=tuple(rows), note=" ".join(note for note in notes if note))
 
 
-def _protect_group(rows: list[list[Cell]], hidden: list[list[bool]], c: int) -> None:
-    parts = [r for r in range(len(rows) - 1) if _is_count(rows[r][c])]
-    if not any(hidden[r][c] for r in parts):
-        return
-    while True:
-        secret = [r for r in parts if hidden[r][c]]
-        total = sum(rows[r][c] for r in secret)  # type: ignore[misc]
-        if len(secret) >= 2 and total >= SUPPRESS_BELOW and total > len(secret):
-            return
-        candidates = [r for r in parts if not hidden[r][c] and rows[r][c] > 0]  # type: ignore[operator]
-        if not candidates:
-            hidden[-1][c] = _is_count(rows[-1][c]) and rows[-1][c] > 0  # type: ignore[operator]
-            return
-        hidden[min(candidates, key=lambda r: (rows[r][c], r))][c] = True
+def _share(part: Cell, whole: Cell, computed: Cell) -> Cell:
+    """A percentage from the published ``part`` and ``whole``; ``computed`` is the one from the true counts."""
+    if computed is None:  # nothing to share out (no base, or no such figure for the row)
+        return None
+    if not (_is_count(part) and _is_count(whole)) or whole < SUPPRESS_BELOW:  # type: ignore[operator]
+        return SUPPRESSED
+    return round(100 * part / whole, 1)  # type: ignore[operator]

@@ -10,6 +10,7 @@ from audit.models import AuditKind
 from audit.services import audit_record
 from casework.access import may_see_governance
 from governance.csv_export import figures_csv_zip, table_csv
+from governance.figures import TOTAL
 from governance.forms import FiguresForm
 from governance.models import CommitteePack, PackStatus
 from governance.selectors import governance_figures
@@ -30,13 +31,13 @@ def _charts(figures) -> list[dict]:  # noqa: ANN001 - Figures
     for table in figures.tables:
         if not table.chart:
             continue
-        labels = [str(row[0]) for row in table.rows if str(row[0]) != "Total"]
+        labels = [str(row[0]) for row in table.rows if str(row[0]) != TOTAL]
         series = []
         for index, column in enumerate(table.columns[1:], start=1):
             if table.chart == "bar" and index > 1:
                 break
             values = [row[index] if isinstance(row[index], (int, float)) else None
-                      for row in table.rows if str(row[0]) != "Total"]
+                      for row in table.rows if str(row[0]) != TOTAL]
             series.append({"label": column, "values": values})
         charts.append({"key": table.key, "kind": table.chart, "title": table.title, "labels": labels,
                        "series": series})

@@ -61,14 +61,25 @@ def test_principle_titles_from_the_database_come_out_neutralised(db, frozen):
     archive = zipfile.ZipFile(io.BytesIO(figures_csv_zip(figures)))
     assert sorted(archive.namelist()) == sorted(f"{table.key}.csv" for table in figures.tables)
     principles = rows_of(archive.read("by_principle.csv").decode("utf-8-sig"))
-    assert principles == [
+    assert principles[:3] == [
         ["Principle", "Cases opened"],
         ["'+1 for patients", "5"],
         ['\'=HYPERLINK("http://evil.example","Open")', "5"],
     ]
+    # The table's note, rounding included, follows the rows after a blank line.
+    assert principles[3] == [] and len(principles) == 5
+    assert principles[4][0].startswith("Note: A case can allege more than one principle")
+    assert "rounded to the nearest 5" in principles[4][0]
     for name in archive.namelist():
         for row in rows_of(archive.read(name).decode("utf-8-sig")):
             assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in row)
+
+
+def test_a_note_follows_the_rows():
+    table = Table(key="summary", title="t", columns=("Measure", "Number"), rows=(("Cases opened", 5),),
+                  note="Counts are rounded.")
+    assert rows_of(table_csv(table)) == [["Measure", "Number"], ["Cases opened", "5"], [],
+                                         ["Note: Counts are rounded."]]
 
 
 def test_zip_of_hand_made_figures():

@@ -95,11 +95,12 @@ def test_every_table_by_hand(world):
 def test_published_figures_are_suppressed(world):
     figures = governance_figures(Q1)
     tables = {table.key: table.rows for table in figures.tables}
-    assert tables["summary"] == (("Reports received", 7), ("Cases opened", 6), ("Cases closed", SUPPRESSED))
+    # 7 and 6 go to the nearest 5; every total is rounded on its own.
+    assert tables["summary"] == (("Reports received", 5), ("Cases opened", 5), ("Cases closed", SUPPRESSED))
     assert tables["by_platform"][:3] == ((F, SUPPRESSED), (X, SUPPRESSED), (IG, SUPPRESSED))
-    assert tables["by_platform"][-1] == ("Total", 7)
+    assert tables["by_platform"][-1] == ("Total", 5)
     assert tables["by_directorate"] == (
-        ("Medicine", SUPPRESSED), ("Surgery", SUPPRESSED), ("Not identified", SUPPRESSED), ("Total", 6),
+        ("Medicine", SUPPRESSED), ("Surgery", SUPPRESSED), ("Not identified", SUPPRESSED), ("Total", 5),
     )
     assert tables["timings"] == (
         ("From report to triage started", 5, 2.0, 4),
@@ -111,7 +112,7 @@ def test_published_figures_are_suppressed(world):
     assert tables["flags"][1] == ("Confidentiality or personal-data breach", SUPPRESSED, SUPPRESSED, SUPPRESSED)
     assert tables["repeat_subjects"] == (("People who are the subject of more than one case", SUPPRESSED),)
     assert tables["policies_expired"][0] == ("Social Media Policy", "6", "2019-06-29")
-    assert tables["trend"][-1] == ("Jan to Mar 2026", 7, 6, SUPPRESSED)
+    assert tables["trend"][-1] == ("Jan to Mar 2026", 5, 5, SUPPRESSED)
     assert {table.key: table.chart for table in figures.tables} == {
         "summary": "", "by_platform": "bar", "by_principle": "bar", "by_directorate": "bar",
         "by_outcome": "bar", "timings": "", "deadlines_met": "", "open_by_age": "bar",
@@ -162,10 +163,25 @@ def test_month_and_custom_trends():
     assert month[-1][1:] == (dt.date(2026, 3, 1), dt.date(2026, 3, 15))  # cut short at the end
     year = trend_periods(Filters(start=Q1_START, end=Q1_END, period=Period.YEAR))
     assert [year[0][0], year[-1][0]] == ["2015", "2026"]
-    custom = trend_periods(Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 10), period=Period.CUSTOM))
-    assert custom[-1][1:] == (dt.date(2026, 3, 1), dt.date(2026, 3, 10))
-    assert custom[-2][1:] == (dt.date(2026, 2, 19), dt.date(2026, 2, 28))
-    assert custom[-1][0] == "1 Mar 2026 to 10 Mar 2026"
+    # A custom period repeats its own length in whole months, never a length in days.
+    custom = trend_periods(Filters(start=dt.date(2025, 11, 1), end=dt.date(2026, 1, 31), period=Period.CUSTOM))
+    assert custom[-1] == ("Nov 2025 to Jan 2026", dt.date(2025, 11, 1), dt.date(2026, 1, 31))
+    assert custom[-2] == ("Aug to Oct 2025", dt.date(2025, 8, 1), dt.date(2025, 10, 31))
+    single = trend_periods(Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), period=Period.CUSTOM))
+    assert single[-2:] == [("Feb 2026", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+                           ("Mar 2026", dt.date(2026, 3, 1), dt.date(2026, 3, 31))]
+    # A quarter cut short at the end of a month says which months it holds.
+    quarters = trend_periods(Filters(start=dt.date(2025, 1, 1), end=dt.date(2026, 2, 28), period=Period.QUARTER))
+    assert quarters[-1] == ("Jan to Feb 2026", dt.date(2026, 1, 1), dt.date(2026, 2, 28))
+    assert quarters[-2] == ("Oct to Dec 2025", dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+
+
+def test_published_figures_are_for_whole_months(world):
+    figures = governance_figures(Filters(start=dt.date(2026, 1, 5), end=dt.date(2026, 3, 20)))
+    assert (figures.filters.start, figures.filters.end) == (Q1_START, Q1_END)
+    assert figures.tables == governance_figures(Q1).tables
+    for _, first, last in trend_periods(figures.filters):
+        assert first.day == 1 and (last + dt.timedelta(days=1)).day == 1
 
 
 def test_cached_and_bumped_when_a_case_changes(world, django_assert_num_queries):
@@ -192,7 +208,7 @@ def test_bumped_when_a_report_arrives(world):
     version = cache_version()
     ReportFactory(case=world.cases["c5"], reference="SMP-EXTRA", platform=Platform.TIKTOK, submitted_at=at(2026, 3, 3))
     assert cache_version() == version + 1
-    assert governance_figures(Q1).table("summary").rows[0] == ("Reports received", 8)
+    assert governance_figures(Q1).table("summary").rows[0] == ("Reports received", 10)  # 8, rounded
 
 
 def test_bump_starts_from_nothing():
