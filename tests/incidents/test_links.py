@@ -179,3 +179,23 @@ def test_a_backslash_in_the_site_name_is_refused() -> None:
 def test_a_word_in_look_alike_letters_is_flagged_beside_a_latin_domain_only() -> None:
     assert link_host("https://\u0441\u043e\u0440.example/x").lookalike  # Cyrillic "сор" reads "cop"
     assert not link_host("https://\u0441\u043e\u0440.\u0440\u0444/x").lookalike  # the same word under .рф
+
+
+@pytest.mark.django_db
+def test_links_matched_before_ascii_hosts_are_matched_in_ascii_now():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from tests.factories import EvidenceLinkFactory
+
+    step = import_module("incidents.migrations.0003_normalised_links_in_ascii")
+    url = "https://fаcebook.com/nurse/posts/1"  # a Cyrillic а
+    old = EvidenceLinkFactory(url=url, normalised_url="https://fаcebook.com/nurse/posts/1")
+    plain = EvidenceLinkFactory(url="https://facebook.com/nurse/posts/2", normalised_url="https://facebook.com/nurse/posts/2")
+    step.ascii_matching_keys(apps, None)
+    old.refresh_from_db()
+    plain.refresh_from_db()
+    assert old.normalised_url == link_normalise(url) and old.normalised_url.isascii()
+    assert old.url == url  # the evidence itself is never changed
+    assert plain.normalised_url == "https://facebook.com/nurse/posts/2"
