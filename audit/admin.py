@@ -1,11 +1,23 @@
-"""The trail in the admin: to read and filter, never to add, change or delete."""
+"""The trail in the admin: to read and filter, never to add, change or delete.
+
+As on the audit page: the rows of a case about the signed-in person are left
+out, and a confidential reporter's rows on that case say "Confidential
+reporter" and are not found by a search for them.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from audit.models import AuditCheck, AuditEvent
+from casework.admin_privacy import (
+    NotAboutThemAdminMixin,
+    WithheldPeopleSearchMixin,
+    confidential_reporter,
+    person_shown,
+)
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -23,16 +35,30 @@ class _ReadOnly(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(_ReadOnly):
-    list_display = ["seq", "at", "kind", "actor", "case_reference", "ip_address"]
+class AuditEventAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, _ReadOnly):
+    list_display = ["seq", "at", "kind", "actor_shown", "case_reference", "ip_address"]
     list_filter = ["kind", "at"]
-    search_fields = ["case_reference", "actor__email", "ip_address"]
+    search_fields = ["case_reference", "ip_address"]
+    person_search_fields = ("actor__email",)
     date_hierarchy = "at"
     list_select_related = ["actor"]
-    readonly_fields = ["seq", "at", "kind", "actor", "case", "case_reference", "detail", "ip_address",
-                       "prev_hash", "hash"]
+    fields = ["seq", "at", "kind", "actor_shown", "case", "case_reference", "detail", "ip_address", "prev_hash",
+              "hash"]
+    readonly_fields = fields
     # Counting a very long trail for every page of the list is wasted work.
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return super().get_queryset(request).annotate(
+            actor_withheld=confidential_reporter(case="case_id", person="actor_id"))
+
+    def person_searchable(self) -> Q:
+        return Q(actor_withheld=False)
+
+    @admin.display(description="who")
+    def actor_shown(self, event: AuditEvent) -> str:
+        return person_shown(event.actor, withheld=event.actor_withheld,  # type: ignore[attr-defined]
+                            nobody="Flagpost, or someone not signed in")
 
 
 @admin.register(AuditCheck)

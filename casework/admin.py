@@ -4,6 +4,9 @@ django-fsm-2's admin support lists the transitions the signed-in user's
 permissions allow (the same ``casework.access`` rules as the pages). Applying
 one calls the same service as the case page, so the row is locked, the note
 is required and the timeline is written exactly as it would be there.
+
+What the case screens show follows ``casework.admin_privacy``: no
+confidential reporter, no case about the signed-in person, every look audited.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django_fsm.admin import FSMAdminMixin
 
 from casework import services
+from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter, person_shown
 from casework.models import Case, CaseEvent, Finding, HandleLink, ReopenReason
 from incidents.admin import ReadOnlyAdminMixin
 
@@ -38,9 +43,17 @@ _ADMIN_SERVICES = {
 
 class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CaseEvent
-    fields = ["at", "kind", "actor", "from_state", "to_state", "note"]
+    fields = ["at", "kind", "actor_shown", "from_state", "to_state", "note"]
     readonly_fields = fields
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CaseEvent]:
+        return (super().get_queryset(request).select_related("actor")
+                .annotate(actor_withheld=confidential_reporter(case="case_id", person="actor_id")))
+
+    @admin.display(description="by")
+    def actor_shown(self, event: CaseEvent) -> str:
+        return person_shown(event.actor, withheld=event.actor_withheld)  # type: ignore[attr-defined]
 
 
 class FindingInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -51,7 +64,9 @@ class FindingInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
+class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
+    audit_page = "admin_case"
+    case_lookup = "pk"
     fsm_fields = ["state"]
     # Only transitions marked admin=True (the ones a note is enough for) are offered here.
     fsm_default_disallow_transition = False
@@ -81,6 +96,9 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
         # Needed to reach the transition buttons; the fields themselves stay read-only.
         return request.user.is_superuser
 
+    def case_of(self, obj: Case) -> Case:
+        return obj
+
     def _apply_fsm_transition(
         self,
         *,
@@ -108,3 +126,7 @@ class HandleLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["handle", "user", "linked_by", "linked_at"]
     search_fields = ["handle", "user__email", "user__last_name"]
     list_select_related = ["user", "linked_by"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[HandleLink]:
+        # A handle linked to someone says they were identified as a poster: not theirs to read here.
+        return super().get_queryset(request).exclude(user_id=request.user.pk)

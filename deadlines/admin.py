@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from casework.admin_privacy import NotAboutThemAdminMixin
 from deadlines.models import Deadline, DeadlineRule
 from incidents.admin import ReadOnlyAdminMixin
 
@@ -22,7 +23,9 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeadlineAdmin(NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A case's clocks; not those of a case about the signed-in person, which they never see."""
+
     list_display = ["case", "clock", "cycle", "due_at", "met_at", "cancelled_at", "reminder_sent_at",
                     "overdue_sent_at", "escalated_at"]
     list_filter = ["clock", ("met_at", admin.EmptyFieldListFilter), ("overdue_sent_at", admin.EmptyFieldListFilter)]

@@ -66,7 +66,9 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient}"
+        # Not the recipient: the admin prints this in titles and labels, and whom a receipt went to
+        # says who reported (the admin shows the recipient only where it may).
+        return self.subject or self.get_kind_display()
 
 
 class TaskDelivery(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from casework.admin_privacy import NotAboutThemAdminMixin
 from records.models import LegalHold, RetentionRun, SubjectAccessExport
 
 
@@ -38,7 +39,8 @@ class RetentionRunAdmin(_ReadOnly):
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(_ReadOnly):
+class LegalHoldAdmin(NotAboutThemAdminMixin, _ReadOnly):
+    # A hold's reason speaks of its case: not shown to the person the case is about.
     list_display = ["case", "in_force_display", "placed_at", "placed_by", "lifted_at", "lifted_by"]
     list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
     search_fields = ["case__reference"]
