@@ -37,10 +37,18 @@ def seen(response):
     return {"status": response.status_code, "headers": dict(response.headers), "cookies": cookies,
             "body": response.content.decode(errors="replace")}
 
+def seen_file(response):
+    # A static file streams: its headers are what matter here.
+    response.close()
+    return {"status": response.status_code, "headers": dict(response.headers)}
+
 client = Client()
 host = {"HTTP_HOST": os.environ["ALLOWED_HOSTS"]}
 print(json.dumps({
     "https_page": seen(client.get("/accounts/login/", secure=True, **host)),
+    "static_file": seen_file(client.get("/static/css/flagpost.css", secure=True, **host)),
+    # Refused before any other middleware has run: the https redirect asks for the host first.
+    "spoofed_host_http": seen(client.get("/accounts/login/", secure=False, HTTP_HOST="evil.example")),
     "http_page": seen(client.get("/accounts/login/", secure=False, **host)),
     "spoofed_host": seen(client.get("/accounts/login/", secure=True, HTTP_HOST="evil.example")),
     "spoofed_forwarded_host": seen(client.get("/accounts/login/", secure=True, HTTP_X_FORWARDED_HOST="evil.example", **host)),

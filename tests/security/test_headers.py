@@ -31,7 +31,7 @@ EXPECTED_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",
+    "img-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'self'",
     "form-action": "'self'",
@@ -103,6 +103,88 @@ def test_pages_forbid_framing_sniffing_and_leaking_the_address(client) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+# Framing, type sniffing, the referrer and the policy: on every answer, whatever produced it.
+BASELINE = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+            "Cross-Origin-Opener-Policy": "same-origin"}
+
+
+def _baseline_missing(headers) -> dict[str, str | None]:
+    missing: dict[str, str | None] = {
+        name: headers.get(name) for name, value in BASELINE.items() if headers.get(name) != value
+    }
+    if _policy(headers.get("Content-Security-Policy", "")) != EXPECTED_POLICY:
+        missing["Content-Security-Policy"] = headers.get("Content-Security-Policy")
+    return missing
+
+
+@pytest.mark.django_db
+def test_the_400_page_carries_the_frame_and_content_policies(settings, client) -> None:
+    # A host Flagpost doesn't answer to is refused by CommonMiddleware, before the framing middleware ran.
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["flagpost.example.nhs.uk"]
+    response = client.get(reverse("login"), HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert _baseline_missing(response) == {}
+
+
+@pytest.mark.django_db
+def test_a_400_refused_before_any_middleware_still_carries_the_headers(settings) -> None:
+    # With the https redirect on, SecurityMiddleware itself asks for the host: the very first middleware fails.
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["flagpost.example.nhs.uk"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get(reverse("login"), HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert _baseline_missing(response) == {}
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.security.error_urls")
+def test_every_error_page_carries_the_security_headers(login, reporter) -> None:
+    staff = UserFactory(is_staff=True)
+    answers = {
+        # Staff without the permission, at an admin page that refuses them.
+        "403": login(staff).get(reverse("admin:incidents_report_add")),
+        "403 csrf": Client(enforce_csrf_checks=True).post(reverse("login"), {}),
+        "404": login(reporter).get("/no-such-page/"),
+        "500": Client(raise_request_exception=False).get("/test-only/fails/"),
+    }
+    assert {name: response.status_code for name, response in answers.items()} == {
+        "403": 403, "403 csrf": 403, "404": 404, "500": 500}
+    assert {name: _baseline_missing(response) for name, response in answers.items()} == {
+        name: {} for name in answers}
+
+
+def test_static_files_carry_the_frame_and_content_policies() -> None:
+    static = production_probe()["static_file"]
+    assert static["status"] == 200
+    assert _baseline_missing(static["headers"]) == {}
+
+
+def test_production_400_page_carries_the_security_headers() -> None:
+    refused = production_probe()["spoofed_host_http"]
+    assert refused["status"] == 400
+    assert _baseline_missing(refused["headers"]) == {}
+
+
+def test_no_page_needs_data_images() -> None:
+    # The policy allows images from Flagpost's own files only. Nothing of ours, and nothing of the
+    # admin's, draws an image from a data: address, so none is allowed.
+    import django.contrib.admin
+
+    admin_app = Path(django.contrib.admin.__file__).parent
+    roots = [Path(django_settings.BASE_DIR) / "static", TEMPLATES, admin_app / "static", admin_app / "templates"]
+    data_image = re.compile(r"""url\(\s*["']?\s*data:|src\s*=\s*["']\s*data:|["']data:image/""", re.IGNORECASE)
+    found = [
+        str(path)
+        for root in roots
+        for path in root.rglob("*")
+        if path.suffix in {".css", ".js", ".html", ".svg"} and data_image.search(path.read_text(errors="replace"))
+    ]
+    assert found == []
 
 
 def test_production_sends_hsts_and_the_policy() -> None:
