@@ -209,6 +209,7 @@ def _pack_styles() -> _PackStyles:
             leading=15,
             leftIndent=12,
             bulletIndent=0,
+            bulletFontName=FONT_REGULAR,  # the bullet itself in the shipped font, so it prints and extracts as "•"
             spaceAfter=6,
         ),
         cell_right=ParagraphStyle("gp-cell-right", parent=s.cell, alignment=TA_RIGHT),

@@ -55,6 +55,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from incidents.files import size_text
 from summaries.data import (
     DeadlineItem,
     EvidenceFileItem,
@@ -1183,11 +1184,7 @@ def _file_name_cell(b: _Builder, item: EvidenceFileItem) -> Paragraph:
 
 
 def _size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    return size_text(size)  # the same wording as the forms and messages
 
 
 def _evidence(b: _Builder, data: SummaryData) -> None:

@@ -15,6 +15,7 @@ import datetime as dt
 
 from casework.models import Case, CaseEvent, EventKind
 from directory.models import User
+from incidents.links import link_for_reader
 from incidents.models import EvidenceFile, Report
 from summaries.data import (
     DeadlineItem,
@@ -146,7 +147,7 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
                 submitted_at=report.submitted_at,
                 reporter=_who(report.reporter, hidden),
                 description=report.description,
-                links=tuple(link.url for link in report.links.all()),
+                links=tuple(link_for_reader(link.url) for link in report.links.all()),
                 shows_patient=report.get_shows_patient_display(),
                 welfare_risk=report.get_welfare_risk_display(),
             )
@@ -162,7 +163,7 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
             for principle in case.principles.all()
         ),
         links=tuple(
-            EvidenceLinkItem(url=link.url, report_reference=report.reference, added_by=_who(link.added_by, hidden),
+            EvidenceLinkItem(url=link_for_reader(link.url), report_reference=report.reference, added_by=_who(link.added_by, hidden),
                              added_at=link.added_at)
             for report in reports for link in report.links.all()
         ),

@@ -226,3 +226,9 @@ def test_awkward_figures_render(figures):
         for t in figures.tables
     ):
         assert "fewer than 5" in everything
+
+
+def test_summary_bullets_print_as_bullets():
+    _reader, pages = _text(committee_pack_render(_all_kinds()))
+    assert "•" in pages[1]
+    assert "\x7f" not in pages[1]

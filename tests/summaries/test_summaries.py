@@ -168,3 +168,17 @@ def test_screenshots_are_embedded(login, hr_lead, case, reporter) -> None:
     reader = PdfReader(summary.file.open("rb"))
     images = [image for page in reader.pages for image in page.images]
     assert images
+
+
+def test_a_look_alike_link_is_printed_with_its_true_form(hr_lead, case) -> None:
+    from tests.factories import EvidenceLinkFactory
+
+    report = case.reports.get()
+    EvidenceLinkFactory(report=report, url="https://fаcebook.com/nurse/posts/7")  # a Cyrillic а
+    summary = summary_request(case=case, variant="full", by=hr_lead)
+    summary_produce(summary_id=summary.pk)
+    summary.refresh_from_db()
+    _, text = _pdf_text(summary)
+    flat = " ".join(text.split())
+    assert "xn--fcebook-2fg.com" in flat
+    assert "look-alike" in flat
