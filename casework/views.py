@@ -203,17 +203,25 @@ def _people_labels(
     revealed = _revealed(request)
     views: list[ReportView] = []
     masks: dict[int, PersonLabel] = {}
-    for report in case.reports.all():
+    reports = list(case.reports.all())
+    # Someone who asked for confidentiality on any report of this case is withheld on all of
+    # them: naming them on an open report would say who made the confidential one.
+    secret: dict[int, Report] = {}
+    for report in reports:
+        if report.confidential:
+            secret.setdefault(report.reporter_id, report)
+    for report in reports:
         name = report.reporter.get_full_name() or report.reporter.email
-        if not report.confidential or report.reporter_id == user.pk:
+        concealing = secret.get(report.reporter_id)
+        if concealing is None or report.reporter_id == user.pk:
             views.append(ReportView(report, name))
-        elif not may_see_reporter(user, case, report):
+        elif not may_see_reporter(user, case, concealing):
             views.append(ReportView(report, WITHHELD))
             masks[report.reporter_id] = PersonLabel(WITHHELD)
-        elif report.pk in revealed:
+        elif concealing.pk in revealed:
             views.append(ReportView(report, name))
         else:
-            url = reverse("casework:reveal_reporter", args=[case.reference, report.reference])
+            url = reverse("casework:reveal_reporter", args=[case.reference, concealing.reference])
             if came_from:
                 url += "?" + urlencode({"from": came_from})
             views.append(ReportView(report, CONCEALED, url))

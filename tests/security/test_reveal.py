@@ -156,3 +156,16 @@ def test_no_pdf_summary_prints_a_confidential_reporters_name(case, cast, hr_lead
     assert "Withheld" in text
     for part in (cast.reporter.get_full_name(), cast.reporter.first_name, cast.reporter.email):
         assert part not in text
+
+
+@pytest.mark.parametrize("who", ["hr_lead", "poster_manager"])
+def test_an_open_report_by_a_confidential_reporter_does_not_name_them(login, cast, case, hr_lead, who) -> None:
+    """One report in confidence and one not, on the same case: the open one must not give the first away."""
+    report_make(case=case, reporter=cast.reporter, confidential=False, reference=f"{case.reference}-2")
+    person = hr_lead if who == "hr_lead" else cast.line_manager
+    page = _page(login(person), case)
+    assert cast.reporter.get_full_name() not in page
+    if who == "hr_lead":
+        client = login(hr_lead)
+        client.post(_reveal_url(case), {"reason": REASON})
+        assert cast.reporter.get_full_name() in _page(client, case)
