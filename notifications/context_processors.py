@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from notifications.models import Notification
+from notifications.selectors import notifications_for
 
 
 def unread(request: HttpRequest) -> dict[str, object]:
@@ -10,4 +10,4 @@ def unread(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     # Lazy: pages that don't show the header (downloads, redirects) never run the count.
-    return {"unread_count": lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count()}
+    return {"unread_count": lambda: notifications_for(user).filter(read_at__isnull=True).count()}

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.models import EmailPreference
 from notifications.models import Notification
+from notifications.selectors import notifications_for
 
 PAGE_SIZE = 25
 
@@ -25,7 +26,7 @@ class PreferenceForm(forms.Form):
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    notifications = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
+    notifications = notifications_for(request.user).order_by("-created_at", "-pk")
     only_unread = request.GET.get("show") == "unread"
     if only_unread:
         notifications = notifications.filter(read_at__isnull=True)
@@ -37,7 +38,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read, then go where it points."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = get_object_or_404(notifications_for(request.user), pk=pk)
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
     target = notification.link if notification.link else None
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -48,7 +49,8 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    unread = notifications_for(request.user).filter(read_at__isnull=True)
+    count = Notification.objects.filter(pk__in=unread.values("pk")).update(read_at=timezone.now())
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
     return redirect("notifications:inbox")
 

@@ -281,3 +281,21 @@ def test_a_timeline_event_alone_names_nobody(world, subject):
     someone = UserFactory()
     CaseEvent.objects.create(case=world[0], kind="note", actor=someone, note="Looked at it.")
     assert someone.pk not in access.people_case_is_about(Case.objects.get(pk=world[0].pk))
+
+
+def test_notifications_about_a_case_leave_the_inbox_once_it_turns_out_to_be_theirs(cast, login):
+    paul = _with_roles(cast.poster, (Role.TRIAGE_OFFICER,))
+    case = CaseFactory(state=CaseState.NEW)
+    ReportFactory(case=case, reporter=cast.reporter, poster_kind=PosterKind.HANDLE, poster_handle="@ward_watch")
+    notify_flag(case=case, flag="data_breach", actor=cast.triage_officer)  # no one yet: IG only
+    notify_case_action(case=case, action="reopen", actor=cast.decision_maker)  # triage officers hear
+    told = Notification.objects.get(recipient=paul, case=case)
+    client = login(paul)
+    assert case.reference in client.get(reverse("notifications:inbox")).content.decode()
+
+    HandleLink.objects.create(handle="ward_watch", user=paul, linked_by=cast.triage_officer)
+    assert case.reference not in client.get(reverse("notifications:inbox")).content.decode()
+    assert client.post(reverse("notifications:open", args=[told.pk])).status_code == 404
+    client.post(reverse("notifications:mark_all_read"))
+    told.refresh_from_db()
+    assert told.read_at is None  # untouched, as if it weren't there
