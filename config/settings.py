@@ -104,6 +104,13 @@ TEMPLATES = [
     },
 ]
 
+# --- Cache ------------------------------------------------------------------
+# Shared by every web, worker and beat process: the governance figures are cached, and a change
+# made in one process must reach the next read in every other (CACHE_URL=redis://… in production).
+# Local memory is one process's own, so it is only the default for a single process and the tests;
+# the embedded run (scripts/run-embedded.sh) shares a file cache between its three processes.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://flagpost")}
+
 # --- Database ---------------------------------------------------------------
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'flagpost.sqlite3'}"),

@@ -8,6 +8,8 @@ BIN=.venv/bin
 HOST=${FLAGPOST_HOST:-127.0.0.1}
 PORT=${FLAGPOST_PORT:-8000}
 mkdir -p var/log
+# One cache for the three processes, so a change the worker makes is seen by the web server at once.
+export CACHE_URL=${CACHE_URL:-filecache://$PWD/var/cache}
 
 pids=()
 stop() {

@@ -81,6 +81,8 @@ def production_env() -> dict[str, str]:
             "SITE_URL": f"https://{PRODUCTION_HOST}",
             "FLAGPOST_VAR_DIR": str(var_dir),
             "DATABASE_URL": f"sqlite:///{var_dir / 'flagpost.sqlite3'}",
+            # A cache all the processes share, without a server to run.
+            "CACHE_URL": f"filecache://{var_dir / 'cache'}",
         }
     )
     return env
@@ -117,6 +119,16 @@ def test_check_deploy_fails_when_a_protection_is_switched_off() -> None:
     )
     assert result.returncode != 0
     assert "security.W004" in result.stderr
+
+
+def test_check_deploy_warns_when_each_process_would_cache_on_its_own() -> None:
+    env = {key: value for key, value in production_env().items() if key != "CACHE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode != 0
+    assert "governance.W001" in result.stderr
 
 
 def test_production_pages_are_served_over_https_only() -> None:
