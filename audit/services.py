@@ -214,7 +214,7 @@ def _administrators() -> list[User]:
     addresses = Q(pk__in=[])
     for _, email in settings.ADMINS:
         addresses |= Q(email__iexact=email)
-    people = User.objects.filter(Q(groups__name=Role.ADMINISTRATOR.label) | addresses, is_active=True)
+    people = User.objects.filter(Q(groups__role__code=Role.ADMINISTRATOR) | addresses, is_active=True)
     return list(people.distinct().order_by("pk"))
 
 

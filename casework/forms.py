@@ -115,8 +115,8 @@ class AssignForm(CaseActionForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         active = User.objects.filter(is_active=True).order_by("last_name", "first_name")
-        self.fields["investigator"].queryset = active.filter(groups__name=Role.HR_INVESTIGATOR.label)
-        self.fields["decision_maker"].queryset = active.filter(groups__name=Role.HR_LEAD.label)
+        self.fields["investigator"].queryset = active.filter(groups__role__code=Role.HR_INVESTIGATOR)
+        self.fields["decision_maker"].queryset = active.filter(groups__role__code=Role.HR_LEAD)
         if self.case.investigator_id:
             self.initial.setdefault("investigator", self.case.investigator_id)
         if self.case.decision_maker_id:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from directory.models import Directorate, EmploymentType, Role, Service, User
+from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
 from directory.services import roles_ensure
 from governance.rollup import cases_changed, rollup_refresh
 from incidents.models import Answer, Report, PosterKind
@@ -119,7 +117,7 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
                 result.people_created += 1
             people[person.key] = user
             for role in person.roles:
-                user.groups.add(Group.objects.get(name=role.label))
+                user.groups.add(role_group(role))
             result.logins.append((person.role_label, user.email, DEMO_PASSWORD))
         for person in PEOPLE:
             manager = people[person.manager] if person.manager else None

@@ -1,19 +1,22 @@
 """The staff directory in the admin: people, directorates and services.
 
-Roles are Django groups named after :class:`directory.models.Role`, so an
-administrator grants a role by adding the person to its group.
+Roles are Django groups, each tied to its :class:`directory.models.Role` by
+code, so an administrator grants a role by adding the person to its group and
+may rename the group freely.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from directory.models import Directorate, Service, User
+from directory.models import Directorate, RoleGroup, Service, User
 from directory.services import management_loop_reason
 
 
@@ -138,3 +141,30 @@ class ServiceAdmin(admin.ModelAdmin):
     # The directorate's name too: one service name (e.g. "Physiotherapy") can sit in several.
     search_fields = ("name", "directorate__name")
     autocomplete_fields = ("directorate",)
+
+
+class RoleGroupInline(admin.StackedInline):
+    model = RoleGroup
+    can_delete = False
+    verbose_name = "role this group carries"
+    verbose_name_plural = "role this group carries"
+    help_text = "The group's name is only a label: the role it grants is this one."
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAwareGroupAdmin(GroupAdmin):
+    """Groups with the role each one carries; renaming a group keeps its role."""
+
+    inlines = [RoleGroupInline]
+    list_display = ["name", "carried_role"]
+
+    @admin.display(description="Role")
+    def carried_role(self, group: Group) -> str:
+        link = getattr(group, "role", None)
+        return link.get_code_display() if link is not None else "—"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
+        return super().get_queryset(request).select_related("role")

@@ -1,12 +1,14 @@
 """The staff directory: the organisation's structure and its people.
 
-Every member of staff is a reporter. The other roles are Django groups named
-after :class:`Role`, so an administrator grants them in the admin.
+Every member of staff is a reporter. The other roles are Django groups, so an
+administrator grants them in the admin; each role's group is tied to the role
+by its stable code (:class:`RoleGroup`), never by the group's name, so the
+name can be changed in the admin without revoking anything.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -114,17 +116,17 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
     @property
-    def role_names(self) -> frozenset[str]:
-        """The user's roles, read once per request (groups are prefetched by name)."""
-        cached = getattr(self, "_role_names", None)
+    def role_codes(self) -> frozenset[str]:
+        """The codes of the user's roles (``Role`` values), read once per instance (a request's user)."""
+        cached = getattr(self, "_role_codes", None)
         if cached is None:
-            cached = frozenset(self.groups.values_list("name", flat=True)) if self.pk else frozenset()
-            self._role_names = cached
+            cached = (frozenset(self.groups.filter(role__isnull=False).values_list("role__code", flat=True))
+                      if self.pk else frozenset())
+            self._role_codes = cached
         return cached
 
     def has_role(self, role: Role) -> bool:
-        # Each role is the Django group carrying its label, e.g. "HR lead".
-        return role.label in self.role_names
+        return role.value in self.role_codes
 
     def management_chain(self, *, limit: int | None = None) -> list[User]:
         """The user's line manager, their manager, and so on up to the top.
@@ -144,3 +146,26 @@ class User(AbstractUser):
             seen.add(manager.pk)
             manager = manager.line_manager
         return chain
+
+
+class RoleGroup(models.Model):
+    """Which group carries which role: by the role's code, so renaming the group changes nothing."""
+
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, primary_key=True, related_name="role")
+    code = models.CharField(max_length=40, choices=Role.choices, unique=True)
+
+    class Meta:
+        verbose_name = "role's group"
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {self.group.name}"
+
+
+def role_group(role: Role) -> Group:
+    """The group that carries ``role``, made (named after the role) the first time it is asked for."""
+    link = RoleGroup.objects.select_related("group").filter(code=role.value).first()
+    if link is not None:
+        return link.group
+    group, _ = Group.objects.get_or_create(name=str(role.label))
+    RoleGroup.objects.get_or_create(code=role.value, defaults={"group": group})
+    return group

@@ -30,7 +30,7 @@ def navigation_for(user: User, *, current_path: str) -> list[NavLink]:
     if may_see_triage_queue(user):
         entries.append(("Triage queue", reverse("casework:triage_queue")))
     # Governance members see figures, never cases.
-    if not (user.has_role(Role.GOVERNANCE) and len(user.role_names) == 1):
+    if not (user.has_role(Role.GOVERNANCE) and len(user.role_codes) == 1):
         entries.append(("Cases", reverse("casework:case_list")))
     if may_see_governance(user):
         entries.append(("Governance figures", reverse("governance:dashboard")))

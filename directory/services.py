@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from directory.models import Directorate, EmploymentType, Role, Service, User
+from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "email",
@@ -43,9 +43,9 @@ def directorate_of(person: User | None) -> int | None:
 
 
 def roles_ensure() -> None:
-    """Create the group of every role (named after its label); safe to call again."""
+    """Create the group of every role (named after it at first); safe to call again."""
     for role in Role:
-        Group.objects.get_or_create(name=role.label)
+        role_group(role)
 
 
 def management_loop_reason(person: str, managers: Sequence[str]) -> str:
@@ -569,7 +569,7 @@ def _rows_write(*, rows: list[_StaffRow], directory: dict[str, User]) -> tuple[i
 
         for role in row.roles:
             if role not in groups:
-                groups[role], _ = Group.objects.get_or_create(name=role.label)
+                groups[role] = role_group(role)
         if row.roles:
             user.groups.add(*(groups[role] for role in row.roles))
 

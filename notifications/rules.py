@@ -28,7 +28,7 @@ FLAG_RECIPIENTS: dict[str, list[Role]] = {
 
 
 def role_members(role: Role) -> list[User]:
-    return list(User.objects.filter(groups__name=role.label, is_active=True))
+    return list(User.objects.filter(groups__role__code=role, is_active=True))
 
 
 def _recipients(case: Case, people: Iterable[User | None], *, actor: User | None) -> list[User]:

@@ -28,7 +28,7 @@ from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
 from casework.access import cases_about
 from casework.models import Case, CaseEvent, CaseState, EventKind, HandleLink, ReporterStatus
-from directory.models import EmploymentType, User
+from directory.models import EmploymentType, Role, User
 from incidents.models import Answer, EvidenceFile, Platform, PosterKind, Report
 from notifications.models import Notification
 
@@ -158,7 +158,7 @@ def _profile(subject: User) -> dict[str, object]:
         "service": service.name if service else None,
         "directorate": service.directorate.name if service else None,
         "line_manager": "Recorded (name withheld as a third party)" if subject.line_manager_id else "None recorded",
-        "roles": sorted(subject.role_names),
+        "roles": sorted(str(Role(code).label) for code in subject.role_codes),
         "account_active": subject.is_active,
         "joined": _when(subject.date_joined),
         "last_signed_in": _when(subject.last_login),

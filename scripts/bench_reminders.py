@@ -91,10 +91,9 @@ def _ms(seconds: float) -> str:
 
 class Bench:
     def __init__(self, *, cases: int) -> None:
-        from django.contrib.auth.models import Group
         from django.utils import timezone
 
-        from directory.models import Role, User
+        from directory.models import Role, User, role_group
 
         self.total = cases
         self.now = timezone.now().replace(microsecond=0)
@@ -102,10 +101,10 @@ class Bench:
         self.rows: list[tuple[str, ...]] = []
         self.triage_officer = User.objects.create_user("bench-triage@trust.example.nhs.uk", None,
                                                        first_name="Tom", last_name="Triage")
-        self.triage_officer.groups.add(Group.objects.get_or_create(name=Role.TRIAGE_OFFICER.label)[0])
+        self.triage_officer.groups.add(role_group(Role.TRIAGE_OFFICER))
         self.hr_lead = User.objects.create_user("bench-hr@trust.example.nhs.uk", None,
                                                 first_name="Hana", last_name="Lead")
-        self.hr_lead.groups.add(Group.objects.get_or_create(name=Role.HR_LEAD.label)[0])
+        self.hr_lead.groups.add(role_group(Role.HR_LEAD))
 
     def cases_add(self, count: int) -> None:
         """``count`` open cases, each with a triage deadline whose next step is hours to weeks away."""

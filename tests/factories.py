@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from casework.models import Case, CaseState
-from directory.models import Directorate, EmploymentType, Role, Service, User
+from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
 from incidents.models import Answer, EvidenceLink, Platform, PosterKind, Report
 from policies.models import Policy, PolicyKind, PolicyVersion, Principle
 
@@ -55,7 +54,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(obj: User, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:
         if create and extracted:
             for role in extracted:
-                group, _ = Group.objects.get_or_create(name=role.label)
+                group = role_group(role)
                 obj.groups.add(group)
 
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from casework.models import Case, CaseEvent, CaseState, EventKind
-from directory.models import Role, User
+from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile
 from tests.casework.conftest import (
     DESCRIPTION,
@@ -198,7 +197,7 @@ def people(
 ) -> dict[str, User]:
     # The poster works in HR and in the case team: neither role shows them their own case.
     for role in (Role.HR_LEAD, Role.TRIAGE_OFFICER):
-        poster.groups.add(Group.objects.get_or_create(name=role.label)[0])
+        poster.groups.add(role_group(role))
     return {
         "reporter": reporter,
         "reporters_manager": manager,
@@ -408,7 +407,7 @@ def test_a_poster_identified_at_triage_never_sees_the_case_whatever_their_roles(
 ) -> None:
     # The reporter only knew a handle; triage identified the poster, who is in the case team and HR.
     for role in (Role.HR_LEAD, Role.TRIAGE_OFFICER, Role.SAFEGUARDING_LEAD):
-        poster.groups.add(Group.objects.get_or_create(name=role.label)[0])
+        poster.groups.add(role_group(role))
     case = CaseFactory(
         state=TRIAGE, poster=poster, triaged_by=cast.triage_officer, flag_safeguarding=True
     )

@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +22,7 @@ from casework.services import (
     ConflictOfInterest,
     FindingInput,
 )
-from directory.models import Role, User
+from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile, Report
 from tests.casework.conftest import (
     Cast,
@@ -291,7 +290,7 @@ def test_findings_need_a_decision_maker_assigned(cast) -> None:
 
 
 def _give(user: User, role: Role) -> User:
-    user.groups.add(Group.objects.get_or_create(name=role.label)[0])
+    user.groups.add(role_group(role))
     return User.objects.get(pk=user.pk)  # forget the cached roles
 
 

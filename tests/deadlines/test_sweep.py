@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 
 from casework.models import CaseState, DismissalReason, Flag, ReopenReason
 from casework.services import (
@@ -25,7 +24,7 @@ from casework.services import (
 )
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadline_act, deadline_open, deadlines_due, deadlines_for_new_case
-from directory.models import EmailPreference, Role
+from directory.models import EmailPreference, Role, role_group
 from notifications.models import DeliveryStatus, Notification
 from tests.casework.conftest import case_in_state, case_refresh
 from tests.deadlines.conftest import DEADLINE_KINDS, deadline_notifications, recipients, utc
@@ -51,7 +50,7 @@ CLOCKS = {
 def people(cast, hr_lead, other_triage_officer, safeguarding_lead, ig_lead) -> dict[str, object]:
     """Everyone who could hear about a deadline, with the poster holding every role that could."""
     for role in (Role.TRIAGE_OFFICER, Role.HR_LEAD, Role.SAFEGUARDING_LEAD, Role.IG_LEAD):
-        cast.poster.groups.add(Group.objects.get_or_create(name=role.label)[0])
+        cast.poster.groups.add(role_group(role))
     return {
         "triage_officer": cast.triage_officer,
         "other_triage_officer": other_triage_officer,

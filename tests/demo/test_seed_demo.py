@@ -26,7 +26,7 @@ def test_seed_demo_gives_every_role_a_login_and_prints_it(capsys) -> None:
     call_command("seed_demo")
     out = capsys.readouterr().out
     for role in Role:
-        holders = User.objects.filter(groups__name=role.label)
+        holders = User.objects.filter(groups__role__code=role)
         assert holders.exists(), role
         assert holders.first().email in out
     reporter = User.objects.get(email="rita.reporter@whc.example")

@@ -257,3 +257,38 @@ def test_a_line_manager_above_a_stored_loop_can_still_be_chosen(
     assert response.status_code == 302
     reporter.refresh_from_db()
     assert reporter.line_manager == other
+
+
+def test_renaming_a_roles_group_keeps_the_role(login, hr_lead) -> None:
+    from casework.access import may_see_governance
+    from directory.models import Role, User, role_group
+
+    group = role_group(Role.HR_LEAD)
+    group.name = "Senior HR (renamed by the administrator)"
+    group.save()
+    person = User.objects.get(pk=hr_lead.pk)
+    assert person.has_role(Role.HR_LEAD)
+    assert may_see_governance(person)
+    assert role_group(Role.HR_LEAD) == group  # no second group made under the old name
+
+
+def test_a_group_named_like_a_role_but_not_tied_to_it_grants_nothing(outsider) -> None:
+    from django.contrib.auth.models import Group
+
+    from directory.models import Role, RoleGroup, User
+
+    group, _ = Group.objects.get_or_create(name=str(Role.HR_LEAD.label))
+    RoleGroup.objects.filter(group=group).delete()
+    outsider.groups.add(group)
+    assert not User.objects.get(pk=outsider.pk).has_role(Role.HR_LEAD)
+
+
+def test_the_groups_admin_shows_each_groups_role(client, admin_user) -> None:
+    from django.urls import reverse
+
+    from directory.models import Role, role_group
+
+    role_group(Role.IG_LEAD)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:auth_group_changelist")).content.decode()
+    assert "Information governance lead" in page

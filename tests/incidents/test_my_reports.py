@@ -194,10 +194,9 @@ def test_the_storage_gives_evidence_no_public_url(reporter) -> None:
 
 def test_a_case_about_you_is_never_visible_to_you(login, poster) -> None:
     from casework.access import visible_cases
-    from directory.models import Role
-    from django.contrib.auth.models import Group
+    from directory.models import Role, role_group
 
-    poster.groups.add(Group.objects.get_or_create(name=Role.HR_LEAD.label)[0])
+    poster.groups.add(role_group(Role.HR_LEAD))
     about_poster = ReportFactory(poster=poster).case
     other = ReportFactory().case
     visible = set(visible_cases(poster))

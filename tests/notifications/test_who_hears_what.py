@@ -11,7 +11,7 @@ from django.utils import timezone
 from casework import services
 from casework.models import CaseState, Flag, Outcome
 from casework.services import FindingInput
-from directory.models import Role
+from directory.models import Role, role_group
 from notifications.models import Notification, NotificationKind
 from tests.factories import CaseFactory, PrincipleFactory, ReportFactory, UserFactory
 
@@ -88,9 +88,8 @@ def test_a_flag_tells_its_specialist(case_in_triage, triage_officer, flag, role,
 
 
 def test_a_specialist_who_posted_is_not_told(case_in_triage, triage_officer, poster) -> None:
-    from django.contrib.auth.models import Group
 
-    poster.groups.add(Group.objects.get_or_create(name=Role.SAFEGUARDING_LEAD.label)[0])
+    poster.groups.add(role_group(Role.SAFEGUARDING_LEAD))
     services.case_flag_set(case=case_in_triage, by=triage_officer, flag=Flag.SAFEGUARDING, raised=True, note="n")
     assert _kinds(poster) == []
 

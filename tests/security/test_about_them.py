@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +24,7 @@ from casework import access
 from casework.models import Case, CaseEvent, CaseState, HandleLink
 from casework.services import related_cases
 from directory.handles import handle_normalise
-from directory.models import Role, User
+from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile, PosterKind
 from notifications.models import Notification
 from notifications.rules import notify_case_action, notify_flag
@@ -102,7 +101,7 @@ def world(cast, subject) -> list[Case]:
 
 
 def _with_roles(user: User, roles: tuple[Role, ...]) -> User:
-    user.groups.set([Group.objects.get_or_create(name=role.label)[0] for role in roles])
+    user.groups.set([role_group(role) for role in roles])
     return User.objects.get(pk=user.pk)  # a fresh instance, as each request has
 
 

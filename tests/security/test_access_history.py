@@ -7,14 +7,13 @@ import re
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditCheck, AuditEvent, AuditKind
 from audit.services import audit_record
 from casework.models import Case, CaseState
-from directory.models import Role, User
+from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile
 from tests.casework.conftest import case_in_state, cast, decision_maker  # noqa: F401
 from tests.factories import PASSWORD, UserFactory
@@ -44,7 +43,7 @@ def people(request, cast) -> dict[str, User]:
     everyone["administrator"] = UserFactory(first_name="Ada", last_name="Admin", roles=[Role.ADMINISTRATOR])
     # The person who posted holds both roles that read access histories: neither opens their own case's.
     for role in (Role.HR_LEAD, Role.IG_LEAD):
-        cast.poster.groups.add(Group.objects.get_or_create(name=role.label)[0])
+        cast.poster.groups.add(role_group(role))
     return everyone
 
 

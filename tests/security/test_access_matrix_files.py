@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from casework.models import Case, CaseState
-from directory.models import Role, User
+from directory.models import Role, User, role_group
 from governance.figures import Filters
 from governance.services import pack_produce, pack_request
 from incidents.models import EvidenceFile
@@ -113,7 +112,7 @@ def test_case_files_matrix(scenario, cast, people, hr_lead) -> None:
         summary_produce(summary_id=summary.pk)
         summaries[variant] = CaseSummary.objects.get(pk=summary.pk)
     # The person who posted gets none of this, even holding every role Flagpost has.
-    cast.poster.groups.add(*(Group.objects.get_or_create(name=role.label)[0] for role in Role))
+    cast.poster.groups.add(*(role_group(role) for role in Role))
     expected: dict[tuple[str, str], str] = {}
     actual: dict[tuple[str, str], str] = {}
     for name in PERSONAS:
