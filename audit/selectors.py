@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
-from casework.access import cases_about
+from casework.access import case_ids_about
 from casework.models import Case, CaseState, EventKind
 from directory.models import User
 from incidents.models import Report
@@ -111,7 +111,7 @@ class LogFilters:
 
 def audit_log(filters: LogFilters, *, viewer: User) -> QuerySet[AuditEvent]:
     """The trail as ``viewer`` may read it: everything but the rows of a case about the viewer."""
-    about_viewer = cases_about(viewer).values("pk")
+    about_viewer = case_ids_about(viewer)
     events = AuditEvent.objects.select_related("actor").exclude(case_id__in=about_viewer).order_by("-seq")
     if filters.kind:
         events = events.filter(kind=filters.kind)

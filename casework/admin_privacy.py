@@ -27,7 +27,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from audit.models import AuditKind
 from audit.services import audit_record
-from casework.access import cases_about
+from casework.access import case_ids_about
 from casework.models import Case
 from directory.models import User
 from incidents.models import Report
@@ -39,7 +39,7 @@ __all__ = [
     "AuditedCaseAdminMixin",
     "NotAboutThemAdminMixin",
     "WithheldPeopleSearchMixin",
-    "cases_about",
+    "case_ids_about",
     "confidential_reporter",
     "person_shown",
 ]
@@ -119,7 +119,7 @@ class NotAboutThemAdminMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        about = cases_about(request.user).values("pk")  # type: ignore[arg-type]
+        about = case_ids_about(request.user)  # type: ignore[arg-type]
         return queryset.exclude(**{f"{self.case_lookup}__in": about})
 
 

@@ -612,4 +612,4 @@ def related_cases(*, case: Case, viewer: User) -> list[Case]:
     by_report = Report.objects.filter(Q(poster_id__in=people) | Q(poster_handle_key__in=keys)).values("case_id")
     query = Q(poster_id__in=people) | Q(poster_handle_key__in=keys) | Q(pk__in=by_report)
     others = Case.objects.filter(query).exclude(pk=case.pk)
-    return list(others.exclude(pk__in=access.cases_about(viewer).values("pk")).order_by("-created_at")[:50])
+    return list(others.exclude(pk__in=access.case_ids_about(viewer)).order_by("-created_at")[:50])

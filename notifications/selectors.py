@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from casework.access import cases_about
+from casework.access import case_ids_about
 from directory.models import User
 from notifications.models import Notification
 
@@ -15,4 +15,4 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     A handle linked to a colleague after they were told of the case (as a triage officer, say)
     makes the case theirs to be kept out of: the inbox stops showing it at that moment.
     """
-    return Notification.objects.filter(recipient=user).exclude(case_id__in=cases_about(user).values("pk"))
+    return Notification.objects.filter(recipient=user).exclude(case_id__in=case_ids_about(user))

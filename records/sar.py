@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
-from casework.access import cases_about
+from casework.access import case_ids_about
 from casework.models import Case, CaseEvent, CaseState, EventKind, HandleLink, ReporterStatus
 from directory.models import EmploymentType, Role, User
 from incidents.models import Answer, EvidenceFile, Platform, PosterKind, Report
@@ -301,7 +301,7 @@ def _audit(subject: User, roles: RolesByCase) -> tuple[list[dict[str, object]], 
 def sar_collect(subject: User, *, now: dt.datetime | None = None) -> Collected:
     """Everything about ``subject``, with third parties replaced by their roles."""
     now = now or timezone.now()
-    about = Q(pk__in=cases_about(subject).values("pk"))
+    about = Q(pk__in=case_ids_about(subject))
     took_part = Q(triaged_by=subject) | Q(line_manager=subject) | Q(investigator=subject) | Q(
         decision_maker=subject) | Q(events__actor=subject)
     reported = Q(reports__reporter=subject)
