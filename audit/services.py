@@ -23,7 +23,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.chain import row_content, row_hash
-from audit.models import GENESIS_HASH, AuditChainHead, AuditCheck, AuditEvent, AuditKind, ChainProblem
+from audit.models import (
+    GENESIS_HASH,
+    AuditChainHead,
+    AuditCheck,
+    AuditEvent,
+    AuditKind,
+    ChainProblem,
+)
 from casework.models import Case
 from directory.models import Role, User
 from incidents.models import Report

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from directory.handles import handle_key_keep, handle_normalise
+from directory.handles import handle_key_keep
 
 
 class CaseState(models.TextChoices):

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from casework import access
-from deadlines.services import deadlines_after_action, deadlines_for_flag, deadlines_for_flag_response
 from casework.models import (
     FLAG_FIELDS,
     Case,
@@ -32,8 +31,13 @@ from casework.models import (
     HandleLink,
     Outcome,
     ReopenReason,
-    handle_normalise,
 )
+from deadlines.services import (
+    deadlines_after_action,
+    deadlines_for_flag,
+    deadlines_for_flag_response,
+)
+from directory.handles import handle_normalise
 from directory.models import Role, User
 from directory.services import directorate_of
 from governance.rollup import cases_changed

@@ -31,12 +31,12 @@ from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm, FlagResponseForm
 from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
 from casework.services import CaseActionError, related_cases
+from deadlines.models import Deadline
 from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
-from deadlines.models import Deadline
+from policies.models import PolicyVersion, Principle
 from summaries.models import SummaryVariant
 from summaries.views import visible_summaries
-from policies.models import Principle, PolicyVersion
 
 PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50

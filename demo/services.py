@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+
 from django.db import transaction
 from django.utils import timezone
 
 from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
 from directory.services import roles_ensure
 from governance.rollup import cases_changed, rollup_refresh
-from incidents.models import Answer, Report, PosterKind
+from incidents.models import Answer, PosterKind, Report
 from incidents.services import ReportDraft, report_submit
 from policies.models import Principle
 from policies.services import register_load

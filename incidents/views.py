@@ -10,12 +10,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.models import AuditKind
 from audit.services import audit_record
-from casework.access import may, may_add_evidence, visible_evidence_files, visible_reports_as_reporter
+from casework.access import (
+    may,
+    may_add_evidence,
+    visible_evidence_files,
+    visible_reports_as_reporter,
+)
 from casework.forms import CaseActionForm as WithdrawForm
-from casework.services import CaseActionError, case_withdraw
 from casework.models import CaseState, ReporterStatus
-from incidents.forms import EvidenceAddForm, ReportForm
+from casework.services import CaseActionError, case_withdraw
 from incidents.files import attachment_header
+from incidents.forms import EvidenceAddForm, ReportForm
 from incidents.services import ReportClosed, UploadLimitReached, report_add_evidence, report_submit
 
 MY_REPORTS_PAGE_SIZE = 20

@@ -120,9 +120,8 @@ def fill(*, cases: int, years: int) -> None:
     from django.db import connection
 
     from casework.models import Case
-    from deadlines.models import Deadline
+    from deadlines.models import Clock, Deadline
     from deadlines.services import rule_for
-    from deadlines.models import Clock
     from directory.models import Directorate, Service, User
     from incidents.models import Report
     from policies.models import Principle

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import datetime as dt
+import io
 
 import pytest
 from django.core.management import CommandError, call_command
