@@ -455,7 +455,7 @@ def main() -> None:
     print("\nMedians (ms), and the tables of casework_case / incidents_report / audit_auditevent read whole:")
     width = max(len(label) for _, label, _, _ in table)
     for title, label, median, scans in table:
-        tables = sorted({line.split(" on ")[1].split()[0] for line in scans})
+        tables = sorted({line.split(" on ")[1].split()[0].rstrip(",") for line in scans})
         figure = f"{median * 1000:,.1f}" if median is not None else f"> {arguments.timeout * 1000:,.0f}"
         print(f"  {title:<15} {label:<{width}} {figure:>10}  {', '.join(tables) or '-'}")
 
