@@ -9,7 +9,7 @@ not exist. The django-fsm ``permission=`` of every transition calls ``may``.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import OPEN_STATES, Case, CaseState, Flag, HandleLink
 from directory.models import Role, User
@@ -126,7 +126,10 @@ def visible_evidence_files(user: User) -> QuerySet[EvidenceFile]:
     """Files on the user's own reports, and files on any case they may see."""
     if not _active(user):
         return EvidenceFile.objects.none()
-    return EvidenceFile.objects.filter(Q(report__reporter=user) | Q(report__case__in=visible_cases(user)))
+    # EXISTS on the file's own case, not "case IN (every visible case)": one primary-key check
+    # per file, where the IN list could be half the table for the HR lead.
+    visible = visible_cases(user).filter(pk=OuterRef("report__case_id"))
+    return EvidenceFile.objects.filter(Q(report__reporter=user) | Exists(visible))
 
 
 def may_add_evidence(user: User, report: Report) -> bool:
