@@ -4,26 +4,9 @@ from django import forms
 
 from audit.models import AuditKind
 from audit.selectors import LogFilters
-from audit.services import REVEAL_REASON_MIN
 from directory.models import User
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class RevealForm(forms.Form):
-    reason = forms.CharField(
-        label="Why do you need to know who made this report?",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        min_length=REVEAL_REASON_MIN,
-        max_length=500,
-        help_text="Your name, the time and this reason are kept in the case's access history, which the HR "
-        "lead and the information governance lead can read.",
-        error_messages={
-            "required": "Give a reason for revealing the reporter's name.",
-            "min_length": f"Give a fuller reason, of at least {REVEAL_REASON_MIN} characters.",
-            "max_length": "Keep the reason to 500 characters or fewer.",
-        },
-    )
 
 
 class AuditLogForm(forms.Form):

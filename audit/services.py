@@ -1,4 +1,4 @@
-"""Writing the audit trail, checking its chain, and revealing a confidential reporter.
+"""Writing the audit trail and checking its chain.
 
 ``audit_record`` is the only writer. It locks the chain head inside the
 caller's transaction, so rows get their place in the chain in commit order
@@ -14,6 +14,7 @@ import ipaddress
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -31,9 +32,10 @@ from audit.models import (
     AuditKind,
     ChainProblem,
 )
-from casework.models import Case
 from directory.models import Role, User
-from incidents.models import Report
+
+if TYPE_CHECKING:
+    from casework.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -260,29 +262,3 @@ def audit_check_run(*, by: User | None = None) -> AuditCheck:
 
 
 # --- Revealing a confidential reporter -------------------------------------------
-
-
-class RevealNotAllowed(Exception):
-    pass
-
-
-REVEAL_REASON_MIN = 10
-
-
-def reporter_reveal(*, by: User, report: Report, reason: str, request: HttpRequest | None = None) -> AuditEvent:
-    """Record that ``by`` chose to see who made a confidential report, and why."""
-    from casework.access import may_see_reporter, visible_cases
-
-    case = report.case
-    allowed = (
-        report.confidential
-        and may_see_reporter(by, case, report)
-        and visible_cases(by).filter(pk=case.pk).exists()
-    )
-    if not allowed:
-        raise RevealNotAllowed("There is no confidential reporter here that your role may know.")
-    reason = reason.strip()
-    if len(reason) < REVEAL_REASON_MIN:
-        raise RevealNotAllowed("Give a reason for revealing the reporter's name.")
-    return audit_record(kind=AuditKind.REPORTER_REVEALED, actor=by, case=case,
-                        detail={"report": report.reference, "reason": reason}, request=request)

@@ -22,7 +22,7 @@ from django_fsm.admin import FSMAdminMixin
 from casework import services
 from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter, person_shown
 from casework.models import Case, CaseEvent, Finding, HandleLink, ReopenReason
-from incidents.admin import ReadOnlyAdminMixin
+from kit.admin import ReadOnlyAdminMixin
 
 
 class AdminNoteForm(forms.Form):

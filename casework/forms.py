@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casework.models import Case, CaseState, DismissalReason, Flag, Outcome, ReopenReason
+from casework.reveal import REVEAL_REASON_MIN
 from directory.models import Role, User
 from policies.models import Principle
 from policies.services import principles_for_reporting
@@ -379,3 +380,19 @@ class FlagResponseForm(CaseActionForm):
             "flag": self.cleaned_data["flag"],
             "reported_to_ico": self.cleaned_data.get("reported_to_ico"),
         }
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need to know who made this report?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=REVEAL_REASON_MIN,
+        max_length=500,
+        help_text="Your name, the time and this reason are kept in the case's access history, which the HR "
+        "lead and the information governance lead can read.",
+        error_messages={
+            "required": "Give a reason for revealing the reporter's name.",
+            "min_length": f"Give a fuller reason, of at least {REVEAL_REASON_MIN} characters.",
+            "max_length": "Keep the reason to 500 characters or fewer.",
+        },
+    )

@@ -10,6 +10,7 @@ Who may call each one is decided by ``casework.access``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,9 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from directory.handles import handle_key_keep
+
+if TYPE_CHECKING:
+    from directory.models import User
 
 
 class CaseState(models.TextChoices):
@@ -98,7 +102,7 @@ FLAG_FIELDS: dict[str, str] = {
 
 
 def _may(action: str):  # noqa: ANN202 - a django-fsm permission callable
-    def permission(instance: Case, user: object) -> bool:
+    def permission(instance: Case, user: User) -> bool:
         from casework.access import may
 
         return may(user, action, instance)  # type: ignore[arg-type]
@@ -284,7 +288,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=CaseState.NEW, target=CaseState.TRIAGE, permission=_may("start_triage"),
                 custom={"label": "Start triage", "admin": True})
-    def start_triage(self, *, officer: object) -> None:
+    def start_triage(self, *, officer: User) -> None:
         self.triaged_by = officer
         self.triage_started_at = timezone.now()
 
@@ -329,7 +333,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=CaseState.INVESTIGATION, target=CaseState.INVESTIGATION,
                 permission=_may("assign"), custom={"label": "Assign investigator and decision maker"})
-    def assign(self, *, investigator: object, decision_maker: object) -> None:
+    def assign(self, *, investigator: User, decision_maker: User) -> None:
         self.investigator = investigator
         self.decision_maker = decision_maker
 

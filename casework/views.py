@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from audit.forms import RevealForm
 from audit.models import AuditEvent, AuditKind
 from audit.selectors import audit_describe, case_access_history
-from audit.services import RevealNotAllowed, audit_record, reporter_reveal
+from audit.services import audit_record
 from casework.access import (
     access_history_cases,
     may,
@@ -28,8 +27,9 @@ from casework.access import (
     visible_cases,
 )
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
-from casework.forms import DismissForm, FlagResponseForm
+from casework.forms import DismissForm, FlagResponseForm, RevealForm
 from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
+from casework.reveal import RevealNotAllowed, reporter_reveal
 from casework.services import CaseActionError, related_cases
 from deadlines.models import Deadline
 from directory.models import User

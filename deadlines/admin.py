@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from casework.admin_privacy import NotAboutThemAdminMixin
 from deadlines.models import Deadline, DeadlineRule
-from incidents.admin import ReadOnlyAdminMixin
+from kit.admin import ReadOnlyAdminMixin
 
 
 @admin.register(DeadlineRule)

@@ -1,10 +1,22 @@
+"""The main navigation: everyone's own links, then what each app offers the signed-in user.
+
+The apps that decide who may open a page sit above this one, so they add
+their links here (from their ``AppConfig.ready``) rather than this module
+asking them.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 
 from directory.models import Role, User
+
+LinksFor = Callable[[User], list[tuple[str, str]]]
+
+_sections: list[LinksFor] = []
 
 
 @dataclass(frozen=True)
@@ -14,30 +26,19 @@ class NavLink:
     current: bool
 
 
+def navigation_section_add(links_for: LinksFor) -> None:
+    """Offer more links, after those already added; adding the same section twice keeps one."""
+    if links_for not in _sections:
+        _sections.append(links_for)
+
+
 def navigation_for(user: User, *, current_path: str) -> list[NavLink]:
     entries: list[tuple[str, str]] = [
         ("Report a post", reverse("incidents:report_create")),
         ("My reports", reverse("incidents:my_reports")),
     ]
-    # Imported here: casework's models import this app's, so a top-level import would loop.
-    from casework.access import (
-        may_export_subject_access,
-        may_see_audit_log,
-        may_see_governance,
-        may_see_triage_queue,
-    )
-
-    if may_see_triage_queue(user):
-        entries.append(("Triage queue", reverse("casework:triage_queue")))
-    # Governance members see figures, never cases.
-    if not (user.has_role(Role.GOVERNANCE) and len(user.role_codes) == 1):
-        entries.append(("Cases", reverse("casework:case_list")))
-    if may_see_governance(user):
-        entries.append(("Governance figures", reverse("governance:dashboard")))
-    if may_see_audit_log(user):
-        entries.append(("Audit trail", reverse("audit:log")))
-    if may_export_subject_access(user):
-        entries.append(("Subject access requests", reverse("records:subject_access")))
+    for links_for in _sections:
+        entries.extend(links_for(user))
     if user.is_staff or user.has_role(Role.ADMINISTRATOR):
         entries.append(("Administration", reverse("admin:index")))
     return [NavLink(label, url, current_path == url) for label, url in entries]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from incidents.storage import PrivateStorage
+from kit.storage import PrivateStorage
 
 
 class PackStatus(models.TextChoices):

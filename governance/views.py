@@ -15,7 +15,7 @@ from governance.forms import FiguresForm
 from governance.models import CommitteePack, PackStatus
 from governance.selectors import governance_figures
 from governance.services import pack_request
-from incidents.files import attachment_header
+from kit.downloads import attachment_header
 
 
 def _figures(request: HttpRequest):  # noqa: ANN202 - (form, Figures)

@@ -21,17 +21,7 @@ from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter,
 from casework.models import Case
 from incidents.links import link_for_reader
 from incidents.models import EvidenceFile, EvidenceLink, Report
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from kit.admin import ReadOnlyAdminMixin
 
 
 class _AddedByMixin:

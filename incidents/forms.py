@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from directory.models import User
-from incidents.files import CheckedFile, evidence_file_check, size_text
+from incidents.files import CheckedFile, evidence_file_check
 from incidents.links import link_check
 from incidents.models import Answer, Platform, PosterKind
 from incidents.services import ReportDraft, upload_limit_check
+from kit.downloads import size_text
 from policies.models import Principle
 from policies.services import principles_for_reporting
 

@@ -23,9 +23,10 @@ from casework.models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind
 from directory.models import User
 from directory.services import directorate_of
 from deadlines.services import deadlines_for_new_case
-from incidents.files import CheckedFile, download_name
+from incidents.files import CheckedFile
 from incidents.links import link_normalise, platform_detect
 from incidents.models import EvidenceFile, EvidenceLink, Platform, PosterKind, ReferenceCounter, Report
+from kit.downloads import download_name
 from notifications.models import NotificationKind
 from notifications.services import notification_create
 from policies.models import Principle

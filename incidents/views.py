@@ -19,9 +19,9 @@ from casework.access import (
 from casework.forms import CaseActionForm as WithdrawForm
 from casework.models import CaseState, ReporterStatus
 from casework.services import CaseActionError, case_withdraw
-from incidents.files import attachment_header
 from incidents.forms import EvidenceAddForm, ReportForm
 from incidents.services import ReportClosed, UploadLimitReached, report_add_evidence, report_submit
+from kit.downloads import attachment_header
 
 MY_REPORTS_PAGE_SIZE = 20
 

@@ -18,8 +18,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from casework.admin_privacy import NotAboutThemAdminMixin, WithheldPeopleSearchMixin, person_shown
-from incidents.admin import ReadOnlyAdminMixin
 from incidents.models import Report
+from kit.admin import ReadOnlyAdminMixin
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 
 # What a reporter is sent about their own report: whom it went to says who reported.

@@ -55,7 +55,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from incidents.files import size_text
+from kit.downloads import size_text
 from summaries.data import (
     DeadlineItem,
     EvidenceFileItem,

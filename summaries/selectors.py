@@ -12,6 +12,7 @@ holds the allegations and the evidence, and nothing of the deliberation.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from casework.models import Case, CaseEvent, EventKind
 from directory.models import User
@@ -29,6 +30,9 @@ from summaries.data import (
     SummaryData,
     Variant,
 )
+
+if TYPE_CHECKING:
+    from deadlines.models import Deadline
 
 WITHHELD = "Withheld — confidential"
 # Timeline notes only HR sees: how the investigation was staffed and run.
@@ -53,7 +57,7 @@ def _who(user: User | None, hidden: set[int]) -> str:
     return WITHHELD if user is not None and user.pk in hidden else _name(user)
 
 
-def _deadline_status(deadline: object, now: dt.datetime) -> str:
+def _deadline_status(deadline: Deadline, now: dt.datetime) -> str:
     if deadline.met_at:
         return "Met" if deadline.met_at <= deadline.due_at else "Met late"
     if deadline.cancelled_at:

@@ -13,7 +13,8 @@ from audit.models import AuditKind
 from audit.services import audit_record
 from casework.access import summary_variants, visible_cases
 from casework.models import Case
-from incidents.files import attachment_header
+from directory.models import User
+from kit.downloads import attachment_header
 from summaries.models import CaseSummary, SummaryStatus
 from summaries.services import SummaryNotAllowed, summary_downloaded, summary_request, summary_verify
 
@@ -31,7 +32,7 @@ def _summary(request: HttpRequest, reference: str, pk: int) -> CaseSummary:
     return summary
 
 
-def visible_summaries(user: object, case: Case) -> list[CaseSummary]:
+def visible_summaries(user: User, case: Case) -> list[CaseSummary]:
     variants = summary_variants(user, case)
     return list(case.summaries.filter(variant__in=variants).select_related("requested_by")[:20]) if variants else []
 

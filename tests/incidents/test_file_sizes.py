@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.files import size_text
+from kit.downloads import size_text
 
 MB = 1024 * 1024
 

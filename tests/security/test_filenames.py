@@ -13,9 +13,10 @@ from django.utils.http import parse_header_parameters
 from casework.models import CaseState
 from governance.figures import Filters
 from governance.services import pack_produce, pack_request
-from incidents.files import attachment_header, download_name, evidence_file_check
+from incidents.files import evidence_file_check
 from incidents.models import EvidenceFile, Report
 from incidents.services import report_add_evidence
+from kit.downloads import attachment_header, download_name
 from summaries.services import summary_produce, summary_request
 from tests.casework.conftest import case_in_state, cast, decision_maker  # noqa: F401
 from tests.factories import ReportFactory

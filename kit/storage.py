@@ -1,0 +1,34 @@
+"""Files that are never public: evidence, case summaries, committee packs."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+
+
+class PrivateStorage(FileSystemStorage):
+    """Private file storage: no URL, outside any web root, served only by checked views.
+
+    The location is read from the named setting each time, so it follows the
+    setting even when that changes after start-up (as it does in tests).
+    """
+
+    def __init__(self, setting_name: str = "EVIDENCE_ROOT") -> None:
+        super().__init__(location=None, base_url=None)
+        self.setting_name = setting_name
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(getattr(settings, self.setting_name))
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no public URL; use the permission-checked download view.")
+
+    def deconstruct(self) -> tuple[str, tuple, dict]:
+        return ("kit.storage.PrivateStorage", (self.setting_name,), {})
