@@ -105,7 +105,7 @@ def _may(action: str):  # noqa: ANN202 - a django-fsm permission callable
     def permission(instance: Case, user: User) -> bool:
         from casework.access import may
 
-        return may(user, action, instance)  # type: ignore[arg-type]
+        return may(user, action, instance)
 
     permission.__name__ = f"may_{action}"
     return permission
