@@ -259,6 +259,3 @@ def audit_check_run(*, by: User | None = None) -> AuditCheck:
             notification_create(recipient=person, kind=NotificationKind.AUDIT_CHAIN_BROKEN,
                                 context={"check": check}, link=link, urgent=True)
     return check
-
-
-# --- Revealing a confidential reporter -------------------------------------------

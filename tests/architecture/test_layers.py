@@ -51,14 +51,16 @@ def _layer_of(package: str) -> int:
     raise AssertionError(f"{package} is in no layer")
 
 
-@pytest.mark.parametrize("contract_id", ["layers", "screens-on-top"])
+@pytest.mark.parametrize("contract_id", [c["id"] for c in _options().contracts_options])
 def test_the_code_keeps_the_contract(contract_id, graph) -> None:
     check = _check(contract_id, graph)
     assert check.kept, check.metadata
 
 
-def test_every_app_is_in_a_layer() -> None:
-    for package in _options().session_options["root_packages"]:
+def test_every_package_is_checked_and_in_a_layer() -> None:
+    packages = {p.parent.name for p in PYPROJECT.parent.glob("*/__init__.py")} - {"tests"}
+    assert packages == set(_options().session_options["root_packages"])
+    for package in packages:
         _layer_of(package)
 
 
