@@ -258,7 +258,7 @@ class QueryLog:
     def __init__(self) -> None:
         self.queries: list[tuple[float, str, object]] = []
 
-    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001, ANN204 - Django's wrapper signature
+    def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)

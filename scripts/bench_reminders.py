@@ -166,7 +166,7 @@ class Bench:
 
         queries = 0
 
-        def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202 - Django's wrapper signature
+        def count(execute, sql, params, many, context):
             nonlocal queries
             queries += 1
             return execute(sql, params, many, context)

@@ -5,7 +5,7 @@ from django.db import migrations
 from deadlines.defaults import DEFAULT_RULES
 
 
-def add_defaults(apps, schema_editor) -> None:  # noqa: ANN001 - migration signature
+def add_defaults(apps, schema_editor) -> None:
     rule = apps.get_model("deadlines", "DeadlineRule")
     for clock, (unit, allowed, remind_before, escalate_after) in DEFAULT_RULES.items():
         rule.objects.get_or_create(
