@@ -49,8 +49,7 @@ class _AddedByMixin:
 
 class EvidenceLinkInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = EvidenceLink
-    fields = ["link", "platform", "added_by_shown", "added_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("link", "platform", "added_by_shown", "added_at")
     extra = 0
 
     @admin.display(description="link")
@@ -62,8 +61,9 @@ class EvidenceLinkInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline)
 
 class EvidenceFileInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = EvidenceFile
-    fields = ["original_name", "content_type", "size", "sha256", "added_by_shown", "added_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at"
+    )
     extra = 0
 
 
@@ -78,10 +78,11 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["case"]
     inlines = [EvidenceLinkInline, EvidenceFileInline]
     # Listed rather than left to the model, so the reporter is only ever shown through reporter_shown.
-    fields = ["reference", "case", "reporter_shown", "submitted_at", "platform", "seen_at", "posted_at",
-              "description", "poster_kind", "poster", "poster_handle", "principles", "shows_patient",
-              "welfare_risk", "confidential"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "reference", "case", "reporter_shown", "submitted_at", "platform", "seen_at", "posted_at",
+        "description", "poster_kind", "poster", "poster_handle", "principles", "shows_patient",
+        "welfare_risk", "confidential",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return (super().get_queryset(request).select_related("reporter")
@@ -109,8 +110,10 @@ class EvidenceFileAdmin(_AddedByMixin, AuditedCaseAdminMixin, ReadOnlyAdminMixin
                     "download"]
     search_fields = ["sha256", "report__reference", "original_name"]
     list_select_related = ["report__case", "added_by"]
-    fields = ["report", "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at", "download"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "report", "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at",
+        "download",
+    )
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_superuser

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,9 @@ from django.utils import timezone
 from directory.models import EmailPreference, User
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 from notifications.rendering import notification_render
+
+if TYPE_CHECKING:
+    from casework.models import Case
 
 # How long the after-commit queueing gets before the sweeper steps in.
 SWEEP_GRACE = dt.timedelta(minutes=2)
@@ -39,7 +43,7 @@ def notification_create(
     kind: NotificationKind,
     context: Mapping[str, object],
     link: str = "",
-    case: object = None,
+    case: Case | None = None,
     urgent: bool = False,
 ) -> Notification:
     """Write one notification (inbox row and email) in the caller's transaction."""
