@@ -53,7 +53,7 @@ class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="by")
     def actor_shown(self, event: CaseEvent) -> str:
-        return person_shown(event.actor, withheld=event.actor_withheld)  # type: ignore[attr-defined]
+        return person_shown(event.actor, withheld=event.actor_withheld)  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 class FindingInline(ReadOnlyAdminMixin, admin.TabularInline):

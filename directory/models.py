@@ -86,7 +86,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A member of staff. Signs in with their work email."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # removes AbstractUser's field: the email is the username
     email = models.EmailField("work email", unique=True)
     job_title = models.CharField(max_length=200, blank=True)
     employment_type = models.CharField(

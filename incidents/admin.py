@@ -11,6 +11,8 @@ browser is all a link to an internal address needs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -34,17 +36,24 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class _AddedByMixin:
+if TYPE_CHECKING:
+    # Mixed into both inlines and a ModelAdmin: checked as their common base.
+    _AdminBase = admin.options.BaseModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class _AddedByMixin(_AdminBase):
     """The person who added a piece of evidence, withheld where they reported the case in confidence."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceLink | EvidenceFile]:
-        return (super().get_queryset(request)  # type: ignore[misc]
+        return (super().get_queryset(request)
                 .select_related("added_by")
                 .annotate(added_by_withheld=confidential_reporter(case="report__case_id", person="added_by_id")))
 
     @admin.display(description="added by")
     def added_by_shown(self, evidence: EvidenceLink | EvidenceFile) -> str:
-        return person_shown(evidence.added_by, withheld=evidence.added_by_withheld)  # type: ignore[union-attr]
+        return person_shown(evidence.added_by, withheld=evidence.added_by_withheld)  # type: ignore[union-attr]  # annotated by get_queryset
 
 
 class EvidenceLinkInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline):
@@ -99,7 +108,7 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="reporter")
     def reporter_shown(self, report: Report) -> str:
-        return person_shown(report.reporter, withheld=report.reporter_withheld)  # type: ignore[attr-defined]
+        return person_shown(report.reporter, withheld=report.reporter_withheld)  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(EvidenceFile)

@@ -59,7 +59,7 @@ class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadO
         return ~Q(kind__in=REPORTER_KINDS) | Q(recipient_in_confidence=False)
 
     def _withheld(self, notification: Notification) -> bool:
-        in_confidence: bool = notification.recipient_in_confidence  # type: ignore[attr-defined]
+        in_confidence: bool = notification.recipient_in_confidence  # type: ignore[attr-defined]  # annotated by get_queryset
         return notification.kind in REPORTER_KINDS and in_confidence
 
     @admin.display(description="recipient")
