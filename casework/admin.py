@@ -11,11 +11,12 @@ confidential reporter, no case about the signed-in person, every look audited.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django_fsm.admin import FSMAdminMixin
 
@@ -33,7 +34,7 @@ class AdminReopenForm(AdminNoteForm):
     reason = forms.ChoiceField(choices=ReopenReason.choices)
 
 
-_ADMIN_SERVICES = {
+_ADMIN_SERVICES: dict[str, Callable[..., object]] = {
     "start_triage": services.case_triage_start,
     "escalate": services.case_escalate,
     "request_investigation": services.case_request_investigation,
@@ -43,8 +44,7 @@ _ADMIN_SERVICES = {
 
 class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CaseEvent
-    fields = ["at", "kind", "actor_shown", "from_state", "to_state", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "actor_shown", "from_state", "to_state", "note")
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseEvent]:
@@ -53,13 +53,12 @@ class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="by")
     def actor_shown(self, event: CaseEvent) -> str:
-        return person_shown(event.actor, withheld=event.actor_withheld)  # type: ignore[attr-defined]
+        return person_shown(event.actor, withheld=event.actor_withheld)  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 class FindingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Finding
-    fields = ["principle", "upheld", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("principle", "upheld", "note")
     extra = 0
 
 
@@ -70,7 +69,7 @@ class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     fsm_fields = ["state"]
     # Only transitions marked admin=True (the ones a note is enough for) are offered here.
     fsm_default_disallow_transition = False
-    fsm_forms = {name: AdminNoteForm for name in _ADMIN_SERVICES} | {"reopen": AdminReopenForm}
+    fsm_forms = {**{name: AdminNoteForm for name in _ADMIN_SERVICES}, "reopen": AdminReopenForm}
 
     list_display = ["reference", "state", "poster", "investigator", "created_at", "updated_at"]
     list_filter = ["state", "flag_safeguarding", "flag_data_breach", "flag_official_account", "closure"]
@@ -79,7 +78,7 @@ class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     list_select_related = ["poster", "investigator"]
     inlines = [FindingInline, CaseEventInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         # Everything is read-only: cases change through their actions, never by editing fields.
         return tuple(field.name for field in Case._meta.fields) + ("policy_versions", "principles")
 
@@ -102,10 +101,10 @@ class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     def _apply_fsm_transition(
         self,
         *,
-        obj: Case,
+        obj: Model,
         transition_name: str,
         request: HttpRequest,
-        kwargs: dict[str, Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
     ) -> bool:
         service = _ADMIN_SERVICES.get(transition_name)
         if service is None:
@@ -113,7 +112,7 @@ class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
             return False
         arguments = dict(kwargs or {})
         try:
-            service(case=obj, by=request.user, **arguments)
+            service(case=cast(Case, obj), by=request.user, **arguments)
         except services.CaseActionError as error:
             self.message_user(request, str(error), messages.ERROR)
             return False

@@ -19,8 +19,9 @@ looked after. So, on every admin screen:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.text import smart_split, unescape_string_literal
@@ -33,6 +34,12 @@ from directory.models import User
 from incidents.models import Report
 
 CONFIDENTIAL_REPORTER = "Confidential reporter"
+
+if TYPE_CHECKING:
+    # The mixins are only ever mixed into a ModelAdmin: type-check them as one.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
 __all__ = [
     "CONFIDENTIAL_REPORTER",
@@ -82,7 +89,7 @@ def _any_contains(fields: Iterable[str], term: str) -> Q:
     return found
 
 
-class WithheldPeopleSearchMixin:
+class WithheldPeopleSearchMixin(_ModelAdmin):
     """Admin search that matches a person's name or email only on rows where that person is shown.
 
     ``search_fields`` are matched as usual (plain field names only);
@@ -90,7 +97,6 @@ class WithheldPeopleSearchMixin:
     searching for a confidential reporter doesn't single out their rows.
     """
 
-    search_fields: Any
     person_search_fields: tuple[str, ...] = ()
 
     def person_searchable(self) -> Q:
@@ -108,7 +114,12 @@ class WithheldPeopleSearchMixin:
         return queryset, False
 
 
-class NotAboutThemAdminMixin:
+def _staff(request: HttpRequest) -> User:
+    # The admin site lets no one in who isn't signed in as staff.
+    return cast(User, request.user)
+
+
+class NotAboutThemAdminMixin(_ModelAdmin):
     """Leaves out everything belonging to a case about the signed-in person.
 
     ``case_lookup`` is the path from a row to its case ("pk" on cases
@@ -118,8 +129,8 @@ class NotAboutThemAdminMixin:
     case_lookup = "case"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)  # type: ignore[misc]
-        about = case_ids_about(request.user)  # type: ignore[arg-type]
+        queryset = super().get_queryset(request)
+        about = case_ids_about(_staff(request))
         return queryset.exclude(**{f"{self.case_lookup}__in": about})
 
 
@@ -143,7 +154,7 @@ class AuditedCaseAdminMixin(NotAboutThemAdminMixin):
         return {}
 
     def _audit_view(self, request: HttpRequest, obj: Any, page: str) -> None:
-        audit_record(kind=AuditKind.CASE_VIEWED, actor=request.user, case=self.case_of(obj),  # type: ignore[arg-type]
+        audit_record(kind=AuditKind.CASE_VIEWED, actor=_staff(request), case=self.case_of(obj),
                      detail={"page": page, **self.audit_detail(obj)}, request=request)
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
@@ -151,23 +162,23 @@ class AuditedCaseAdminMixin(NotAboutThemAdminMixin):
         # Called only once the object was found in get_queryset, i.e. the page is really shown.
         if obj is not None and request.method in ("GET", "HEAD"):
             self._audit_view(request, obj, self.audit_page)
-        return super().render_change_form(request, context, add=add, change=change,  # type: ignore[misc]
+        return super().render_change_form(request, context, add=add, change=change,
                                           form_url=form_url, obj=obj)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
                      ) -> HttpResponse:
-        response = super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+        response = super().history_view(request, object_id, extra_context)
         obj = (getattr(response, "context_data", None) or {}).get("object")
         if response.status_code == 200 and obj is not None:
             self._audit_view(request, obj, f"{self.audit_page}_history")
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if response.status_code == 200 and changelist is not None and request.method in ("GET", "HEAD"):
             shown = list(dict.fromkeys(self.case_of(obj).reference for obj in changelist.result_list))
             # What was searched for is left out: it can be someone's name.
-            audit_record(kind=AuditKind.CASE_VIEWED, actor=request.user,  # type: ignore[arg-type]
+            audit_record(kind=AuditKind.CASE_VIEWED, actor=_staff(request),
                          detail={"page": f"{self.audit_page}_list", "shown": shown}, request=request)
         return response

@@ -7,6 +7,8 @@ may rename the group freely.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
@@ -23,7 +25,7 @@ from directory.services import management_loop_reason
 class _EmailMixin:
     """Work emails are stored lower-case and are unique whatever their case."""
 
-    cleaned_data: dict[str, object]
+    cleaned_data: dict[str, Any]
     instance: User
 
     def clean_email(self) -> str:
@@ -48,7 +50,7 @@ class StaffChangeForm(_EmailMixin, UserChangeForm):
     def clean_line_manager(self) -> User | None:
         # The same rule as the staff import: conflict-of-interest checks walk
         # this line, and a loop would put everyone on it above everyone else.
-        manager = self.cleaned_data.get("line_manager")
+        manager: User | None = self.cleaned_data.get("line_manager")
         if manager is None or self.instance.pk is None:
             return manager
         if manager.pk == self.instance.pk:
@@ -130,7 +132,7 @@ class DirectorateAdmin(admin.ModelAdmin):
 
     @admin.display(description="services", ordering="service_count")
     def service_count(self, directorate: Directorate) -> int:
-        return directorate.service_count  # type: ignore[attr-defined]
+        return directorate.service_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(Service)

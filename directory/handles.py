@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, Protocol
+
+
+class _WithPosterHandle(Protocol):
+    poster_handle: str
+    poster_handle_key: str
 
 
 def handle_normalise(handle: str) -> str:
@@ -17,14 +23,14 @@ def handle_normalise(handle: str) -> str:
     return text.strip().lstrip("@").strip().casefold()
 
 
-def handle_key_keep(instance: object, save_kwargs: dict) -> None:
+def handle_key_keep(instance: _WithPosterHandle, save_kwargs: dict[str, Any]) -> None:
     """Keep ``poster_handle_key`` in step with ``poster_handle`` on a save that writes it.
 
     A derived column, like ``auto_now``: the access rules find the cases about a person by
     it, so it must never lag behind the handle it comes from. Called from ``save()`` of the
     models that carry a poster's handle (cases and reports).
     """
-    instance.poster_handle_key = handle_normalise(instance.poster_handle)  # type: ignore[attr-defined]
+    instance.poster_handle_key = handle_normalise(instance.poster_handle)
     fields = save_kwargs.get("update_fields")
     if fields is not None and "poster_handle" in fields and "poster_handle_key" not in fields:
         save_kwargs["update_fields"] = [*fields, "poster_handle_key"]

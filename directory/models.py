@@ -8,6 +8,8 @@ name can be changed in the admin without revoking anything.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
 from django.db import models
 from django.db.models.functions import Lower
@@ -84,7 +86,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A member of staff. Signs in with their work email."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # removes AbstractUser's field: the email is the username
     email = models.EmailField("work email", unique=True)
     job_title = models.CharField(max_length=200, blank=True)
     employment_type = models.CharField(
@@ -104,7 +106,7 @@ class User(AbstractUser):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # the stub expects auth's UserManager; ours signs in by email
 
     class Meta:
         ordering = ["last_name", "first_name"]

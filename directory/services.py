@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Field
 from django.db.models.functions import Lower
 
 from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
@@ -114,8 +115,9 @@ _ROLES: dict[str, Role] = {
 }
 
 
-def _max_length(model: type[User] | type[Directorate] | type[Service], name: str) -> int:
-    max_length = model._meta.get_field(name).max_length
+def _max_length(model: type[User | Directorate | Service], name: str) -> int:
+    field = model._meta.get_field(name)
+    max_length = field.max_length if isinstance(field, Field) else None
     assert max_length is not None
     return max_length
 

@@ -107,7 +107,7 @@ class SignInLockoutBackend(AxesStandaloneBackend):
     out, so it is passed on to the next backend instead of being refused.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -8,5 +8,5 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance reporting"
 
     def ready(self) -> None:
-        import governance.checks  # noqa: F401  (registers the shared-cache deployment check)
+        import governance.checks
         import governance.selectors  # noqa: F401  (connects the receivers that refresh the cached figures)

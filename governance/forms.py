@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -43,8 +44,9 @@ class FiguresForm(forms.Form):
                                          empty_label="All directorates")
     platform = forms.ChoiceField(label="Site", choices=[("", "All sites")] + list(Platform.choices), required=False)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("period") == Period.CUSTOM:
             start, end = cleaned.get("start"), cleaned.get("end")
             if not start or not end:

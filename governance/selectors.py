@@ -416,7 +416,8 @@ def _policies_expired(today: dt.date) -> Table:
         key="policies_expired",
         title="Policy versions past their expiry date",
         columns=("Policy", "Version", "Expired on"),
-        rows=tuple((title, version, expires.isoformat()) for title, version, expires in rows),
+        # expired() only matches versions with an expiry date.
+        rows=tuple((title, version, expires.isoformat() if expires else "") for title, version, expires in rows),
         note="From the policy register, as at today; not affected by the filters.",
     )
 

@@ -62,6 +62,7 @@ through unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TypeGuard
 
 from governance.figures import ROUND_TO, SUPPRESS_BELOW, SUPPRESSED, Cell, Table
 
@@ -105,7 +106,7 @@ RULES: dict[str, Rule] = {
 }
 
 
-def _is_count(value: Cell) -> bool:
+def _is_count(value: Cell) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -143,8 +144,9 @@ def suppress(table: Table) -> Table:
     for row in table.rows:
         out = list(row)
         for c in counts:
-            if c < len(row) and _is_count(row[c]):
-                out[c] = publish_count(row[c])  # type: ignore[arg-type]
+            value = row[c] if c < len(row) else None
+            if _is_count(value):
+                out[c] = publish_count(value)
         for share_name, (part_name, whole_name) in rule.shares.items():
             if {share_name, part_name, whole_name} <= column.keys():
                 out[column[share_name]] = _share(out[column[part_name]], out[column[whole_name]],
@@ -152,7 +154,7 @@ def suppress(table: Table) -> Table:
         for statistic_name, base_name in rule.statistics.items():
             if {statistic_name, base_name} <= column.keys() and row[column[statistic_name]] is not None:
                 base = row[column[base_name]]
-                if not _is_count(base) or base < SUPPRESS_BELOW:  # type: ignore[operator]
+                if not _is_count(base) or base < SUPPRESS_BELOW:
                     out[column[statistic_name]] = SUPPRESSED
         rows.append(tuple(out))
 
@@ -164,6 +166,6 @@ def _share(part: Cell, whole: Cell, computed: Cell) -> Cell:
     """A percentage from the published ``part`` and ``whole``; ``computed`` is the one from the true counts."""
     if computed is None:  # nothing to share out (no base, or no such figure for the row)
         return None
-    if not (_is_count(part) and _is_count(whole)) or whole < SUPPRESS_BELOW:  # type: ignore[operator]
+    if not (_is_count(part) and _is_count(whole)) or whole < SUPPRESS_BELOW:
         return SUPPRESSED
-    return round(100 * part / whole, 1)  # type: ignore[operator]
+    return round(100 * part / whole, 1)

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.models import AuditKind
 from audit.services import audit_record
 from casework.access import may_see_governance
+from directory.http import AuthenticatedHttpRequest
 from governance.csv_export import figures_csv_zip, table_csv
-from governance.figures import TOTAL
+from governance.figures import TOTAL, Figures
 from governance.forms import FiguresForm
 from governance.models import CommitteePack, PackStatus
 from governance.selectors import governance_figures
@@ -18,14 +19,14 @@ from governance.services import pack_request
 from kit.downloads import attachment_header
 
 
-def _figures(request: HttpRequest):  # noqa: ANN202 - (form, Figures)
+def _figures(request: AuthenticatedHttpRequest) -> tuple[FiguresForm, Figures]:
     if not may_see_governance(request.user):
         raise Http404
     form = FiguresForm(request.GET or None)
     return form, governance_figures(form.filters())
 
 
-def _charts(figures) -> list[dict]:  # noqa: ANN001 - Figures
+def _charts(figures: Figures) -> list[dict]:
     """Chart data for the page's script; the same numbers as the tables beneath the charts."""
     charts = []
     for table in figures.tables:
@@ -44,7 +45,9 @@ def _charts(figures) -> list[dict]:  # noqa: ANN001 - Figures
     return charts
 
 
-def _audit_export(request: HttpRequest, *, export: str, figures, table: str = "") -> None:  # noqa: ANN001
+def _audit_export(
+    request: AuthenticatedHttpRequest, *, export: str, figures: Figures, table: str = ""
+) -> None:
     detail = {"export": export, "from": str(figures.filters.start), "to": str(figures.filters.end)}
     if table:
         detail["table"] = table
@@ -53,7 +56,7 @@ def _audit_export(request: HttpRequest, *, export: str, figures, table: str = ""
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, figures = _figures(request)
     return render(request, "governance/dashboard.html",
                   {"form": form, "figures": figures, "charts": _charts(figures),
@@ -62,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_table(request: HttpRequest, key: str) -> HttpResponse:
+def export_table(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     _, figures = _figures(request)
     try:
         table = figures.table(key)
@@ -78,7 +81,7 @@ def export_table(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_all(request: HttpRequest) -> HttpResponse:
+def export_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     _, figures = _figures(request)
     _audit_export(request, export="all_tables", figures=figures)
     response = HttpResponse(figures_csv_zip(figures), content_type="application/zip")
@@ -90,7 +93,7 @@ def export_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def pack_create(request: HttpRequest) -> HttpResponse:
+def pack_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_governance(request.user):
         raise Http404
     form = FiguresForm(request.POST)
@@ -101,7 +104,7 @@ def pack_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def pack_download(request: HttpRequest, pk: int) -> FileResponse:
+def pack_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     if not may_see_governance(request.user):
         raise Http404
     pack = get_object_or_404(CommitteePack, pk=pk, status=PackStatus.READY)

@@ -11,6 +11,8 @@ browser is all a link to an internal address needs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -24,23 +26,29 @@ from incidents.models import EvidenceFile, EvidenceLink, Report
 from kit.admin import ReadOnlyAdminMixin
 
 
-class _AddedByMixin:
+if TYPE_CHECKING:
+    # Mixed into both inlines and a ModelAdmin: checked as their common base.
+    _AdminBase = admin.options.BaseModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class _AddedByMixin(_AdminBase):
     """The person who added a piece of evidence, withheld where they reported the case in confidence."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceLink | EvidenceFile]:
-        return (super().get_queryset(request)  # type: ignore[misc]
+        return (super().get_queryset(request)
                 .select_related("added_by")
                 .annotate(added_by_withheld=confidential_reporter(case="report__case_id", person="added_by_id")))
 
     @admin.display(description="added by")
     def added_by_shown(self, evidence: EvidenceLink | EvidenceFile) -> str:
-        return person_shown(evidence.added_by, withheld=evidence.added_by_withheld)  # type: ignore[union-attr]
+        return person_shown(evidence.added_by, withheld=evidence.added_by_withheld)  # type: ignore[union-attr]  # annotated by get_queryset
 
 
 class EvidenceLinkInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = EvidenceLink
-    fields = ["link", "platform", "added_by_shown", "added_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("link", "platform", "added_by_shown", "added_at")
     extra = 0
 
     @admin.display(description="link")
@@ -52,8 +60,9 @@ class EvidenceLinkInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline)
 
 class EvidenceFileInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = EvidenceFile
-    fields = ["original_name", "content_type", "size", "sha256", "added_by_shown", "added_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at"
+    )
     extra = 0
 
 
@@ -68,10 +77,11 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["case"]
     inlines = [EvidenceLinkInline, EvidenceFileInline]
     # Listed rather than left to the model, so the reporter is only ever shown through reporter_shown.
-    fields = ["reference", "case", "reporter_shown", "submitted_at", "platform", "seen_at", "posted_at",
-              "description", "poster_kind", "poster", "poster_handle", "principles", "shows_patient",
-              "welfare_risk", "confidential"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "reference", "case", "reporter_shown", "submitted_at", "platform", "seen_at", "posted_at",
+        "description", "poster_kind", "poster", "poster_handle", "principles", "shows_patient",
+        "welfare_risk", "confidential",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return (super().get_queryset(request).select_related("reporter")
@@ -88,7 +98,7 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="reporter")
     def reporter_shown(self, report: Report) -> str:
-        return person_shown(report.reporter, withheld=report.reporter_withheld)  # type: ignore[attr-defined]
+        return person_shown(report.reporter, withheld=report.reporter_withheld)  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(EvidenceFile)
@@ -99,8 +109,10 @@ class EvidenceFileAdmin(_AddedByMixin, AuditedCaseAdminMixin, ReadOnlyAdminMixin
                     "download"]
     search_fields = ["sha256", "report__reference", "original_name"]
     list_select_related = ["report__case", "added_by"]
-    fields = ["report", "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at", "download"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "report", "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at",
+        "download",
+    )
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_superuser

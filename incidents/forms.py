@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -30,9 +31,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """A file field that takes any number of files; the limits are checked by the form."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
     def clean(self, data: object, initial: object = None) -> list:
         if not data:
@@ -46,8 +47,8 @@ class MultipleFileField(forms.FileField):
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(format=DATETIME_FORMAT, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=DATETIME_FORMAT, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -233,9 +234,9 @@ class ReportForm(forms.Form):
         "The line manager of the person who posted will not.",
     )
 
-    def __init__(self, *args: object, reporter: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, reporter: User, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"submission_token": uuid.uuid4()})
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.reporter = reporter
         self.notices: list[str] = []  # what to tell the reporter once the report is saved
         self.fields["screenshots"].help_text = (
@@ -244,11 +245,11 @@ class ReportForm(forms.Form):
             "Posts are often deleted, so a screenshot keeps what you saw. "
             "Pictures are saved without their hidden details, such as where a photo was taken."
         )
-        self.fields["poster"].queryset = (
+        cast(ColleagueChoiceField, self.fields["poster"]).queryset = (
             User.objects.filter(is_active=True).select_related("service").order_by("last_name", "first_name")
         )
         self._principles = list(principles_for_reporting())
-        self.fields["principles"].queryset = principles_for_reporting()
+        cast(PrincipleChoiceField, self.fields["principles"]).queryset = principles_for_reporting()
 
     def principle_groups(self) -> list[PrincipleGroup]:
         """The principles under their policy, each marked if the reporter ticked it."""
@@ -276,8 +277,9 @@ class ReportForm(forms.Form):
             self.cleaned_data.get("screenshots") or [], uploader=self.reporter, with_report=True
         )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         kind = cleaned.get("poster_kind")
         if kind == PosterKind.COLLEAGUE and not cleaned.get("poster"):
             self.add_error("poster", "Choose the colleague who posted it, or pick another answer above.")
@@ -323,9 +325,9 @@ class EvidenceAddForm(forms.Form):
     )
 
     def __init__(
-        self, *args: object, uploader: User, files_already: int = 0, links_already: int = 0, **kwargs: object
+        self, *args: Any, uploader: User, files_already: int = 0, links_already: int = 0, **kwargs: Any
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.uploader = uploader
         self.notices: list[str] = []  # what to tell the reporter once the evidence is saved
         self.fields["screenshots"].help_text = (
@@ -352,8 +354,9 @@ class EvidenceAddForm(forms.Form):
             self.cleaned_data.get("screenshots") or [], uploader=self.uploader, already=self.files_already
         )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors and not cleaned.get("links") and not cleaned.get("screenshots"):
             raise ValidationError("Add at least one link or file.", code="empty")
         return cleaned

@@ -164,7 +164,7 @@ def _host_of(url: str) -> str:
         host = _idna_ascii((urlsplit(url.strip()).hostname or "").lower())
     except ValueError:
         return ""
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 @dataclass(frozen=True)

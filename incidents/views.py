@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,7 +19,9 @@ from casework.access import (
 from casework.forms import CaseActionForm as WithdrawForm
 from casework.models import CaseState, ReporterStatus
 from casework.services import CaseActionError, case_withdraw
+from directory.http import AuthenticatedHttpRequest
 from incidents.forms import EvidenceAddForm, ReportForm
+from incidents.models import Report
 from incidents.services import ReportClosed, UploadLimitReached, report_add_evidence, report_submit
 from kit.downloads import attachment_header
 
@@ -28,14 +30,14 @@ MY_REPORTS_PAGE_SIZE = 20
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     recent = visible_reports_as_reporter(request.user).select_related("case")[:5]
     return render(request, "incidents/home.html", {"recent_reports": recent})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_create(request: HttpRequest) -> HttpResponse:
+def report_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, reporter=request.user)
         token = request.POST.get("submission_token")
@@ -67,7 +69,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/report_form.html", {"form": form})
 
 
-def _own_report(request: HttpRequest, reference: str):  # noqa: ANN202 - a Report
+def _own_report(request: AuthenticatedHttpRequest, reference: str) -> Report:
     return get_object_or_404(
         visible_reports_as_reporter(request.user)
         .select_related("case")
@@ -78,14 +80,14 @@ def _own_report(request: HttpRequest, reference: str):  # noqa: ANN202 - a Repor
 
 @login_required
 @require_GET
-def report_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+def report_receipt(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     report = _own_report(request, reference)
     return render(request, "incidents/report_receipt.html", {"report": report})
 
 
 @login_required
 @require_GET
-def my_reports(request: HttpRequest) -> HttpResponse:
+def my_reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     reports = visible_reports_as_reporter(request.user).select_related("case").annotate(
         link_count=Count("links", distinct=True), file_count=Count("files", distinct=True)
     ).order_by("-submitted_at", "-pk")
@@ -109,7 +111,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def report_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     report = _own_report(request, reference)
     can_add = may_add_evidence(request.user, report)
     form = None
@@ -150,7 +152,7 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+def report_withdraw(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     report = _own_report(request, reference)
     case = report.case
     if not (may(request.user, "withdraw", case) and case.state == CaseState.NEW):
@@ -175,12 +177,12 @@ def report_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     evidence = get_object_or_404(visible_evidence_files(request.user), pk=pk)
     audit_record(kind=AuditKind.EVIDENCE_DOWNLOADED, actor=request.user, case=evidence.report.case,
                  detail={"file": evidence.pk, "report": evidence.report.reference, "sha256": evidence.sha256},
                  request=request)
-    extension = evidence.file.name.rsplit(".", 1)[-1]
+    extension = (evidence.file.name or "").rsplit(".", 1)[-1]
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
     response["Content-Disposition"] = attachment_header(
         f"evidence-{evidence.report.reference}-{evidence.pk}.{extension}"

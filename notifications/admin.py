@@ -36,9 +36,11 @@ class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadO
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
-    fields = ["recipient_shown", "kind", "subject", "link", "case", "urgent", "created_at", "read_at",
-              "email_status", "email_due_at", "email_claimed_at", "email_attempts", "email_sent_at",
-              "error_shown"]
+    fields = readonly_fields = (
+        "recipient_shown", "kind", "subject", "link", "case", "urgent", "created_at", "read_at",
+        "email_status", "email_due_at", "email_claimed_at", "email_attempts", "email_sent_at",
+        "error_shown",
+    )
 
     @admin.action(description="Try sending the selected failed emails again")
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
@@ -57,7 +59,7 @@ class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadO
         return ~Q(kind__in=REPORTER_KINDS) | Q(recipient_in_confidence=False)
 
     def _withheld(self, notification: Notification) -> bool:
-        in_confidence: bool = notification.recipient_in_confidence  # type: ignore[attr-defined]
+        in_confidence: bool = notification.recipient_in_confidence  # type: ignore[attr-defined]  # annotated by get_queryset
         return notification.kind in REPORTER_KINDS and in_confidence
 
     @admin.display(description="recipient")
@@ -75,6 +77,3 @@ class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadO
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Needed for the retry action; every field stays read-only.
         return request.user.is_superuser
-
-    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
-        return list(self.fields)

@@ -4,12 +4,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from directory.http import AuthenticatedHttpRequest
 from directory.models import EmailPreference
 from notifications.models import Notification
 from notifications.selectors import notifications_for
@@ -25,7 +26,7 @@ class PreferenceForm(forms.Form):
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications = notifications_for(request.user).order_by("-created_at", "-pk")
     only_unread = request.GET.get("show") == "unread"
     if only_unread:
@@ -36,7 +37,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read, then go where it points."""
     notification = get_object_or_404(notifications_for(request.user), pk=pk)
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
@@ -48,7 +49,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     unread = notifications_for(request.user).filter(read_at__isnull=True)
     count = Notification.objects.filter(pk__in=unread.values("pk")).update(read_at=timezone.now())
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
@@ -57,7 +58,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = PreferenceForm(request.POST or None, initial={"email_preference": user.email_preference})
     if request.method == "POST" and form.is_valid():

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db import models
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
@@ -50,14 +50,14 @@ class ExpiredFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("yes", "Past its expiry date"), ("no", "In date or no expiry date")]
 
-    def queryset(
-        self, request: HttpRequest, queryset: PolicyVersionQuerySet
-    ) -> PolicyVersionQuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Only PolicyVersionAdmin lists by this filter, so its queryset is always the versions'.
+        versions = cast(PolicyVersionQuerySet, queryset)
         if self.value() == "yes":
-            return queryset.expired()
+            return versions.expired()
         if self.value() == "no":
-            return queryset.exclude(pk__in=queryset.expired().values("pk"))
-        return queryset
+            return versions.exclude(pk__in=versions.expired().values("pk"))
+        return versions
 
 
 class PrincipleInline(admin.TabularInline):

@@ -19,6 +19,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
@@ -42,13 +43,17 @@ _ROLE_FIELDS = (
     ("decision_maker", "Decision maker"),
 )
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
+_POSTER_NAMED: dict[str, str] = {
+    PosterKind.COLLEAGUE: "A colleague you named (withheld as a third party)",
+    PosterKind.HANDLE: "An account name or handle you gave (withheld as a third party)",
+}
 
 
 @dataclass
 class Collected:
     subject: User
     generated_at: dt.datetime
-    data: dict[str, object]
+    data: dict[str, Any]
     files: list[tuple[str, EvidenceFile]] = field(default_factory=list)
 
     @property
@@ -122,14 +127,14 @@ class RolesByCase:
     """One ``Roles`` per case, made when first needed (the audit trail can name a case thousands of times)."""
 
     def __init__(self, cases: dict[int, Case], subject: User) -> None:
-        self.cases, self.subject, self._made = cases, subject, {}
+        self.cases, self.subject = cases, subject
+        self._made: dict[int, Roles] = {}
 
     def scrub(self, case_id: int | None, text: str) -> str:
-        case = self.cases.get(case_id) if case_id is not None else None
-        if case is None:
+        if case_id is None or case_id not in self.cases:
             return text
         if case_id not in self._made:
-            self._made[case_id] = Roles(case, self.subject)
+            self._made[case_id] = Roles(self.cases[case_id], self.subject)
         return self._made[case_id].scrub(text)
 
 
@@ -148,7 +153,7 @@ def _cases(query: Q) -> list[Case]:
     )
 
 
-def _profile(subject: User) -> dict[str, object]:
+def _profile(subject: User) -> dict[str, Any]:
     service = subject.service
     return {
         "name": subject.get_full_name(),
@@ -170,7 +175,7 @@ def _profile(subject: User) -> dict[str, object]:
     }
 
 
-def _reports_made(subject: User, roles: RolesByCase) -> tuple[list[dict[str, object]], list]:
+def _reports_made(subject: User, roles: RolesByCase) -> tuple[list[dict[str, Any]], list]:
     rows, files = [], []
     reports = (
         Report.objects.filter(reporter=subject)
@@ -179,10 +184,7 @@ def _reports_made(subject: User, roles: RolesByCase) -> tuple[list[dict[str, obj
         .order_by("submitted_at", "pk")
     )
     for report in reports:
-        named = {
-            PosterKind.COLLEAGUE: "A colleague you named (withheld as a third party)",
-            PosterKind.HANDLE: "An account name or handle you gave (withheld as a third party)",
-        }.get(report.poster_kind, "You did not know who posted it")
+        named = _POSTER_NAMED.get(report.poster_kind, "You did not know who posted it")
         report_files = []
         for n, evidence in enumerate(report.files.all(), start=1):
             extension = _EXTENSIONS.get(evidence.content_type, "bin")
@@ -211,7 +213,7 @@ def _reports_made(subject: User, roles: RolesByCase) -> tuple[list[dict[str, obj
     return rows, files
 
 
-def _case_about(case: Case, subject: User) -> dict[str, object]:
+def _case_about(case: Case, subject: User) -> dict[str, Any]:
     roles = Roles(case, subject)
     reports = sorted(case.reports.all(), key=lambda report: (report.submitted_at, report.pk))
     return {
@@ -248,7 +250,7 @@ def _case_about(case: Case, subject: User) -> dict[str, object]:
     }
 
 
-def _actions(subject: User, roles: RolesByCase) -> list[dict[str, object]]:
+def _actions(subject: User, roles: RolesByCase) -> list[dict[str, Any]]:
     rows = []
     for event in CaseEvent.objects.filter(actor=subject).select_related("case").order_by("at", "pk"):
         rows.append({
@@ -270,7 +272,7 @@ def _roles_held(subject: User, cases: Iterable[Case]) -> list[dict[str, str]]:
     return held
 
 
-def _notifications(subject: User) -> list[dict[str, object]]:
+def _notifications(subject: User) -> list[dict[str, Any]]:
     # The subject line only: bodies can name the people on a case, and the line says what it was about.
     return [
         {"sent_at": _when(item.created_at), "kind": item.get_kind_display(), "subject": item.subject,
@@ -279,7 +281,7 @@ def _notifications(subject: User) -> list[dict[str, object]]:
     ]
 
 
-def _audit(subject: User, roles: RolesByCase) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def _audit(subject: User, roles: RolesByCase) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     entries = []
     for event in AuditEvent.objects.filter(actor=subject).order_by("seq").iterator(chunk_size=2000):
         detail = {key: roles.scrub(event.case_id, value) if isinstance(value, str) else value

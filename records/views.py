@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casework.access import may_export_subject_access, may_place_legal_hold, visible_cases
 from casework.models import Case
+from directory.http import AuthenticatedHttpRequest
 from directory.models import User
 from records import services
 from records.forms import LegalHoldLiftForm, LegalHoldPlaceForm, PersonSearchForm
@@ -24,7 +25,7 @@ from records.services import (
 )
 
 
-def _case_for_hold(request: HttpRequest, reference: str) -> Case:
+def _case_for_hold(request: AuthenticatedHttpRequest, reference: str) -> Case:
     case = get_object_or_404(visible_cases(request.user), reference=reference)
     if not may_place_legal_hold(request.user, case):
         raise Http404
@@ -33,7 +34,7 @@ def _case_for_hold(request: HttpRequest, reference: str) -> Case:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def legal_hold_place(request: HttpRequest, reference: str) -> HttpResponse:
+def legal_hold_place(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_hold(request, reference)
     form = LegalHoldPlaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -54,7 +55,7 @@ def legal_hold_place(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def legal_hold_lift(request: HttpRequest, reference: str) -> HttpResponse:
+def legal_hold_lift(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_hold(request, reference)
     form = LegalHoldLiftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +76,7 @@ def legal_hold_lift(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def subject_access(request: HttpRequest) -> HttpResponse:
+def subject_access(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Find the person a subject access request is about; each result offers their archive."""
     if not may_export_subject_access(request.user):
         raise Http404
@@ -90,7 +91,7 @@ def subject_access(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def subject_access_download(request: HttpRequest, person_id: int) -> HttpResponse:
+def subject_access_download(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     if not may_export_subject_access(request.user):
         raise Http404
     subject = get_object_or_404(User.objects.exclude(email=PLACEHOLDER_EMAIL), pk=person_id)

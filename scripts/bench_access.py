@@ -63,6 +63,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from directory.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -168,14 +174,14 @@ def fill_access() -> None:
 @dataclass
 class Persona:
     title: str
-    user: object
+    user: User
     about: set[int] = field(default_factory=set)
     case_pk: int = 0
     case_reference: str = ""
     file_pk: int = 0
 
 
-def _about(user: object) -> set[int]:
+def _about(user: User) -> set[int]:
     """The cases about ``user``, found arm by arm (each an indexed lookup), to set the scene.
 
     The same four ways as ``casework.access.cases_about``, asked one at a time so that choosing the
@@ -262,7 +268,7 @@ def measures(persona: Persona) -> list[Measure]:
 
     user = persona.user
 
-    def page(cases: object) -> list:
+    def page(cases: QuerySet[Any]) -> list:
         # What _render_list does with no filters: the paginator's count, then the first page.
         return list(Paginator(cases, views.PAGE_SIZE).get_page(1).object_list)
 
@@ -332,7 +338,7 @@ def _cancelled(error: Exception) -> bool:
     return isinstance(error.__cause__, QueryCanceled)
 
 
-def explain(sql: str, params: object, *, analyze: bool = True) -> list[str]:
+def explain(sql: str, params: Any, *, analyze: bool = True) -> list[str]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -340,7 +346,7 @@ def explain(sql: str, params: object, *, analyze: bool = True) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _once(measure: Measure) -> tuple[float, list[tuple[float, str, object]], bool]:
+def _once(measure: Measure) -> tuple[float, list[tuple[float, str, Any]], bool]:
     """One run: its time, its queries, and whether the statement timeout cancelled one of them."""
     from django.db import OperationalError, connection
 
@@ -384,7 +390,7 @@ def measure(measure: Measure, runs: int, timeout: float) -> tuple[float | None, 
                   f"{'whole-table scans: ' + '; '.join(found) if found else 'no whole-table scan'}"
                   f"  [{sql.split(' FROM ', 1)[-1].split()[0]}]")
             continue
-        print(f"     SQL {number + 1}: {connection.ops.compose_sql(sql, params)}")
+        print(f"     SQL {number + 1}: {connection.ops.compose_sql(sql, params)}")  # type: ignore[attr-defined]  # PostgreSQL's operations; the benchmark runs only there
         print(f"     {note}:")
         for line in plan:
             print("       " + line)
@@ -393,7 +399,8 @@ def measure(measure: Measure, runs: int, timeout: float) -> tuple[float | None, 
     if over:
         print(f"     not timed: cancelled after {timeout:g} s (statement_timeout)")
         return None, scans
-    times, db_times = [], []
+    times: list[float] = []
+    db_times: list[float] = []
     for _ in range(runs):
         seconds, queries, over = _once(measure)
         if over:

@@ -39,7 +39,14 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from governance.figures import Figures
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,7 +97,7 @@ def _s(seconds: float) -> str:
 # --- Filling ---------------------------------------------------------------------------
 
 
-def _insert(model: type, expressions: dict[str, str], source: str) -> str:
+def _insert(model: type[Model], expressions: dict[str, str], source: str) -> str:
     """``INSERT INTO table (every column but id) SELECT …`` with a neutral value for every column not given."""
     from django.db.models import BooleanField, CharField, TextField
 
@@ -129,8 +136,8 @@ def fill(*, cases: int, years: int) -> None:
 
     started = time.perf_counter()
     register_load()
-    for clock in Clock:
-        rule_for(clock)
+    for kind in Clock:
+        rule_for(kind)
     services = []
     for d in range(8):
         directorate = Directorate.objects.create(name=f"Bench directorate {d + 1}")
@@ -256,9 +263,11 @@ class QueryLog:
     """Each query's SQL, parameters and time, through Django's execute wrapper."""
 
     def __init__(self) -> None:
-        self.queries: list[tuple[float, str, object]] = []
+        self.queries: list[tuple[float, str, Any]] = []
 
-    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001, ANN204 - Django's wrapper signature
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -316,7 +325,7 @@ def refresh_after_changes(changed: int) -> None:
           f"{_s(time.perf_counter() - started)}")
 
 
-def measure(runs: int) -> tuple[object, list[tuple[float, str, object]]]:
+def measure(runs: int) -> tuple[Figures, list[tuple[float, str, Any]]]:
     from django.db import connection
     from django.utils import timezone
 
@@ -349,10 +358,11 @@ def measure(runs: int) -> tuple[object, list[tuple[float, str, object]]]:
     print("  slowest queries of the median run:")
     for seconds, sql, _ in slowest[:6]:
         print(f"    {_s(seconds):>9}  {_label(sql)}")
+    assert figures is not None  # median() above has already refused zero runs
     return figures, slowest
 
 
-def explain(slowest: list[tuple[float, str, object]]) -> None:
+def explain(slowest: list[tuple[float, str, Any]]) -> None:
     from django.db import connection
 
     _, sql, params = slowest[0]
@@ -376,7 +386,7 @@ def explain(slowest: list[tuple[float, str, object]]) -> None:
         print("  (the plan runs in parallel workers)")
 
 
-def pack(figures: object) -> None:
+def pack(figures: Figures) -> None:
     try:
         from governance.pack import committee_pack_render
     except ImportError:

@@ -39,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -166,7 +168,9 @@ class Bench:
 
         queries = 0
 
-        def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202 - Django's wrapper signature
+        def count(
+            execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+        ) -> Any:
             nonlocal queries
             queries += 1
             return execute(sql, params, many, context)

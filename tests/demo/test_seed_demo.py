@@ -12,7 +12,7 @@ from policies.models import Principle
 pytestmark = pytest.mark.django_db
 
 
-def _live(queryset):  # noqa: ANN001, ANN202 - the demo's hand-made cases, not its generated history
+def _live(queryset):  # the demo's hand-made cases, not its generated history
     field = "reference" if queryset.model in (Case, Report) else None
     return queryset.exclude(**{f"{field}__startswith": "HIS-"}) if field else queryset
 

@@ -194,10 +194,10 @@ def test_reports_of_a_rejected_manager_row_have_an_unknown_manager(tmp_path: Pat
 
     assert run.stdout.strip() == "0 created, 0 updated, 3 rejected"
     assert run.stderr.splitlines() == [
-        "line 2: unknown manager 'rita.reporter@example.nhs.uk': "
-        "their own row (line 3) was rejected",
-        "line 3: unknown manager 'maya.manager@example.nhs.uk': "
-        "their own row (line 4) was rejected",
+        ("line 2: unknown manager 'rita.reporter@example.nhs.uk': "
+        "their own row (line 3) was rejected"),
+        ("line 3: unknown manager 'maya.manager@example.nhs.uk': "
+        "their own row (line 4) was rejected"),
         f"line 4: {UNKNOWN_TYPE}",
     ]
     assert not User.objects.exists()
@@ -334,7 +334,7 @@ def test_roles_granted_in_the_admin_survive_a_later_import(tmp_path: Path) -> No
 def test_line_numbers_count_blank_lines_and_values_spanning_lines(tmp_path: Path) -> None:
     path = tmp_path / "staff.csv"
     path.write_text(
-        "\n".join(
+        "\n".join(  # noqa: FLY002 - one item per line of the file
             (
                 HEADER,
                 MANAGER,
@@ -355,7 +355,7 @@ def test_line_numbers_count_blank_lines_and_values_spanning_lines(tmp_path: Path
 
 def test_a_byte_order_mark_from_excel_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "staff.csv"
-    path.write_bytes(("\n".join((HEADER, MANAGER)) + "\r\n").encode("utf-8-sig"))
+    path.write_bytes((f"{HEADER}\n{MANAGER}" + "\r\n").encode("utf-8-sig"))
 
     run = import_staff(path)
 
@@ -461,10 +461,10 @@ def test_two_people_managing_each_other_are_both_refused_and_the_rest_kept(tmp_p
 
     assert run.stdout.strip() == "2 created, 0 updated, 2 rejected"
     assert run.stderr.splitlines() == [
-        "line 3: Ann Abel's line manager would be Bea Bell, who is managed by Ann Abel "
-        "— a management chain can't loop",
-        "line 4: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
-        "— a management chain can't loop",
+        ("line 3: Ann Abel's line manager would be Bea Bell, who is managed by Ann Abel "
+        "— a management chain can't loop"),
+        ("line 4: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
+        "— a management chain can't loop"),
     ]
     assert set(User.objects.values_list("email", flat=True)) == {
         "maya.manager@example.nhs.uk",
@@ -486,12 +486,12 @@ def test_a_longer_loop_is_refused_row_by_row_and_its_reports_with_it(tmp_path: P
 
     assert run.stdout.strip() == "1 created, 0 updated, 4 rejected"
     assert run.stderr.splitlines() == [
-        "line 2: Ann Abel's line manager would be Bea Bell, who is managed by Cal Cole, "
-        "who is managed by Ann Abel — a management chain can't loop",
-        "line 3: Bea Bell's line manager would be Cal Cole, who is managed by Ann Abel, "
-        "who is managed by Bea Bell — a management chain can't loop",
-        "line 4: Cal Cole's line manager would be Ann Abel, who is managed by Bea Bell, "
-        "who is managed by Cal Cole — a management chain can't loop",
+        ("line 2: Ann Abel's line manager would be Bea Bell, who is managed by Cal Cole, "
+        "who is managed by Ann Abel — a management chain can't loop"),
+        ("line 3: Bea Bell's line manager would be Cal Cole, who is managed by Ann Abel, "
+        "who is managed by Bea Bell — a management chain can't loop"),
+        ("line 4: Cal Cole's line manager would be Ann Abel, who is managed by Bea Bell, "
+        "who is managed by Cal Cole — a management chain can't loop"),
         "line 5: unknown manager 'cal@example.nhs.uk': their own row (line 4) was rejected",
     ]
 
@@ -504,8 +504,8 @@ def test_a_row_that_would_close_a_loop_with_the_directory_is_refused(tmp_path: P
 
     assert run.stdout.strip() == "1 created, 0 updated, 1 rejected"
     assert run.stderr.splitlines() == [
-        "line 2: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
-        "(as the staff directory has it) — a management chain can't loop",
+        ("line 2: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
+        "(as the staff directory has it) — a management chain can't loop"),
     ]
     bea.refresh_from_db()
     assert bea.line_manager is None

@@ -63,7 +63,7 @@ def test_every_table_by_hand(world):
         ("From report to triage started", 5, 2.0, 4),
         ("From report to closed", 4, 9.0, 30),
     )
-    deadlines = dict((row[0], row[1:]) for row in tables["deadlines_met"])
+    deadlines = {row[0]: row[1:] for row in tables["deadlines_met"]}
     assert deadlines["Triage started"] == (5, 4, 80.0)
     assert deadlines["Decision recorded"] == (1, 0, 0.0)
     assert deadlines["Investigation completed"] == (0, 0, None)
@@ -106,7 +106,7 @@ def test_published_figures_are_suppressed(world):
         ("From report to triage started", 5, 2.0, 4),
         ("From report to closed", SUPPRESSED, SUPPRESSED, SUPPRESSED),
     )
-    deadlines = dict((row[0], row[1:]) for row in tables["deadlines_met"])
+    deadlines = {row[0]: row[1:] for row in tables["deadlines_met"]}
     assert deadlines["Triage started"] == (5, SUPPRESSED, SUPPRESSED)
     assert deadlines["Decision recorded"] == (SUPPRESSED, 0, SUPPRESSED)
     assert tables["flags"][1] == ("Confidentiality or personal-data breach", SUPPRESSED, SUPPRESSED, SUPPRESSED)
@@ -147,7 +147,7 @@ def test_filter_by_platform(world):
     x = raw(Filters(start=Q1_START, end=Q1_END, platform=Platform.X))
     assert x["summary"] == (("Reports received", 2), ("Cases opened", 2), ("Cases closed", 1))
     assert x["by_directorate"] == (("Medicine", 1), ("Surgery", 1), ("Total", 2))
-    assert dict((row[0], row[1:]) for row in x["deadlines_met"])["Triage started"] == (2, 2, 100.0)
+    assert {row[0]: row[1:] for row in x["deadlines_met"]}["Triage started"] == (2, 2, 100.0)
 
     # A case counts if any of its reports is on the platform; its timings run from its first report.
     ig = raw(Filters(start=Q1_START, end=Q1_END, platform=Platform.INSTAGRAM))

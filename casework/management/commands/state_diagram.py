@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from casework.diagram import readme_path, readme_with_diagram, state_diagram_mermaid
 
@@ -8,7 +8,7 @@ from casework.diagram import readme_path, readme_with_diagram, state_diagram_mer
 class Command(BaseCommand):
     help = "Print the case state diagram (Mermaid) generated from the transitions; --write updates the README."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--write", action="store_true", help="Replace the diagram block in README.md.")
 
     def handle(self, *args: object, **options: object) -> None:
