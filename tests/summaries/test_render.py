@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from documents.text import REPLACEMENT_CHAR
 from summaries.data import (
     DeadlineItem,
     EventItem,
@@ -31,7 +32,7 @@ from summaries.data import (
     Variant,
 )
 from summaries.fingerprint import summary_fingerprint
-from summaries.render import MARKING, REPLACEMENT_CHAR, summary_render
+from summaries.render import MARKING, summary_render
 from tests.summaries import (
     OPENED,
     events,
