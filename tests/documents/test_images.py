@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import struct
-import zlib
 
 import pytest
 from pypdf import PdfReader
 
 from documents.images import ImageRefused, image_decode, image_for_pdf, pdf_image
 from summaries.render import summary_render
-from tests.summaries import evidence_file, make_summary, screenshot_png
-
-
-def _png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims ``width`` × ``height`` pixels."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
-        return struct.pack(">I", len(payload)) + kind + payload + crc
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
+from tests.summaries import evidence_file, make_summary, png_claiming, screenshot_png
 
 
 def test_a_file_that_is_not_a_picture_is_refused() -> None:
@@ -46,12 +29,12 @@ def test_a_truncated_picture_is_refused_before_it_reaches_the_pdf() -> None:
 def test_a_picture_of_too_many_pixels_is_refused_with_its_size() -> None:
     # 48 million pixels: over the PDF's limit, under the size Pillow itself worries about.
     with pytest.raises(ImageRefused, match=r"too large to show \(8000×6000 pixels\)") as refused:
-        image_for_pdf(_png_claiming(8000, 6000))
+        image_for_pdf(png_claiming(8000, 6000))
     assert (refused.value.reason, refused.value.size) == ("pixels", (8000, 6000))
 
 
 def test_a_decompression_bomb_is_refused_without_being_decoded() -> None:
-    bomb = _png_claiming(100_000, 100_000)  # 10 billion pixels in a few dozen bytes
+    bomb = png_claiming(100_000, 100_000)  # 10 billion pixels in a few dozen bytes
     assert len(bomb) < 200
     with pytest.raises(ImageRefused, match="too large to show") as refused:
         image_for_pdf(bomb)
@@ -60,7 +43,7 @@ def test_a_decompression_bomb_is_refused_without_being_decoded() -> None:
 
 def test_intake_limits_on_a_side_are_checked_from_the_header() -> None:
     with pytest.raises(ImageRefused) as refused:
-        image_decode(io.BytesIO(_png_claiming(20_000, 10)), max_pixels=10**9, max_side=16_384)
+        image_decode(io.BytesIO(png_claiming(20_000, 10)), max_pixels=10**9, max_side=16_384)
     assert (refused.value.reason, refused.value.size) == ("pixels", (20_000, 10))
     assert image_decode(io.BytesIO(screenshot_png(40, 30)), max_side=16_384).size == (40, 30)
 
@@ -75,8 +58,8 @@ def test_a_picture_is_drawn_no_larger_than_the_room_given() -> None:
 def test_the_pdf_still_renders_with_a_note_in_place_of_each_refused_picture() -> None:
     files = (
         evidence_file("not-a-picture.png", b"plain text, not a picture"),
-        evidence_file("huge.png", _png_claiming(8000, 6000)),
-        evidence_file("bomb.png", _png_claiming(100_000, 100_000)),
+        evidence_file("huge.png", png_claiming(8000, 6000)),
+        evidence_file("bomb.png", png_claiming(100_000, 100_000)),
         evidence_file("fine.png", screenshot_png(120, 80)),
     )
     reader = PdfReader(io.BytesIO(summary_render(make_summary(files=files))))

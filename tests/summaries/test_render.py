@@ -12,8 +12,6 @@ import datetime as dt
 import io
 import logging
 import re
-import struct
-import zlib
 from typing import Any
 
 import pytest
@@ -38,6 +36,7 @@ from tests.summaries import (
     events,
     evidence_file,
     make_summary,
+    png_claiming,
     screenshot_jpeg,
     screenshot_png,
 )
@@ -383,29 +382,12 @@ def test_images_are_scaled_to_fit_the_page() -> None:
 # --------------------------------------------------------------------------- awkward files
 
 
-def _png_claiming(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload))
-            + kind
-            + payload
-            + struct.pack(">I", zlib.crc32(kind + payload))
-        )
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
 def test_files_that_are_not_decodable_images_are_listed_without_a_crash() -> None:
     good = screenshot_png(120, 80)
     files = (
         evidence_file("garbage.png", b"this is not an image at all"),
         evidence_file("truncated.png", good[: len(good) // 2]),
-        evidence_file("bomb.png", _png_claiming(100_000, 100_000)),
+        evidence_file("bomb.png", png_claiming(100_000, 100_000)),
         evidence_file("empty.jpg", b"", content_type="image/jpeg"),
         evidence_file(
             "statement.pdf", b"%PDF-1.4 fake", content_type="application/pdf", embed=False
