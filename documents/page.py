@@ -167,6 +167,23 @@ def styles() -> Styles:
     return _styles_cache[0]
 
 
+def grid_commands(*, head: bool) -> list[tuple[Any, ...]]:
+    """The TableStyle every data table starts from: top-aligned, evenly padded, a shaded header."""
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if head:
+        commands += [
+            ("BACKGROUND", (0, 0), (-1, 0), PALE_GREY),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, DARK_GREY),
+        ]
+    return commands
+
+
 # --------------------------------------------------------------------------- page furniture
 
 

@@ -52,6 +52,7 @@ from documents.page import (
     PALE_GREY,
     RULE_GREY,
     PageChrome,
+    grid_commands,
     outline,
     render_pdf,
     styles,
@@ -663,16 +664,7 @@ class _Pack:
             ]
             for row in table.rows
         ]
-        table_style: list[tuple[Any, ...]] = [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("BACKGROUND", (0, 0), (-1, 0), PALE_GREY),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, DARK_GREY),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE_GREY),
-        ]
+        table_style = [*grid_commands(head=True), ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE_GREY)]
         rl_table = RLTable(
             [head, *body],
             colWidths=self._widths(columns, table.rows, numeric),

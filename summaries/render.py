@@ -19,7 +19,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
 from xml.sax.saxutils import escape
 
 from bidi import algorithm as uba
@@ -33,12 +32,11 @@ from documents.fonts import FONT_BOLD
 from documents.images import ImageRefused, pdf_image
 from documents.page import (
     CELL_SMALL_SIZE,
-    DARK_GREY,
     FRAME_HEIGHT,
     FRAME_WIDTH,
-    PALE_GREY,
     RULE_GREY,
     PageChrome,
+    grid_commands,
     outline,
     render_pdf,
     styles,
@@ -204,18 +202,7 @@ class _Builder:
                     sub_row[0] = Paragraph("(continued)", self.s.cell_muted)
                 data.append(sub_row)
             row_ends.append(len(data) - 1)
-        commands: list[tuple[Any, ...]] = [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]
-        if head:
-            commands += [
-                ("BACKGROUND", (0, 0), (-1, 0), PALE_GREY),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, DARK_GREY),
-            ]
+        commands = grid_commands(head=bool(head))
         commands += [("LINEBELOW", (0, r), (-1, r), 0.3, RULE_GREY) for r in row_ends]
         table = Table(data, colWidths=list(widths), repeatRows=offset, splitByRow=1, hAlign="LEFT")
         table.setStyle(TableStyle(commands))
