@@ -157,7 +157,7 @@ class _FallbackFont(TTFont):
         self.fontName = name
         self.face = primary.face  # ascent, descent and the face name come from DejaVu
         self.encoding = primary.encoding
-        self.state = WeakKeyDictionary()
+        self.state: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
         self._asciiReadable = primary._asciiReadable
         self.shapable = False
         self.chain = tuple(chain)
@@ -238,7 +238,7 @@ class _FallbackFont(TTFont):
             for subset, piece in self.chain[k].splitString(run, doc)
         ]
 
-    def getSubsetInternalName(self, subset: tuple[int, int], doc: Any) -> str:  # type: ignore[override]
+    def getSubsetInternalName(self, subset: tuple[int, int], doc: Any) -> str:
         k, n = subset
         return self.chain[k].getSubsetInternalName(n, doc)
 

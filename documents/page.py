@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -43,6 +43,8 @@ PALE_GREY = colors.HexColor("#E8EDEE")
 RULE_GREY = colors.HexColor("#AEB7BD")
 
 CELL_SMALL_SIZE = 7.2  # the cell_small style, for digests
+
+F = TypeVar("F", bound=Flowable)
 
 
 # --------------------------------------------------------------------------- styles
@@ -214,7 +216,7 @@ class NumberedCanvas(Canvas):
         # invariant mode fixes the date at 2000-01-01; the document's own time is truer.
         self.setDateFormatter(lambda *_ymdhms: chrome.pdf_date)
 
-    def bookmarkPage(self, key: str, **kwargs: Any) -> None:  # type: ignore[override]
+    def bookmarkPage(self, key: str, **kwargs: Any) -> None:
         self._pending_bookmarks.append(key)
 
     def showPage(self) -> None:
@@ -279,9 +281,9 @@ class _OutlinedDoc(SimpleDocTemplate):
             self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
 
 
-def outline(flowable: Flowable, title: str, key: str, level: int) -> Flowable:
+def outline(flowable: F, title: str, key: str, level: int) -> F:
     """Give ``flowable`` (a heading) an entry in the PDF outline, under a unique ``key``."""
-    flowable._fp_outline = (title, key, level)  # type: ignore[attr-defined]
+    flowable._fp_outline = (title, key, level)
     return flowable
 
 

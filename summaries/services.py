@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from casework.access import summary_variants
 from casework.models import Case, CaseEvent, EventKind
@@ -62,9 +63,10 @@ def summary_produce(*, summary_id: int, now: dt.datetime | None = None) -> str:
     from summaries.render import summary_render
     from summaries.selectors import summary_data_for
 
+    now = now or timezone.now()
+
     def render(summary: CaseSummary) -> Rendered:
-        data = summary_data_for(case=summary.case, variant=summary.variant, viewer=summary.requested_by,
-                                now=summary.started_at)  # the time it was claimed
+        data = summary_data_for(case=summary.case, variant=summary.variant, viewer=summary.requested_by, now=now)
         if summary.archived:
             data = dataclasses.replace(data, generated_for="the case record, on closing")
         return Rendered(summary_render(data), ready_fields={"fingerprint": summary_fingerprint(data)})
