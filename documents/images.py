@@ -33,8 +33,9 @@ POINTS_PER_PIXEL = 72 / 96
 class ImageRefused(Exception):
     """Why a picture can't be used; ``str()`` says so in words a reader can follow.
 
-    ``reason`` is one of ``"no_size"``, ``"pixels"`` (``size`` is then what the
-    header claims), ``"bomb"`` (too large for Pillow even to say) or ``"unreadable"``.
+    ``reason`` is, from the checks here, ``"no_size"``, ``"pixels"`` (``size`` is then
+    what the header claims), ``"bomb"`` (too large for Pillow even to say) or
+    ``"unreadable"``; a document may refuse a picture for reasons of its own.
     """
 
     def __init__(self, message: str, *, reason: str, size: tuple[int, int] | None = None) -> None:

@@ -79,7 +79,7 @@ def clean_text(text: str, font: str = FONT_REGULAR) -> str:
       printed text read differently from its data, and the rest are invisible.
     - Arabic letters are replaced by their joined forms (initial, medial, final),
       which reportlab can't choose itself. The text stays in logical order: it is
-      put in visual order line by line as it is drawn (``_FallbackFont``).
+      put in visual order line by line as it is drawn (``documents.fonts``).
     - Anything no shipped font can draw (rare scripts, lone surrogates, private
       use) becomes REPLACEMENT_CHAR, so the reader sees that something was there;
       an invisible modifier no font has is just dropped.

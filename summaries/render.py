@@ -59,7 +59,6 @@ STATUS_COLOURS = {
 }
 
 
-
 # --------------------------------------------------------------------------- building blocks
 
 
@@ -67,7 +66,7 @@ def _aligned(style: ParagraphStyle, text: str) -> ParagraphStyle:
     """``style``, or a right-aligned copy of it for text that starts right to left.
 
     A Hebrew or Arabic paragraph reads from the right margin; each of its lines is
-    put in visual order as it is drawn (see ``_FallbackFont``).
+    put in visual order as it is drawn (see ``documents.fonts``).
     """
     if style.alignment != TA_LEFT or uba.get_base_level(text) == 0:
         return style
