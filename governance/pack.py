@@ -10,28 +10,16 @@ to the nearest 5, in the tables, the charts and the summary bullets alike.
 Anything the pack works out for itself (a share of a total in a bullet) is
 worked out from those published cells only.
 
-Fonts, text cleaning, dates, colours and the two-pass "Page X of Y" canvas are
-reused from ``summaries.render``, the case summary renderer.
-
-To look at a sample pack while working on the layout::
-
-    from governance.pack import render_sample
-    render_sample()                  # writes /tmp/pack.pdf from sample_figures()
-    render_sample("/tmp/other.pdf")  # or anywhere else
-
-then e.g. ``pdftoppm -png -r 50 -f 1 -l 3 /tmp/pack.pdf /tmp/pack`` to see pages.
+Fonts, text cleaning, dates, colours, styles and the page with its "Page X of
+Y" come from the document kit (``documents``), as for every Flagpost PDF.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -41,7 +29,6 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -56,36 +43,22 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as RLTable
 
-from governance.figures import SUPPRESS_BELOW, SUPPRESSED, TOTAL, Cell, Figures, Filters, Table
-from summaries.render import (
+from documents.fonts import FONT_BOLD, FONT_REGULAR
+from documents.page import (
     DARK_GREY,
-    FONT_BOLD,
-    FONT_REGULAR,
     FRAME_HEIGHT,
     FRAME_WIDTH,
-    MARGIN_BOTTOM,
-    MARGIN_LEFT,
-    MARGIN_RIGHT,
-    MARGIN_TOP,
     NHS_BLUE,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
     PALE_GREY,
     RULE_GREY,
-    _binary_streams,
-    _fit,
-    _fonts,
-    _NumberedCanvas,
-    _PageChrome,
-    _pdf_date,
-    _strip_controls,
-    _styles,
-    _SummaryDoc,
-    clean_text,
-    day,
-    markup,
-    when,
+    PageChrome,
+    grid_commands,
+    outline,
+    render_pdf,
+    styles,
 )
+from documents.text import clean_text, day, fit, markup, pdf_date, when
+from governance.figures import SUPPRESS_BELOW, SUPPRESSED, TOTAL, Cell, Figures, Filters, Table
 
 MARKING = "OFFICIAL"
 DEFAULT_TITLE = "Social Media Policy — committee pack"
@@ -165,7 +138,7 @@ class _PackStyles:
 
 
 def _pack_styles() -> _PackStyles:
-    s = _styles()
+    s = styles()
     return _PackStyles(
         cover_title=ParagraphStyle(
             "gp-cover-title", parent=s.title, fontSize=28, leading=34, spaceAfter=14
@@ -220,50 +193,6 @@ def _pack_styles() -> _PackStyles:
             "gp-footnote", parent=s.muted, fontSize=7.5, leading=10, spaceAfter=4
         ),
     )
-
-
-# --------------------------------------------------------------------------- page furniture
-
-
-@dataclass(frozen=True)
-class _PackChrome(_PageChrome):
-    period: str = ""
-
-
-class _PackCanvas(_NumberedCanvas):
-    """The summary renderer's two-pass canvas, with the pack's header and footer."""
-
-    def _draw_furniture(self, number: int, total: int) -> None:
-        chrome = cast(_PackChrome, self._chrome)
-        left, right = MARGIN_LEFT, PAGE_WIDTH - MARGIN_RIGHT
-        self.saveState()
-        top = PAGE_HEIGHT - 13 * mm
-        self.setFillColor(colors.black)
-        self.setFont(FONT_BOLD, 9)
-        self.drawString(left, top, MARKING)
-        marking_width = pdfmetrics.stringWidth(MARKING, FONT_BOLD, 9)
-        self.setFont(FONT_REGULAR, 9)
-        self.setFillColor(DARK_GREY)
-        self.drawRightString(
-            right, top, _fit(chrome.period, FONT_REGULAR, 9, right - left - marking_width - 20)
-        )
-        self.setStrokeColor(RULE_GREY)
-        self.setLineWidth(0.6)
-        self.line(left, top - 5, right, top - 5)
-
-        bottom = 15 * mm
-        self.line(left, bottom + 10, right, bottom + 10)
-        self.setFont(FONT_REGULAR, 7.5)
-        page_label = f"Page {number} of {total}"
-        page_width = pdfmetrics.stringWidth(page_label, FONT_REGULAR, 7.5)
-        self.drawString(
-            left, bottom, _fit(chrome.generated, FONT_REGULAR, 7.5, right - left - page_width - 20)
-        )
-        self.drawRightString(right, bottom, page_label)
-        self.setFont(FONT_BOLD, 7.5)
-        self.setFillColor(colors.black)
-        self.drawCentredString(PAGE_WIDTH / 2, bottom - 11, MARKING)
-        self.restoreState()
 
 
 # --------------------------------------------------------------------------- bullets
@@ -390,7 +319,7 @@ def _bullets(figures: Figures) -> list[str]:
 
 
 def _chart_label(text: Cell, width: float) -> str:
-    return _fit(_fmt(text), FONT_REGULAR, CHART_FONT_SIZE, width)
+    return fit(_fmt(text), FONT_REGULAR, CHART_FONT_SIZE, width)
 
 
 def _bar_chart(table: Table) -> tuple[Drawing | None, str]:
@@ -554,7 +483,7 @@ def _line_chart(table: Table) -> tuple[Drawing | None, str]:
         legend.colorNamePairs = [
             (
                 SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                _fit(name, FONT_REGULAR, CHART_FONT_SIZE, plot_width / 3 - 20),
+                fit(name, FONT_REGULAR, CHART_FONT_SIZE, plot_width / 3 - 20),
             )
             for i, name in enumerate(series_names)
         ]
@@ -564,7 +493,7 @@ def _line_chart(table: Table) -> tuple[Drawing | None, str]:
             String(
                 40,
                 plot_height + chart.y + 4,
-                _fit(series_names[0], FONT_REGULAR, CHART_FONT_SIZE, plot_width),
+                fit(series_names[0], FONT_REGULAR, CHART_FONT_SIZE, plot_width),
                 fontName=FONT_REGULAR,
                 fontSize=CHART_FONT_SIZE,
                 fillColor=DARK_GREY,
@@ -581,7 +510,7 @@ class _Pack:
 
     def __init__(self, figures: Figures) -> None:
         self.figures = figures
-        self.s = _styles()
+        self.s = styles()
         self.p = _pack_styles()
         self.story: list[Flowable] = []
         self._outline_count = 0
@@ -590,11 +519,7 @@ class _Pack:
         style = self.s.h2 if level == 0 else self.s.h3
         paragraph = Paragraph(markup(text, FONT_BOLD), style)
         self._outline_count += 1
-        paragraph._fp_outline = (  # type: ignore[attr-defined]
-            clean_text(text, FONT_BOLD),
-            f"gp-{self._outline_count}",
-            level,
-        )
+        outline(paragraph, clean_text(text, FONT_BOLD), f"gp-{self._outline_count}", level)
         return paragraph
 
     def note(self, text: str) -> Paragraph:
@@ -604,8 +529,7 @@ class _Pack:
 
     def cover(self, title: str, prepared_for: str) -> None:
         f = self.figures
-        heading = Paragraph(markup(title, FONT_BOLD), self.p.cover_title)
-        heading._fp_outline = ("Cover", "gp-cover", 0)  # type: ignore[attr-defined]
+        heading = outline(Paragraph(markup(title, FONT_BOLD), self.p.cover_title), "Cover", "gp-cover", 0)
         self.story += [
             Spacer(1, 45 * mm),
             Paragraph("Flagpost · governance figures", self.s.meta),
@@ -740,16 +664,7 @@ class _Pack:
             ]
             for row in table.rows
         ]
-        table_style: list[tuple[Any, ...]] = [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("BACKGROUND", (0, 0), (-1, 0), PALE_GREY),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, DARK_GREY),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE_GREY),
-        ]
+        table_style = [*grid_commands(head=True), ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE_GREY)]
         rl_table = RLTable(
             [head, *body],
             colWidths=self._widths(columns, table.rows, numeric),
@@ -815,7 +730,6 @@ def committee_pack_render(
     line chart where the table asks for one, followed by the table itself.
     Pure and deterministic: no database, settings or clock.
     """
-    _fonts()
     pack = _Pack(figures)
     pack.cover(title, prepared_for)
     pack.summary()
@@ -826,129 +740,10 @@ def committee_pack_render(
         pack.story.append(pack.note("No other tables for this period."))
 
     period = _period_words(figures.filters)
-    chrome = _PackChrome(
-        reference="",
+    chrome = PageChrome(
+        marking=MARKING,
+        context=period,
         generated=f"Flagpost committee pack · generated {when(figures.generated_at)} for {prepared_for}",
-        pdf_date=_pdf_date(figures.generated_at),
-        period=period,
+        pdf_date=pdf_date(figures.generated_at),
     )
-    buffer = io.BytesIO()
-    with _binary_streams():
-        doc = _SummaryDoc(
-            buffer,
-            pagesize=A4,
-            leftMargin=MARGIN_LEFT,
-            rightMargin=MARGIN_RIGHT,
-            topMargin=MARGIN_TOP,
-            bottomMargin=MARGIN_BOTTOM,
-            title=_strip_controls(f"{title} — {period}"),
-            author="Flagpost",
-            subject=MARKING,
-            creator="Flagpost",
-            lang="en-GB",
-            invariant=1,
-        )
-        doc.build(pack.story, canvasmaker=partial(_PackCanvas, chrome=chrome))
-    return buffer.getvalue()
-
-
-# --------------------------------------------------------------------------- sample
-
-
-def sample_figures() -> Figures:
-    """Made-up figures of every kind, for looking at the layout (see the module docstring)."""
-    from governance.figures import Period
-
-    months = ["Apr 2023", "May 2023", "Jun 2023", "Jul 2023", "Aug 2023", "Sep 2023",
-              "Oct 2023", "Nov 2023", "Dec 2023", "Jan 2024", "Feb 2024", "Mar 2024"]  # fmt: skip
-    return Figures(
-        filters=Filters(dt.date(2023, 4, 1), dt.date(2024, 3, 31), Period.MONTH),
-        generated_at=dt.datetime(2024, 4, 8, 9, 5, tzinfo=dt.UTC),
-        tables=(
-            Table(
-                "summary",
-                "Summary",
-                ("Measure", "Value"),
-                (
-                    ("Reports received", 214),
-                    ("Cases opened", 87),
-                    ("Cases closed", 73),
-                    ("Deadlines met (%)", 91.5),
-                    ("Open cases over 60 working days", 6),
-                    ("Data breaches within 72 hours (%)", SUPPRESSED),
-                ),
-            ),
-            Table(
-                "by_platform",
-                "Reports by platform",
-                ("Platform", "Reports"),
-                (
-                    ("Facebook", 81),
-                    ("X (Twitter)", 47),
-                    ("TikTok", 39),
-                    ("Instagram", 31),
-                    ("LinkedIn", 12),
-                    ("Reddit", SUPPRESSED),
-                    ("Other", 0),
-                ),
-                note="A report can name more than one platform.",
-                chart="bar",
-            ),
-            Table(
-                "by_directorate",
-                "Cases by directorate",
-                ("Directorate", "Cases"),
-                tuple(
-                    (
-                        f"Directorate of Clinical Services {i}",
-                        SUPPRESSED if i % 4 == 0 else 3 * i + 5,
-                    )
-                    for i in range(1, 15)
-                ),
-                chart="bar",
-            ),
-            Table(
-                "trend",
-                "Reports and cases by month",
-                ("Month", "Reports", "Cases opened"),
-                tuple(
-                    (m, 10 + (i * 7) % 15, SUPPRESSED if i in (2, 7) else 5 + (i * 3) % 6)
-                    for i, m in enumerate(months)
-                ),
-                chart="line",
-            ),
-            Table(
-                "outcomes",
-                "Outcomes of closed cases",
-                ("Outcome", "Cases", "Share (%)"),
-                (
-                    ("No case to answer", 31, 42.5),
-                    ("Informal resolution", 22, 30.1),
-                    ("Formal warning", 14, 19.2),
-                    ("Dismissal", SUPPRESSED, SUPPRESSED),
-                    ("Referred to professional regulator", SUPPRESSED, SUPPRESSED),
-                ),
-            ),
-            Table(
-                POLICY_TABLE_KEY,
-                "Policies past their expiry date",
-                ("Policy", "Version", "Expired on", "Working days past expiry"),
-                tuple(
-                    (
-                        f"Social media and online conduct policy part {i}",
-                        f"v{i}.0",
-                        f"{i} March 2024",
-                        5 * i,
-                    )
-                    for i in range(1, 40)
-                ),
-            ),
-        ),
-    )
-
-
-def render_sample(path: str | Path = "/tmp/pack.pdf") -> Path:
-    """Write the sample pack to ``path`` (default /tmp/pack.pdf) and return the path."""
-    target = Path(path)
-    target.write_bytes(committee_pack_render(sample_figures()))
-    return target
+    return render_pdf(pack.story, chrome=chrome, title=f"{title} — {period}")

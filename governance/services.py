@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import logging
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Role, User
+from documents.produce import Rendered, document_produce
 from governance.figures import Filters, Period
 from governance.forms import period_bounds
-from governance.models import CommitteePack, PackStatus
+from governance.models import CommitteePack
 
-log = logging.getLogger(__name__)
 RENDER_LEASE = dt.timedelta(minutes=15)
 
 
@@ -54,35 +50,15 @@ def pack_produce(*, pack_id: int, now: dt.datetime | None = None) -> str:
     from governance.pack import committee_pack_render
     from governance.selectors import governance_figures
 
-    now = now or timezone.now()
-    claimed = CommitteePack.objects.filter(
-        Q(status=PackStatus.QUEUED) | Q(status=PackStatus.RENDERING, started_at__lt=now - RENDER_LEASE),
-        pk=pack_id,
-    ).update(status=PackStatus.RENDERING, started_at=now)
-    if not claimed:
-        return "not claimed"
-    pack = CommitteePack.objects.get(pk=pack_id)
-    filters = Filters(start=pack.start, end=pack.end, period=pack.period, directorate_id=pack.directorate_id,
-                      platform=pack.platform or None)
-    try:
-        pdf = committee_pack_render(governance_figures(filters))
-    except Exception as error:  # one bad period must not poison the queue
-        log.exception("committee pack %s could not be rendered", pack_id)
-        CommitteePack.objects.filter(pk=pack_id).update(status=PackStatus.FAILED, error=str(error)[:2000])
-        return "failed"
-    name = pack.file.field.generate_filename(pack, "pack.pdf")
-    storage = pack.file.storage
-    if storage.exists(name):
-        storage.delete(name)
-    stored = storage.save(name, ContentFile(pdf))
-    with transaction.atomic():
-        done = CommitteePack.objects.filter(pk=pack_id, status=PackStatus.RENDERING).update(
-            status=PackStatus.READY, file=stored, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf),
-            completed_at=timezone.now(),
-        )
-        if done:
-            _announce(pack)
-    return "ready"
+    def render(pack: CommitteePack) -> Rendered:
+        filters = Filters(start=pack.start, end=pack.end, period=pack.period,
+                          directorate_id=pack.directorate_id, platform=pack.platform or None)
+        return Rendered(committee_pack_render(governance_figures(filters)))
+
+    return document_produce(
+        CommitteePack.objects.all(), pk=pack_id, render=render, file_name="pack.pdf", lease=RENDER_LEASE,
+        now=now, on_ready=_announce,
+    )
 
 
 def _announce(pack: CommitteePack) -> None:

@@ -13,7 +13,6 @@ import hashlib
 import io
 import re
 import struct
-import warnings
 from dataclasses import dataclass
 from typing import IO
 
@@ -28,6 +27,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
+from documents.images import ImageRefused, image_decode
 from kit.downloads import size_text
 
 ALLOWED_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "application/pdf": "PDF"}
@@ -162,39 +162,32 @@ def _unreadable_picture(name: str, kind: str) -> ValidationError:
 def picture_reencode(stream: IO[bytes], *, name: str, image_format: str) -> bytes:
     """Decode a PNG or JPEG and save its pixels afresh in the same format.
 
-    The size is read from the header and checked before any pixel is decoded,
-    so a small file that claims enormous dimensions (a "decompression bomb")
-    never takes the server's memory. Only the pixels survive: EXIF (with GPS),
-    XMP, comments, text chunks, colour profiles and anything after the image's
-    end are left behind. A rotated phone photo is turned upright first, since
-    the EXIF tag that said how to turn it goes.
+    The size is checked before any pixel is decoded (``documents.images.image_decode``,
+    the same check every picture passes before it goes into a PDF). Only the pixels
+    survive: EXIF (with GPS), XMP, comments, text chunks, colour profiles and anything
+    after the image's end are left behind. A rotated phone photo is turned upright
+    first, since the EXIF tag that said how to turn it goes.
     """
     stream.seek(0)
-    # Pillow warns, then refuses, far above our own limit; either means too many pixels.
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(stream, formats=[image_format]) as picture:
-                width, height = picture.size
-                if not _pixels_allowed(width, height):
-                    raise _too_many_pixels(name, (width, height))
-                picture.load()
-                return _picture_save(picture, image_format)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    try:
+        picture = image_decode(
+            stream,
+            max_pixels=settings.EVIDENCE_MAX_IMAGE_PIXELS,
+            max_side=settings.EVIDENCE_MAX_IMAGE_SIDE,
+            formats=[image_format],
+        )
+    except ImageRefused as refused:
+        if refused.reason in ("pixels", "no_size"):
+            raise _too_many_pixels(name, refused.size) from None
+        if refused.reason == "bomb":
             raise _too_many_pixels(name, None) from None
-        except ValidationError:
-            raise
+        raise _unreadable_picture(name, image_format) from None
+    with picture:
+        try:
+            return _picture_save(picture, image_format)
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, ZeroDivisionError,
                 struct.error):
-            # Pillow's decoders fail in many ways on damaged or forged files; all mean "not a picture".
             raise _unreadable_picture(name, image_format) from None
-
-
-def _pixels_allowed(width: int, height: int) -> bool:
-    if width <= 0 or height <= 0:
-        return False
-    side = settings.EVIDENCE_MAX_IMAGE_SIDE
-    return width <= side and height <= side and width * height <= settings.EVIDENCE_MAX_IMAGE_PIXELS
 
 
 def _picture_save(picture: Image.Image, image_format: str) -> bytes:

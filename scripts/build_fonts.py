@@ -1,4 +1,4 @@
-"""Rebuild the fallback fonts shipped in summaries/fonts from their source packages.
+"""Rebuild the fallback fonts shipped in documents/fonts from their source packages.
 
 Not part of the app: the PDFs read only the finished subsets. Run it from the
 project root after ``.venv/bin/pip install '.[fonts]'`` (fontTools)::
@@ -15,7 +15,7 @@ gives the same glyphs or stops:
   needs; Debian's fonts-noto-cjk has only CFF outlines.
 - Noto Sans Arabic (Regular, Bold): Debian's fonts-noto-core.
 
-All are under the SIL Open Font License 1.1; summaries/fonts/LICENSE-Noto.txt
+All are under the SIL Open Font License 1.1; documents/fonts/LICENSE-Noto.txt
 carries it with each font's copyright line. The subsets keep the fonts' names
 and drop what reportlab doesn't use (hinting, layout tables, vertical metrics).
 
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FONT_DIR = ROOT / "summaries" / "fonts"
+FONT_DIR = ROOT / "documents" / "fonts"
 
 
 @dataclass(frozen=True)

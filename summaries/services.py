@@ -1,19 +1,16 @@
 """Asking for a case summary, and producing it.
 
 Asking writes a row (queued) and queues the task after commit. The task
-claims the row with a conditional UPDATE, renders, and stores the file under
-a name fixed by the row, so a retried or duplicated task neither renders
-twice nor leaves a second file.
+produces it with ``documents.produce.document_produce``: claimed with a
+conditional UPDATE, rendered, and stored under a name fixed by the row, so a
+retried or duplicated task neither renders twice nor leaves a second file.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import logging
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,9 +18,9 @@ from django.utils import timezone
 from casework.access import summary_variants
 from casework.models import Case, CaseEvent, EventKind
 from directory.models import User
+from documents.produce import Rendered, document_produce, document_requeue
 from summaries.models import CaseSummary, SummaryStatus, SummaryVariant
 
-log = logging.getLogger(__name__)
 # A render claimed longer ago than this belongs to a worker that died.
 RENDER_LEASE = dt.timedelta(minutes=10)
 
@@ -48,7 +45,7 @@ def summary_request(*, case: Case, variant: str, by: User, archived: bool = Fals
         summary, created = CaseSummary.objects.get(**lookup), False
     if created or summary.status == SummaryStatus.FAILED:
         if summary.status == SummaryStatus.FAILED:
-            CaseSummary.objects.filter(pk=summary.pk).update(status=SummaryStatus.QUEUED, error="")
+            document_requeue(CaseSummary.objects.all(), pk=summary.pk)
             summary.status = SummaryStatus.QUEUED
         summary_id = summary.pk
         transaction.on_commit(lambda: summary_render_task.delay(summary_id), robust=True)
@@ -67,36 +64,17 @@ def summary_produce(*, summary_id: int, now: dt.datetime | None = None) -> str:
     from summaries.selectors import summary_data_for
 
     now = now or timezone.now()
-    claimed = CaseSummary.objects.filter(
-        Q(status=SummaryStatus.QUEUED) | Q(status=SummaryStatus.RENDERING, started_at__lt=now - RENDER_LEASE),
-        pk=summary_id,
-    ).update(status=SummaryStatus.RENDERING, started_at=now)
-    if not claimed:
-        return "not claimed"
-    summary = CaseSummary.objects.select_related("case", "requested_by").get(pk=summary_id)
-    try:
+
+    def render(summary: CaseSummary) -> Rendered:
         data = summary_data_for(case=summary.case, variant=summary.variant, viewer=summary.requested_by, now=now)
         if summary.archived:
             data = dataclasses.replace(data, generated_for="the case record, on closing")
-        pdf = summary_render(data)
-    except Exception as error:  # a bad case must not poison the queue; the user sees it failed
-        log.exception("summary %s could not be rendered", summary_id)
-        CaseSummary.objects.filter(pk=summary_id).update(status=SummaryStatus.FAILED, error=str(error)[:2000])
-        return "failed"
-    name = summary.file.field.generate_filename(summary, "summary.pdf")
-    storage = summary.file.storage
-    if storage.exists(name):
-        storage.delete(name)  # a half-written file from a worker that died; the name is this row's alone
-    stored = storage.save(name, ContentFile(pdf))
-    CaseSummary.objects.filter(pk=summary_id, status=SummaryStatus.RENDERING).update(
-        status=SummaryStatus.READY,
-        file=stored,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        fingerprint=summary_fingerprint(data),
-        size=len(pdf),
-        completed_at=timezone.now(),
+        return Rendered(summary_render(data), ready_fields={"fingerprint": summary_fingerprint(data)})
+
+    return document_produce(
+        CaseSummary.objects.select_related("case", "requested_by"),
+        pk=summary_id, render=render, file_name="summary.pdf", lease=RENDER_LEASE, now=now,
     )
-    return "ready"
 
 
 def summary_downloaded(*, summary: CaseSummary, by: User) -> None:

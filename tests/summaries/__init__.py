@@ -74,6 +74,16 @@ def screenshot_png(width: int = 790, height: int = 1400, seed: int = 0) -> bytes
     )
 
 
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` × ``height`` pixels (a decompression bomb, if large)."""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
 def screenshot_jpeg(width: int = 790, height: int = 1400, seed: int = 0) -> bytes:
     """The same picture as a JPEG. Pillow is always there: reportlab depends on it."""
     from PIL import Image

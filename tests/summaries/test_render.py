@@ -12,13 +12,12 @@ import datetime as dt
 import io
 import logging
 import re
-import struct
-import zlib
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
+from documents.text import REPLACEMENT_CHAR
 from summaries.data import (
     DeadlineItem,
     EventItem,
@@ -31,12 +30,13 @@ from summaries.data import (
     Variant,
 )
 from summaries.fingerprint import summary_fingerprint
-from summaries.render import MARKING, REPLACEMENT_CHAR, summary_render
+from summaries.render import MARKING, summary_render
 from tests.summaries import (
     OPENED,
     events,
     evidence_file,
     make_summary,
+    png_claiming,
     screenshot_jpeg,
     screenshot_png,
 )
@@ -382,29 +382,12 @@ def test_images_are_scaled_to_fit_the_page() -> None:
 # --------------------------------------------------------------------------- awkward files
 
 
-def _png_claiming(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload))
-            + kind
-            + payload
-            + struct.pack(">I", zlib.crc32(kind + payload))
-        )
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
 def test_files_that_are_not_decodable_images_are_listed_without_a_crash() -> None:
     good = screenshot_png(120, 80)
     files = (
         evidence_file("garbage.png", b"this is not an image at all"),
         evidence_file("truncated.png", good[: len(good) // 2]),
-        evidence_file("bomb.png", _png_claiming(100_000, 100_000)),
+        evidence_file("bomb.png", png_claiming(100_000, 100_000)),
         evidence_file("empty.jpg", b"", content_type="image/jpeg"),
         evidence_file(
             "statement.pdf", b"%PDF-1.4 fake", content_type="application/pdf", embed=False

@@ -20,10 +20,11 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
+from documents.text import REPLACEMENT_CHAR
 from governance.figures import Figures, Filters, Period, Table
 from governance.pack import committee_pack_render
 from summaries.data import EventItem, Person, SummaryData
-from summaries.render import REPLACEMENT_CHAR, summary_render
+from summaries.render import summary_render
 from tests.summaries import OPENED, make_summary
 
 CHINESE = "护士在社交媒体上发布了照片"

@@ -1,0 +1,103 @@
+"""Producing a stored document once: claim, render, store, ready (or failed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from documents.produce import (
+    FAILED,
+    QUEUED,
+    READY,
+    RENDERING,
+    Rendered,
+    document_produce,
+    document_requeue,
+)
+from governance.models import CommitteePack, PackStatus
+from summaries.models import SummaryStatus
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4 a document\n%%EOF\n"
+LEASE = dt.timedelta(minutes=10)
+
+
+@pytest.fixture
+def pack() -> CommitteePack:
+    return CommitteePack.objects.create(start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31), period="month")
+
+
+class Renderer:
+    def __init__(self, *results: bytes | Exception) -> None:
+        self.results = list(results)
+        self.calls = 0
+
+    def __call__(self, document: CommitteePack) -> Rendered:
+        self.calls += 1
+        result = self.results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return Rendered(result)
+
+
+def _produce(pack: CommitteePack, render: Renderer, **kwargs) -> str:
+    return document_produce(CommitteePack.objects.all(), pk=pack.pk, render=render, file_name="pack.pdf",
+                            lease=LEASE, **kwargs)
+
+
+def test_the_status_values_are_the_ones_every_document_model_uses() -> None:
+    for choices in (SummaryStatus, PackStatus):
+        assert (choices.QUEUED, choices.RENDERING, choices.READY, choices.FAILED) == (
+            QUEUED, RENDERING, READY, FAILED
+        )
+
+
+def test_two_calls_render_once_and_store_one_file(pack) -> None:
+    render, ready = Renderer(PDF, PDF), []
+    assert _produce(pack, render, on_ready=ready.append) == "ready"
+    assert _produce(pack, render, on_ready=ready.append) == "not claimed"
+    assert render.calls == 1
+    assert [p.pk for p in ready] == [pack.pk]
+    pack.refresh_from_db()
+    assert pack.status == PackStatus.READY
+    assert pack.file.name == f"packs/20240101-20240331-{pack.pk}.pdf"
+    assert pack.file.read() == PDF
+    assert (pack.size, len(pack.sha256), pack.completed_at is not None) == (len(PDF), 64, True)
+
+
+def test_a_render_that_fails_marks_the_document_failed_and_a_retry_succeeds(pack) -> None:
+    render, ready = Renderer(RuntimeError("no figures for that period"), PDF), []
+    assert _produce(pack, render, on_ready=ready.append) == "failed"
+    pack.refresh_from_db()
+    assert (pack.status, pack.error, pack.file.name) == (PackStatus.FAILED, "no figures for that period", "")
+    assert ready == []
+    assert _produce(pack, render) == "not claimed"  # failed stays failed until asked for again
+
+    assert document_requeue(CommitteePack.objects.all(), pk=pack.pk)
+    assert not document_requeue(CommitteePack.objects.all(), pk=pack.pk)  # queued, not failed
+    assert _produce(pack, render, on_ready=ready.append) == "ready"
+    pack.refresh_from_db()
+    assert (pack.status, pack.error, pack.file.read()) == (PackStatus.READY, "", PDF)
+    assert render.calls == 2 and len(ready) == 1
+
+
+def test_a_render_left_by_a_dead_worker_is_claimed_again_after_its_lease(pack) -> None:
+    now = timezone.now()
+    CommitteePack.objects.filter(pk=pack.pk).update(status=PackStatus.RENDERING, started_at=now - LEASE / 2)
+    render = Renderer(PDF)
+    assert _produce(pack, render, now=now) == "not claimed"
+    assert _produce(pack, render, now=now + LEASE) == "ready"
+    assert render.calls == 1
+
+
+def test_a_half_written_file_from_a_dead_worker_is_replaced_not_kept_beside(pack) -> None:
+    name = pack.file.field.generate_filename(pack, "pack.pdf")
+    pack.file.storage.save(name, ContentFile(b"half"))
+    assert _produce(pack, Renderer(PDF)) == "ready"
+    pack.refresh_from_db()
+    assert pack.file.name == name
+    assert pack.file.read() == PDF
