@@ -160,7 +160,7 @@ _DETAIL_STATES = (CaseState.NEW, CaseState.TRIAGE)
 def transition_target(name: str) -> str:
     """The state the transition ``name`` leaves a case in (every one has a single target)."""
     method = getattr(Case, name)
-    [target] = {transition.target for transition in method._django_fsm.transitions.values()}  # type: ignore[attr-defined]
+    [target] = {transition.target for transition in method._django_fsm.transitions.values()}
     return str(target)
 
 

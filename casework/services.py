@@ -42,7 +42,7 @@ from casework.models import (
     Outcome,
     ReopenReason,
 )
-from casework.notices import notify_flag, tell_reporters_closed
+from casework.notices import notify_case_action, notify_flag
 from casework.timeline import case_event_record
 from deadlines.services import (
     deadlines_after_action,
@@ -190,16 +190,12 @@ def _transition(
             after(locked)
         # 5. Deadlines.
         deadlines_after_action(case=locked, meets=declared.meets, opens=declared.opens)
-        # 6. Notifications.
-        if declared.notify is not None:
-            declared.notify(case=locked, actor=by)
-        closed = locked.state == CaseState.CLOSED
-        if closed and declared.tells_reporters_closed:
-            tell_reporters_closed(locked, actor=by)
+        # 6. Notifications: the declaration's notice, and the reporters of a case now closed.
+        notify_case_action(case=locked, action=action, actor=by)
         # 7. Reporting.
         cases_changed([locked.pk])
         # 8. After commit: the closed case's summary is archived by a task.
-        if closed and action != "withdraw":
+        if locked.state == CaseState.CLOSED and action != "withdraw":
             from summaries.services import summary_archive_on_close
 
             summary_archive_on_close(case=locked, by=by)

@@ -26,7 +26,7 @@ def case_event_audit(event: CaseEvent) -> None:
         detail["from"] = event.from_state
     if event.to_state:
         detail["to"] = event.to_state
-    if event.report_id:
+    if event.report is not None:
         detail["report"] = event.report.reference
     audit_record(kind=AuditKind.CASE_EVENT, actor=event.actor, case=event.case, detail=detail)
 
