@@ -15,9 +15,10 @@ from django.utils import timezone
 from casework import access, notices, services
 from casework.actions import ACTION_SPECS, ACTIONS, HR_ONLY_NOTES, CaseAction, transition_target
 from casework.forms import CaseActionForm
-from casework.models import Case, CaseEvent, CaseState
+from casework.models import Case, CaseChange, CaseEvent, CaseState, Flag
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadlines_for_new_case
+from incidents.models import Report
 from tests.casework.conftest import case_in_state, cast  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,3 +134,35 @@ def test_no_receiver_writes_a_timeline_audit_row_or_a_subject_key() -> None:
 
 def test_an_action_is_declared_as_a_case_action() -> None:
     assert all(isinstance(action, CaseAction) for action in ACTIONS.values())
+
+
+@pytest.fixture
+def no_governance_receivers():
+    """Reporting's net for ORM writes made outside the services, taken away for one test."""
+    from governance import rollup
+
+    hooks = [(post_save, Case, rollup._case_saved, "governance_rollup_case_saved")]
+    hooks += [(post_save, model, rollup._child_saved, f"governance_rollup_{model.__name__}_saved")
+              for model in (Report, Deadline)]
+    hooks += [(m2m_changed, Case.principles.through, rollup._principles_changed, "governance_rollup_principles")]
+    for signal, sender, _, uid in hooks:
+        assert signal.disconnect(sender=sender, dispatch_uid=uid)
+    yield
+    for signal, sender, receiver, uid in hooks:
+        signal.connect(receiver, sender=sender, dispatch_uid=uid)
+
+
+def test_the_services_tell_reporting_themselves(cast, no_governance_receivers) -> None:  # noqa: F811
+    case = case_in_state(CaseState.NEW, cast)
+    deadlines_for_new_case(case=case, at=timezone.now())
+    CaseChange.objects.all().delete()
+    services.case_triage_start(case=case, by=cast.triage_officer, note="Looking now.")
+    assert list(CaseChange.objects.values_list("case_id", flat=True)) == [case.pk]
+    CaseChange.objects.all().delete()
+    services.case_update_details(case=Case.objects.get(pk=case.pk), by=cast.triage_officer, poster=cast.poster,
+                                 poster_handle="", principles=[], triage_summary="A photo of a patient.")
+    assert list(CaseChange.objects.values_list("case_id", flat=True)) == [case.pk]
+    CaseChange.objects.all().delete()
+    services.case_flag_set(case=Case.objects.get(pk=case.pk), by=cast.triage_officer, flag=Flag.OFFICIAL_ACCOUNT,
+                           raised=True, note="Posted from the ward's account.")
+    assert list(CaseChange.objects.values_list("case_id", flat=True)) == [case.pk]
