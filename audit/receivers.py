@@ -1,9 +1,7 @@
-"""Where the trail listens: timeline lines, sign-ins, failed sign-ins and lockouts.
+"""Where the trail listens to the framework: sign-ins, failed sign-ins, lockouts, connections.
 
-Case events are recorded from the timeline's own save signal because the
-timeline is written by several apps (intake, casework, summaries); listening
-at the one table they all write means none of them can forget, and the row
-is written in the same transaction as the event.
+Timeline lines are not heard here: the service that writes one writes its
+audit row too, with ``casework.timeline.case_event_record``.
 """
 
 from __future__ import annotations
@@ -11,38 +9,18 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from audit.guard import sqlite_functions_install
 from audit.models import AuditKind
 from audit.services import audit_record, username_fingerprint
-from casework.models import CaseEvent, EventKind
 from directory.models import User
 
 
 @receiver(connection_created, dispatch_uid="audit_sqlite_functions")
 def _connection_created(sender: object, connection: object, **kwargs: object) -> None:
     sqlite_functions_install(connection)
-
-
-@receiver(post_save, sender=CaseEvent, dispatch_uid="audit_case_event")
-def _case_event_saved(sender: type, instance: CaseEvent, created: bool, raw: bool = False,
-                      **kwargs: object) -> None:
-    # A summary download is recorded by the download itself, with the file's details: one row, not two.
-    if not created or raw or instance.kind == EventKind.SUMMARY_DOWNLOADED:
-        return
-    detail: dict[str, object] = {"event": instance.kind}
-    if instance.action:
-        detail["action"] = instance.action
-    if instance.from_state and instance.from_state != instance.to_state:
-        detail["from"] = instance.from_state
-    if instance.to_state:
-        detail["to"] = instance.to_state
-    if instance.report_id:
-        detail["report"] = instance.report.reference
-    audit_record(kind=AuditKind.CASE_EVENT, actor=instance.actor, case=instance.case, detail=detail)
 
 
 @receiver(user_logged_in, dispatch_uid="audit_signed_in")

@@ -166,11 +166,11 @@ def summary_variants(user: User, case: Case) -> list[str]:
     """
     if not _active(user) or _about_them(user, case):
         return []
-    hr = user.has_role(Role.HR_LEAD) or _assigned_investigator(user, case) or _assigned_decision_maker(user, case)
+    hr = user.has_role(Role.HR_LEAD) or assigned_investigator(user, case) or assigned_decision_maker(user, case)
     variants = []
     if hr:
         variants += ["full", "manager", "employee"]
-    elif _case_line_manager(user, case) and case.state in _MANAGER_STATES:
+    elif case_line_manager(user, case) and case.state in _MANAGER_STATES:
         variants.append("manager")
     return variants
 
@@ -218,76 +218,59 @@ def may_see_audit_log(user: User) -> bool:
 def may(user: User, action: str, case: Case) -> bool:
     """May this user take this action on this case now (apart from the state's own rules)?
 
-    One condition per line; the state itself is the transition's business.
+    Each action's declaration in ``casework.actions`` names which of the rules
+    below it takes; the rules themselves are here, one condition per line. The
+    state itself is the transition's business.
     """
     if not _active(user) or _about_them(user, case):
         return False
-    rule = _RULES.get(action)
-    return bool(rule and rule(user, case))
+    from casework.actions import ACTIONS  # the declarations name these rules
+
+    declared = ACTIONS.get(action)
+    return bool(declared and declared.rule(user, case))
 
 
-def _reported_every_report(user: User, case: Case) -> bool:
+def reported_every_report(user: User, case: Case) -> bool:
     reporters = {report.reporter_id for report in case.reports.all()}
     return reporters == {user.pk}
 
 
-def _triage_officer(user: User, case: Case) -> bool:
+def triage_officer(user: User, case: Case) -> bool:
     return user.has_role(Role.TRIAGE_OFFICER)
 
 
-def _hr_lead(user: User, case: Case) -> bool:
+def hr_lead(user: User, case: Case) -> bool:
     return user.has_role(Role.HR_LEAD)
 
 
-def _case_line_manager(user: User, case: Case) -> bool:
+def case_line_manager(user: User, case: Case) -> bool:
     return case.line_manager_id is not None and case.line_manager_id == user.pk
 
 
-def _assigned_investigator(user: User, case: Case) -> bool:
+def assigned_investigator(user: User, case: Case) -> bool:
     return case.investigator_id is not None and case.investigator_id == user.pk
 
 
-def _assigned_decision_maker(user: User, case: Case) -> bool:
+def assigned_decision_maker(user: User, case: Case) -> bool:
     return case.decision_maker_id is not None and case.decision_maker_id == user.pk
 
 
-def _triage_or_hr_lead(user: User, case: Case) -> bool:
-    return _triage_officer(user, case) or _hr_lead(user, case)
+def triage_or_hr_lead(user: User, case: Case) -> bool:
+    return triage_officer(user, case) or hr_lead(user, case)
 
 
-def _flag_owner_with_open_flag(user: User, case: Case) -> bool:
+def flag_owner_with_open_flag(user: User, case: Case) -> bool:
     return (user.has_role(Role.SAFEGUARDING_LEAD) and case.flag_safeguarding) or (
         user.has_role(Role.IG_LEAD) and case.flag_data_breach
     )
 
 
-def _may_note(user: User, case: Case) -> bool:
+def may_note(user: User, case: Case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
 
 
-_RULES = {
-    "withdraw": _reported_every_report,
-    "start_triage": _triage_officer,
-    "dismiss": _triage_officer,
-    "update_details": _triage_or_hr_lead,
-    "route_to_manager": _triage_officer,
-    "escalate": _hr_lead,
-    "resolve_informally": _case_line_manager,
-    "request_investigation": _case_line_manager,
-    "assign": _hr_lead,
-    "submit_findings": _assigned_investigator,
-    "record_outcome": _assigned_decision_maker,
-    "reopen": _hr_lead,
-    "set_flag": _triage_or_hr_lead,
-    "link_handle": _triage_or_hr_lead,
-    "respond_to_flag": _flag_owner_with_open_flag,
-    "add_note": _may_note,
-}
-
-ACTIONS = tuple(_RULES)
 
 __all__ = [
-    "ACTIONS",
     "FLAG_OWNERS",
     "OPEN_STATES",
     "Flag",

@@ -441,3 +441,16 @@ class CaseEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Case events are immutable.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class CaseChange(models.Model):
+    """A case whose reported facts changed since reporting last read it: the core's outbox.
+
+    Written by the service that changes the case, in its own transaction, so a change and
+    its mark commit or roll back together. Reporting (``governance.rollup``) claims and
+    deletes the rows it counts. One row per case: a plain id, not a foreign key, because a
+    deleted case must still be taken out of the counts.
+    """
+
+    case_id = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now)

@@ -1,10 +1,19 @@
 """Casework: one function per user action.
 
-Each function owns its transaction: it locks the case row, checks that the
-case is still as the user saw it (``seen_revision``), checks the actor may
-act, calls the pure transition, saves, and writes the timeline event — all
-or nothing. Side effects (emails, reminders) are scheduled on commit by the
-notification layer, never from a transition.
+What an action is (its rule, clocks, who hears, its form) is declared once in
+``casework.actions``; the function here tells what it does, in order, inside
+one transaction, all or nothing:
+
+1. lock the case row and check it is still as the user saw it (``seen_revision``);
+2. check the actor may act (the declaration's rule), then the state, then the details;
+3. run the pure transition and save;
+4. write the timeline line and its audit row (``casework.timeline``);
+5. stop and start the deadline clocks the declaration names;
+6. write the notifications the declaration names (emails go on commit);
+7. tell reporting the case changed (the ``CaseChange`` outbox);
+8. the after-commit work (archiving the summary of a closed case).
+
+Nothing happens in signal receivers: every write is one of these calls.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from casework import access
+from casework.changes import cases_changed
 from casework.models import (
     FLAG_FIELDS,
     Case,
@@ -32,6 +42,8 @@ from casework.models import (
     Outcome,
     ReopenReason,
 )
+from casework.notices import notify_case_action, notify_flag
+from casework.timeline import case_event_record
 from deadlines.services import (
     deadlines_after_action,
     deadlines_for_flag,
@@ -40,9 +52,7 @@ from deadlines.services import (
 from directory.handles import handle_normalise
 from directory.models import Role, User
 from directory.services import directorate_of
-from governance.rollup import cases_changed
 from incidents.models import Report
-from notifications.rules import notify_case_action, notify_flag
 from policies.models import Principle
 
 
@@ -128,16 +138,8 @@ def _event(
     from_state: str = "",
     report: Report | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        kind=kind,
-        action=action,
-        actor=by,
-        from_state=from_state,
-        to_state=case.state,
-        note=note,
-        report=report,
-    )
+    return case_event_record(case=case, kind=kind, action=action, actor=by, from_state=from_state, note=note,
+                             report=report)
 
 
 def _bump(case: Case) -> None:
@@ -158,13 +160,17 @@ def _transition(
     kind: EventKind = EventKind.TRANSITION,
     **arguments: object,
 ) -> Case:
-    """Run one transition under the row lock and record it."""
+    """Run one declared transition under the row lock and record it, in the order of the module docstring."""
+    from casework.actions import ACTIONS
+
+    declared = ACTIONS[action]
     if not note.strip():
         raise ActionNotAllowed("A note is required: say why.")
     with transaction.atomic():
+        # 1. Lock.
         locked = _locked(case.pk, by=by, seen_revision=seen_revision, check_visible=check_visible)
         method = getattr(locked, action)
-        # Role first (403), then the state (409), then the details (409).
+        # 2. Check: role first (403), then the state (409), then the details (409).
         if not access.may(by, action, locked):
             raise ActionForbidden("Your role doesn't allow this action on this case.")
         if not can_proceed(method, check_conditions=False):
@@ -173,15 +179,22 @@ def _transition(
             before(locked)
         if not can_proceed(method):
             raise ActionNotAllowed(_unmet_conditions(locked, action))
+        # 3. Transition and save.
         from_state = locked.state
         method(**arguments)
         locked.revision += 1
         locked.save()
+        # 4. The timeline line and its audit row.
         _event(locked, by=by, kind=kind, action=action, from_state=from_state, note=note.strip())
         if after is not None:
             after(locked)
-        deadlines_after_action(case=locked, action=action)
+        # 5. Deadlines.
+        deadlines_after_action(case=locked, meets=declared.meets, opens=declared.opens)
+        # 6. Notifications: the declaration's notice, and the reporters of a case now closed.
         notify_case_action(case=locked, action=action, actor=by)
+        # 7. Reporting.
+        cases_changed([locked.pk])
+        # 8. After commit: the closed case's summary is archived by a task.
         if locked.state == CaseState.CLOSED and action != "withdraw":
             from summaries.services import summary_archive_on_close
 
@@ -244,7 +257,7 @@ def case_dismiss(
         survivor = Case.objects.select_for_update().get(pk=duplicate_of.pk)
         moved = list(Report.objects.filter(case=closed).values_list("reference", flat=True))
         Report.objects.filter(case=closed).update(case=survivor)
-        cases_changed([closed.pk, survivor.pk])  # the update sends no signals
+        cases_changed([closed.pk, survivor.pk])
         survivor.revision += 1
         survivor.save(update_fields=["revision", "updated_at"])
         _event(
@@ -491,10 +504,32 @@ def case_update_details(
         locked.triage_summary = triage_summary.strip()
         locked.save(update_fields=["poster", "directorate", "poster_handle", "triage_summary", "updated_at"])
         locked.principles.set(principles)
+        case_subject_key_follow(case=locked)
         _bump(locked)
         _event(locked, by=by, kind=EventKind.DETAILS_UPDATED, action="update_details",
                note="; ".join(changes) + (f". {note.strip()}" if note.strip() else ""))
+        cases_changed([locked.pk])
     return locked
+
+
+def case_subject_key_follow(*, case: Case) -> None:
+    """Give a case the subject key its poster already has, if any of their cases carries one.
+
+    Once any case about a person has had its personal details removed, every case about
+    them carries one opaque ``subject_key`` (``records.services.case_anonymise``) and the
+    repeat-subject figure counts the person by it. Call wherever a case gets its poster, so
+    a later case about the same person is still counted as the same person.
+    """
+    if case.poster_id is None or case.subject_key is not None:
+        return
+    key = (
+        Case.objects.filter(poster_id=case.poster_id, subject_key__isnull=False)
+        .values_list("subject_key", flat=True)
+        .first()
+    )
+    if key is not None:
+        Case.objects.filter(pk=case.pk).update(subject_key=key)
+        case.subject_key = key
 
 
 def case_flag_set(
@@ -531,6 +566,7 @@ def case_flag_set(
         deadlines_for_flag(case=locked, flag=flag, raised=raised, at=timezone.now())
         if raised:
             notify_flag(case=locked, flag=flag, actor=by)
+        cases_changed([locked.pk])
     return locked
 
 
@@ -571,6 +607,7 @@ def case_flag_respond(
         _event(locked, by=by, kind=EventKind.FLAG_CHANGED, action="respond_to_flag",
                note=f"Response to “{Flag(flag).label}”.{outcome} {note.strip()}")
         deadlines_for_flag_response(case=locked, flag=flag, at=now)
+        cases_changed([locked.pk])
     return locked
 
 

@@ -267,7 +267,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
                                     "interval_max": 1}
 CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 120.0},
-    "deadlines-sweep": {"task": "deadlines.tasks.deadlines_sweep_task", "schedule": 300.0},
+    "deadlines-sweep": {"task": "casework.tasks.deadlines_sweep_task", "schedule": 300.0},
     "notifications-digest": {"task": "notifications.tasks.notifications_digest_send", "schedule": 900.0},
     "governance-counts-refresh": {"task": "governance.tasks.governance_counts_refresh", "schedule": 60.0},
     # Checked daily; makes the pack for the quarter just ended, once.

@@ -1,50 +1,35 @@
 """Opening, meeting and sweeping deadlines.
 
 The case services call ``deadlines_after_action`` inside their transaction,
-so a case's clocks always match its state. The beat sweep calls
-``deadlines_sweep``; each reminder, overdue alert and escalation is claimed
-with a conditional UPDATE and its notifications are written in the same
-transaction, so a second sweeper or a retried task finds nothing to send.
+with the clocks the action's declaration (``casework.actions``) says it meets
+and opens, so a case's clocks always match its state. The beat sweep calls
+``deadlines_sweep`` with the function that tells each step's people (the
+clocks don't know who owns a stage); each reminder, overdue alert and
+escalation is claimed with a conditional UPDATE and its notifications are
+written in the same transaction, so a second sweeper or a retried task finds
+nothing to send. Every write that changes what a case reports marks it in the
+core's ``CaseChange`` outbox, in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from casework.changes import cases_changed
 from deadlines.calendar import add_hours, add_working_days
 from deadlines.defaults import DEFAULT_RULES
 from deadlines.models import Clock, Deadline, DeadlineRule, Unit
-from governance.rollup import cases_changed
 
-# When each action starts or stops a clock. Closing a case stops its stage
-# clocks; the safeguarding and data-breach clocks only stop when answered.
-_STAGE_CLOCKS = [Clock.TRIAGE_START, Clock.TRIAGE_COMPLETE, Clock.MANAGER_DECISION, Clock.INVESTIGATION,
-                 Clock.DECISION]
-_MEETS: dict[str, list[Clock]] = {
-    "start_triage": [Clock.TRIAGE_START],
-    "dismiss": [Clock.TRIAGE_COMPLETE],
-    "route_to_manager": [Clock.TRIAGE_COMPLETE],
-    "escalate": [Clock.TRIAGE_COMPLETE],
-    "resolve_informally": [Clock.MANAGER_DECISION],
-    "request_investigation": [Clock.MANAGER_DECISION],
-    "submit_findings": [Clock.INVESTIGATION],
-    "record_outcome": [Clock.DECISION],
-}
-_OPENS: dict[str, list[Clock]] = {
-    "start_triage": [Clock.TRIAGE_COMPLETE],
-    "route_to_manager": [Clock.MANAGER_DECISION],
-    "escalate": [Clock.INVESTIGATION],
-    "request_investigation": [Clock.INVESTIGATION],
-    "submit_findings": [Clock.DECISION],
-    "reopen": [Clock.TRIAGE_COMPLETE],
-}
-
-
+# Closing a case stops its stage clocks; the safeguarding and data-breach clocks only stop when answered.
+STAGE_CLOCKS = (Clock.TRIAGE_START, Clock.TRIAGE_COMPLETE, Clock.MANAGER_DECISION, Clock.INVESTIGATION,
+                Clock.DECISION)
+Notify = Callable[..., None]
 @dataclass(frozen=True)
 class Schedule:
     due_at: dt.datetime
@@ -70,7 +55,7 @@ def schedule_for(rule: DeadlineRule, started_at: dt.datetime) -> Schedule:
     return Schedule(due_at=due, remind_at=remind, escalate_at=escalate)
 
 
-def _next_action(deadline: Deadline) -> dt.datetime | None:
+def next_action_at(deadline: Deadline) -> dt.datetime | None:
     if not deadline.is_open:
         return None
     if deadline.remind_at and deadline.reminder_sent_at is None and deadline.overdue_sent_at is None:
@@ -108,21 +93,22 @@ def deadline_open(*, case: object, clock: Clock, started_at: dt.datetime) -> Dea
         },
     )
     if created:
-        deadline.next_action_at = _next_action(deadline)
+        deadline.next_action_at = next_action_at(deadline)
         deadline.save(update_fields=["next_action_at"])
+        cases_changed([case.pk])
     return deadline
 
 
-def deadlines_meet(*, case: object, clocks: list[Clock], at: dt.datetime) -> int:
+def deadlines_meet(*, case: object, clocks: Iterable[Clock], at: dt.datetime) -> int:
     met = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         met_at=at, next_action_at=None
     )
     if met:
-        cases_changed([case.pk])  # the update sends no signals
+        cases_changed([case.pk])
     return met
 
 
-def deadlines_cancel(*, case: object, clocks: list[Clock], at: dt.datetime) -> int:
+def deadlines_cancel(*, case: object, clocks: Iterable[Clock], at: dt.datetime) -> int:
     cancelled = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         cancelled_at=at, next_action_at=None
     )
@@ -141,14 +127,19 @@ def case_next_due_sync(*, case: object) -> None:
         case.next_due_at = next_due
 
 
-def deadlines_after_action(*, case: object, action: str, at: dt.datetime | None = None) -> None:
-    """Stop and start the clocks an action implies. Call inside the action's transaction."""
+def deadlines_after_action(*, case: object, meets: Iterable[Clock], opens: Iterable[Clock],
+                           at: dt.datetime | None = None) -> None:
+    """Stop and start the clocks an action declares (the case is in its new state).
+
+    Call inside the action's transaction.
+    """
     at = at or timezone.now()
-    if action in _MEETS:
-        deadlines_meet(case=case, clocks=_MEETS[action], at=at)
+    meets = list(meets)
+    if meets:
+        deadlines_meet(case=case, clocks=meets, at=at)
     if case.state == "closed":
-        deadlines_cancel(case=case, clocks=_STAGE_CLOCKS, at=at)
-    for clock in _OPENS.get(action, []):
+        deadlines_cancel(case=case, clocks=STAGE_CLOCKS, at=at)
+    for clock in opens:
         deadline_open(case=case, clock=clock, started_at=at)
     case_next_due_sync(case=case)
 
@@ -182,8 +173,9 @@ def _deadline_restart(deadline: Deadline, *, started_at: dt.datetime) -> None:
         schedule.due_at, schedule.remind_at, schedule.escalate_at)
     deadline.met_at = deadline.cancelled_at = None
     deadline.reminder_sent_at = deadline.overdue_sent_at = deadline.escalated_at = None
-    deadline.next_action_at = _next_action(deadline)
+    deadline.next_action_at = next_action_at(deadline)
     deadline.save()
+    cases_changed([deadline.case_id])
 
 
 def deadlines_for_flag_response(*, case: object, flag: str, at: dt.datetime) -> None:
@@ -219,14 +211,15 @@ def _claim(deadline: Deadline, *, now: dt.datetime) -> str | None:
         claimed = pending.filter(escalated_at=None).update(escalated_at=now, next_action_at=None)
         return Step.ESCALATION if claimed else None
     # Nothing due after all (the rule changed, or a stale read): put the row back in step.
-    pending.update(next_action_at=_next_action(deadline))
+    pending.update(next_action_at=next_action_at(deadline))
     return None
 
 
-def deadline_act(*, deadline_id: int, now: dt.datetime | None = None) -> str | None:
-    """Send the reminder, overdue alert or escalation due on one deadline, at most once."""
-    from notifications.rules import notify_deadline
+def deadline_act(*, deadline_id: int, notify: Notify, now: dt.datetime | None = None) -> str | None:
+    """Send the reminder, overdue alert or escalation due on one deadline, at most once.
 
+    ``notify(deadline=…, step=…)`` tells the people concerned, inside the claiming transaction.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         deadline = Deadline.objects.select_related("case").filter(pk=deadline_id).first()
@@ -234,7 +227,7 @@ def deadline_act(*, deadline_id: int, now: dt.datetime | None = None) -> str | N
             return None
         step = _claim(deadline, now=now)
         if step is not None:
-            notify_deadline(deadline=deadline, step=step)
+            notify(deadline=deadline, step=step)
     return step
 
 
@@ -246,11 +239,14 @@ def deadlines_due(*, now: dt.datetime, limit: int) -> list[int]:
     )
 
 
-def deadlines_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Act on every deadline whose next step has come. Returns how many steps were sent."""
+def deadlines_sweep(*, notify: Notify, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Act on every deadline whose next step has come, telling people through ``notify``.
+
+    Returns how many steps were sent.
+    """
     now = now or timezone.now()
     sent = 0
     for deadline_id in deadlines_due(now=now, limit=limit):
-        if deadline_act(deadline_id=deadline_id, now=now):
+        if deadline_act(deadline_id=deadline_id, notify=notify, now=now):
             sent += 1
     return sent

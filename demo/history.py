@@ -6,8 +6,13 @@ a pool of generated staff, principles from the register, flags, closures of
 every kind, and deadlines met in time or late. Cases are walked through the
 same actions the case services take, but on paper: their timestamps are
 computed, truncated at "now" (so recent cases are still in progress), and
-written with ``bulk_create``. The deadline clocks follow the rules in
-``deadlines.services`` and their due times come from ``schedule_for``.
+written with ``bulk_create``: the one fast path beside the services. It
+reuses their declarations rather than copying them: each action's clocks met
+and opened and the state it leaves the case in come from
+``casework.actions``, the stage clocks a closure stops and the next step of
+each deadline from ``deadlines.services``, and due times from
+``schedule_for``. Its cases are marked in the ``CaseChange`` outbox like any
+other change, so reporting counts them.
 
 Everything generated is marked: case and report references start with
 ``HIS-``, staff emails with ``history.``. If any history case exists nothing
@@ -26,6 +31,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from casework.actions import ACTIONS, transition_target
+from casework.changes import cases_changed
 from casework.models import (
     Case,
     CaseEvent,
@@ -37,11 +44,10 @@ from casework.models import (
     Outcome,
 )
 from deadlines.models import Clock, Deadline
-from deadlines.services import _MEETS, _OPENS, _STAGE_CLOCKS, _next_action, rule_for, schedule_for
+from deadlines.services import STAGE_CLOCKS, next_action_at, rule_for, schedule_for
 from directory.handles import handle_normalise
 from directory.models import Service, User
 from directory.services import directorate_of
-from governance.rollup import cases_changed
 from governance.selectors import governance_cache_bump
 from incidents.links import link_normalise
 from incidents.models import Answer, EvidenceLink, Platform, PosterKind, Report
@@ -96,14 +102,11 @@ OUTCOME_WEIGHTS = {
     Outcome.FINAL_WRITTEN_WARNING: 14, Outcome.DISMISSAL: 8, Outcome.REFERRAL_REGULATOR: 8,
     Outcome.REFERRAL_POLICE: 5,
 }
-# The state each action leaves the case in.
-_STATE_AFTER = {
-    "received": CaseState.NEW, "withdraw": CaseState.CLOSED, "start_triage": CaseState.TRIAGE,
-    "dismiss": CaseState.CLOSED, "route_to_manager": CaseState.MANAGER_REVIEW,
-    "escalate": CaseState.INVESTIGATION, "resolve_informally": CaseState.CLOSED,
-    "request_investigation": CaseState.INVESTIGATION, "submit_findings": CaseState.DECISION,
-    "record_outcome": CaseState.CLOSED,
-}
+
+
+def _state_after(action: str) -> str:
+    """The state an action leaves the case in ("received" is the report that opens it)."""
+    return CaseState.NEW if action == "received" else transition_target(action)
 
 
 def history_email(number: int) -> str:
@@ -243,7 +246,7 @@ class _Generator:
             event.at = at
         # The timeline is written once, here; only the time auto_now_add stamped is corrected.
         CaseEvent.objects.bulk_update(events, ["at"], batch_size=500)
-        cases_changed(case.pk for case in cases)  # bulk writes send no signals
+        cases_changed(case.pk for case in cases)
 
     def _versions(self, at: dt.datetime) -> list:
         day = timezone.localdate(at)
@@ -304,7 +307,7 @@ class _Generator:
                 actions.append(("record_outcome", at))
         actions = [(action, when) for action, when in actions if when <= self.now]
         done = dict(actions)
-        state = _STATE_AFTER[actions[-1][0]]
+        state = _state_after(actions[-1][0])
         closed_at = actions[-1][1] if state == CaseState.CLOSED else None
 
         case = Case(
@@ -432,14 +435,15 @@ class _Generator:
         for action, at in actions:
             if action == "received":
                 start(Clock.TRIAGE_START, at)
-            for clock in _MEETS.get(action, []):
+            declared = ACTIONS.get(action)
+            for clock in declared.meets if declared else ():
                 if clock in opened and opened[clock].is_open:
                     opened[clock].met_at = at
-            if _STATE_AFTER[action] == CaseState.CLOSED:
-                for clock in _STAGE_CLOCKS:
+            if _state_after(action) == CaseState.CLOSED:
+                for clock in STAGE_CLOCKS:
                     if clock in opened and opened[clock].is_open:
                         opened[clock].cancelled_at = at
-            for clock in _OPENS.get(action, []):
+            for clock in declared.opens if declared else ():
                 start(clock, at)
         for clock, started, answered in flag_clocks:
             start(clock, started).met_at = answered
@@ -451,7 +455,7 @@ class _Generator:
                 deadline.overdue_sent_at = deadline.due_at
                 if deadline.escalate_at <= end:
                     deadline.escalated_at = deadline.escalate_at
-            deadline.next_action_at = _next_action(deadline)
+            deadline.next_action_at = next_action_at(deadline)
         plan.deadlines = list(opened.values())
         still_open = [d.due_at for d in plan.deadlines if d.is_open]
         plan.case.next_due_at = min(still_open) if still_open else None
@@ -477,7 +481,7 @@ class _Generator:
         }
         previous = CaseState.NEW
         for action, at in actions[1:]:
-            state = _STATE_AFTER[action]
+            state = _state_after(action)
             add(at, kind=EventKind.TRANSITION, action=action, actor=actors[action], from_state=previous,
                 to_state=state, note="Recorded in the demo history.")
             if action in ("escalate", "request_investigation"):

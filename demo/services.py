@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from casework.changes import cases_changed
 from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
 from directory.services import roles_ensure
-from governance.rollup import cases_changed, rollup_refresh
+from governance.rollup import rollup_refresh
 from incidents.models import Answer, PosterKind, Report
 from incidents.services import ReportDraft, report_submit
 from policies.models import Principle
@@ -160,8 +161,9 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
     """
     from casework import services as casework
     from casework.models import Case, CaseState, DismissalReason, ReopenReason
+    from casework.notices import deadlines_sweep
     from deadlines.models import Deadline
-    from deadlines.services import case_next_due_sync, deadlines_sweep
+    from deadlines.services import case_next_due_sync
     from notifications.models import DeliveryStatus, Notification, NotificationKind
     from notifications.services import digest_send_for
 

@@ -99,12 +99,6 @@ class CaseFacts(models.Model):
     facts = models.JSONField()
 
 
-class PendingCase(models.Model):
-    """A case changed since it was last counted."""
-
-    case_id = models.BigIntegerField(primary_key=True)
-
-
 class RollupState(models.Model):
     """One row; locked while counts are applied, so only one process applies them at a time."""
 

@@ -15,14 +15,19 @@ How the counts stay right
   case adds the difference between its new and its old keys, so a case moved
   from open to closed, re-dated or given another principle is counted once,
   where it now belongs.
-* Any write that can change a case's facts marks the case in ``PendingCase``
-  in the same transaction (receivers at the bottom, and ``cases_changed`` for
-  the few bulk ``update()`` calls that send no signals). ``rollup_refresh``
-  takes the marked cases and applies their differences. The figures call it
-  before reading, so they always include every committed change; a beat task
-  also calls it every minute so that work stays small.
-* One refresh runs at a time (a lock on the single ``RollupState`` row), so two
-  processes can never apply the same difference twice. ``rollup_rebuild``
+* The core tells reporting which cases changed: every service that changes a
+  case's facts marks it in the core's outbox, ``casework.CaseChange``, in its
+  own transaction (``casework.changes.cases_changed``); the core never imports
+  this module. ``rollup_refresh`` drains the outbox: it claims the marked
+  cases and applies their differences. The figures call it before reading, so
+  they always include every committed change, whichever process made it; a
+  beat task also calls it every minute so that work stays small.
+* Writes made straight through the ORM rather than a service (the admin, a
+  deletion, a fixture) are marked by the receivers at the bottom, which write
+  the same outbox; the services don't rely on them.
+* One drain runs at a time (a lock on the single ``RollupState`` row), and it
+  deletes the rows it claims before counting, so two processes can never
+  apply the same difference twice. ``rollup_rebuild``
   starts again from nothing; ``verify`` compares the table with a rebuild.
 
 Keys are (measure, local day, directorate id or 0, platform or "" for any
@@ -35,17 +40,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from casework.models import OPEN_STATES, Case, CaseState
+from casework.changes import cases_changed
+from casework.models import OPEN_STATES, Case, CaseChange, CaseState
 from deadlines.calendar import is_working_day
 from deadlines.models import Deadline
-from governance.models import CaseFacts, DailyCount, Measure, PendingCase, RollupState
+from governance.models import CaseFacts, DailyCount, Measure, RollupState
 from incidents.models import Report
 
 BATCH = 2000
@@ -55,16 +61,6 @@ BREACH_WINDOW = dt.timedelta(hours=72)
 
 Facts = dict[str, Any]
 Key = tuple[str, dt.date, int, str, str]
-
-
-# --- Marking changed cases --------------------------------------------------------------
-
-
-def cases_changed(case_ids: Iterable[int | None]) -> None:
-    """Mark cases whose counts may have changed. Call inside the writing transaction."""
-    ids = {pk for pk in case_ids if pk is not None}
-    if ids:
-        PendingCase.objects.bulk_create([PendingCase(case_id=pk) for pk in ids], ignore_conflicts=True)
 
 
 # --- Facts and the keys they add ----------------------------------------------------------
@@ -239,19 +235,22 @@ def _refresh_cases(case_ids: list[int], working_days: WorkingDays) -> None:
 
 
 def rollup_refresh() -> int:
-    """Count the changes of every marked case; returns how many cases were looked at."""
-    if not PendingCase.objects.exists():  # the usual case: one cheap query, no lock
+    """Drain the ``CaseChange`` outbox: count the changes of every marked case.
+
+    Returns how many cases were looked at.
+    """
+    if not CaseChange.objects.exists():  # the usual case: one cheap query, no lock
         return 0
     working_days = WorkingDays()
     done = 0
     while True:
         with transaction.atomic():
             state = _lock_state()
-            case_ids = list(PendingCase.objects.order_by("case_id").values_list("case_id", flat=True)[:BATCH])
+            case_ids = list(CaseChange.objects.order_by("case_id").values_list("case_id", flat=True)[:BATCH])
             if not case_ids:
                 return done
-            # Unmark first: a change committed after this point marks the case again.
-            PendingCase.objects.filter(case_id__in=case_ids).delete()
+            # Claim by deleting first: a change committed after this point marks the case again.
+            CaseChange.objects.filter(case_id__in=case_ids).delete()
             _refresh_cases(case_ids, working_days)
             state.refreshed_at = timezone.now()
             state.save(update_fields=["refreshed_at"])
@@ -281,7 +280,7 @@ def rollup_rebuild() -> int:
         state = _lock_state()
         DailyCount.objects.all().delete()
         CaseFacts.objects.all().delete()
-        PendingCase.objects.all().delete()
+        CaseChange.objects.all().delete()
         for case_ids in _all_case_ids():
             facts = case_facts(case_ids)
             for one in facts.values():
@@ -349,7 +348,7 @@ def rollup_differences() -> dict[Key, tuple[int, int]]:
     }
 
 
-# --- Receivers: every save that can change a case's facts marks the case -------------------
+# --- Receivers: ORM writes outside the services (admin, deletions, fixtures) mark the case ---
 
 
 def _case_saved(sender: type, instance: Case, **kwargs: object) -> None:

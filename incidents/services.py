@@ -19,13 +19,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from casework.models import OPEN_STATES, Case, CaseEvent, CaseState, EventKind
+from casework.changes import cases_changed
+from casework.models import OPEN_STATES, Case, CaseState, EventKind
+from casework.services import case_subject_key_follow
+from casework.timeline import case_event_record
+from deadlines.services import deadlines_for_new_case
 from directory.models import User
 from directory.services import directorate_of
-from deadlines.services import deadlines_for_new_case
 from incidents.files import CheckedFile
 from incidents.links import link_normalise, platform_detect
-from incidents.models import EvidenceFile, EvidenceLink, Platform, PosterKind, ReferenceCounter, Report
+from incidents.models import (
+    EvidenceFile,
+    EvidenceLink,
+    Platform,
+    PosterKind,
+    ReferenceCounter,
+    Report,
+)
 from kit.downloads import download_name
 from notifications.models import NotificationKind
 from notifications.services import notification_create
@@ -120,6 +130,7 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
                 directorate_id=directorate_of(draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None),
             )
             case.policy_versions.set(versions_in_force(on=timezone.localdate(draft.seen_at)))
+            case_subject_key_follow(case=case)
             deadlines_for_new_case(case=case, at=now)
         report = Report.objects.create(
             reference=reference,
@@ -140,15 +151,15 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
         )
         report.principles.set(draft.principles)
         _evidence_store(report=report, by=reporter, links=draft.links, files=draft.files, at=now)
-        CaseEvent.objects.create(
+        case_event_record(
             case=case,
             kind=EventKind.REPORT_JOINED if joined else EventKind.REPORT_RECEIVED,
             actor=reporter,
             report=report,
-            to_state=case.state,
             note=f"Report {reference} received"
             + (" about a post already reported in this case." if joined else "."),
         )
+        cases_changed([case.pk])
         _notify_report_received(report=report, joined=joined)
     return ReportSubmission(report=report, joined_existing_case=joined)
 
@@ -230,11 +241,12 @@ def report_add_evidence(
             parts.append(f"{len(links)} link{'s' if len(links) != 1 else ''}")
         if files:
             parts.append(f"{len(files)} file{'s' if len(files) != 1 else ''}")
-        CaseEvent.objects.create(
+        case_event_record(
             case=case,
             kind=EventKind.EVIDENCE_ADDED,
             actor=by,
             report=report,
+            to_state="",
             note=f"{' and '.join(parts)} added to report {report.reference}.",
         )
     return report

@@ -8,4 +8,4 @@ class RecordsConfig(AppConfig):
     verbose_name = "Records: retention and subject access"
 
     def ready(self) -> None:
-        from records import checks, receivers  # noqa: F401 - registers the checks and receivers
+        from records import checks  # noqa: F401 - registers the checks

@@ -296,10 +296,11 @@ def _label(sql: str) -> str:
 def count(*, rebuild: bool) -> None:
     """Bring the daily counts up to date: from nothing after a fill (or when most cases are marked,
     as after the migration that adds them), else whatever is marked as changed."""
-    from governance.models import DailyCount, PendingCase
+    from casework.models import CaseChange
+    from governance.models import DailyCount
     from governance.rollup import rollup_rebuild, rollup_refresh
 
-    rebuild = rebuild or PendingCase.objects.count() > 50_000
+    rebuild = rebuild or CaseChange.objects.count() > 50_000
     started = time.perf_counter()
     cases = rollup_rebuild() if rebuild else rollup_refresh()
     seconds = time.perf_counter() - started
@@ -313,7 +314,8 @@ def refresh_after_changes(changed: int) -> None:
     """Time counting ``changed`` cases marked as changed, as a busy few minutes of casework would."""
     from django.db import connection
 
-    from governance.rollup import cases_changed, rollup_refresh
+    from casework.changes import cases_changed
+    from governance.rollup import rollup_refresh
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM casework_case TABLESAMPLE SYSTEM (1) LIMIT %s", [changed])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from casework.actions import HR_ONLY_NOTES
 from casework.models import Case, CaseEvent, EventKind
 from directory.models import User
 from incidents.links import link_for_reader
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from deadlines.models import Deadline
 
 WITHHELD = "Withheld — confidential"
-# Timeline notes only HR sees: how the investigation was staffed and run.
-_HR_ONLY_ACTIONS = {"assign", "submit_findings", "add_note", "link_handle", "respond_to_flag"}
 _IMAGE_TYPES = {"image/png", "image/jpeg"}
 
 
@@ -111,7 +110,7 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
     if not employee:
         for event in case.events.all():
             note = event.note
-            if manager and event.action in _HR_ONLY_ACTIONS:
+            if manager and event.action in HR_ONLY_NOTES:  # as each action's declaration says
                 note = ""
             timeline.append(EventItem(at=event.at, actor=_who(event.actor, hidden), what=_event_what(event),
                                       note=note))

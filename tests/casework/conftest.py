@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from casework.models import Case, CaseEvent, CaseState, Closure, EventKind, Finding, Outcome
+from casework.timeline import case_event_record
 from directory.models import Role, User
 from incidents.models import EvidenceFile, PosterKind, Report
 from tests.factories import (
@@ -145,12 +146,11 @@ def report_make(
         description=description,
     )
     if event:
-        CaseEvent.objects.create(
+        case_event_record(
             case=case,
             kind=EventKind.REPORT_RECEIVED,
             actor=reporter,
             report=report,
-            to_state=case.state,
             note=f"Report {report.reference} received.",
         )
     return report

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deadlines.services import deadlines_sweep
+from casework.notices import deadlines_sweep
 from notifications.models import Notification, NotificationKind
 
 # The casework cast and the specialist leads, shared rather than redefined.

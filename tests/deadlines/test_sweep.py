@@ -15,6 +15,7 @@ import datetime as dt
 import pytest
 
 from casework.models import CaseState, DismissalReason, Flag, ReopenReason
+from casework.notices import deadline_act
 from casework.services import (
     case_dismiss,
     case_flag_respond,
@@ -23,7 +24,7 @@ from casework.services import (
     case_withdraw,
 )
 from deadlines.models import Clock, Deadline
-from deadlines.services import deadline_act, deadline_open, deadlines_due, deadlines_for_new_case
+from deadlines.services import deadline_open, deadlines_due, deadlines_for_new_case
 from directory.models import EmailPreference, Role, role_group
 from notifications.models import DeliveryStatus, Notification
 from tests.casework.conftest import case_in_state, case_refresh

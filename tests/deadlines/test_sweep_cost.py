@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casework.models import Case
+from casework.notices import deadlines_sweep
 from deadlines.models import Clock, Deadline
-from deadlines.services import deadlines_due, deadlines_sweep
+from deadlines.services import deadlines_due
 from tests.deadlines.conftest import utc
 
 NOW = utc(2026, 1, 14, 12, 0)

@@ -8,11 +8,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from casework.changes import cases_changed
 from casework.models import Case, DismissalReason, Flag
+from casework.models import CaseChange as PendingCase
 from casework.services import case_dismiss, case_flag_set, case_triage_start, case_update_details
 from governance.figures import Filters
-from governance.models import DailyCount, Measure, PendingCase
-from governance.rollup import EVERY_DIRECTORATE, cases_changed, rollup_differences, rollup_refresh
+from governance.models import DailyCount, Measure
+from governance.rollup import EVERY_DIRECTORATE, rollup_differences, rollup_refresh
 from governance.selectors import compute_tables
 from governance.tasks import governance_counts_refresh
 from incidents.models import Platform, Report

@@ -24,11 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import Case, CaseState
+from casework.notices import deadlines_sweep
 from casework.services import case_route_to_manager
+from casework.tasks import deadlines_sweep_task
 from config.tasks import BoundedDeliveryTask, _delivery_count
 from deadlines.models import Clock, Deadline
-from deadlines.services import deadline_open, deadlines_sweep
-from deadlines.tasks import deadlines_sweep_task
+from deadlines.services import deadline_open
 from notifications.models import DeliveryStatus, Notification, NotificationKind, TaskDelivery
 from notifications.tasks import MAX_ATTEMPTS, notification_deliver, notifications_sweep
 from tests.casework.conftest import (  # noqa: F401 - fixtures used below

@@ -21,13 +21,14 @@ from audit.models import AuditKind
 from audit.selectors import LogFilters, audit_log
 from audit.services import audit_record
 from casework import access
+from casework.actions import ACTIONS as DECLARED_ACTIONS
 from casework.models import Case, CaseEvent, CaseState, HandleLink
+from casework.notices import notify_case_action, notify_flag
 from casework.services import related_cases
 from directory.handles import handle_normalise
 from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile, PosterKind
 from notifications.models import Notification
-from notifications.rules import notify_case_action, notify_flag
 from records.sar import sar_collect
 from summaries.models import CaseSummary
 from summaries.services import summary_produce, summary_request
@@ -56,7 +57,7 @@ STATES = (CaseState.NEW, CaseState.TRIAGE, CaseState.MANAGER_REVIEW, CaseState.I
           CaseState.DECISION, CaseState.CLOSED)
 ALL_ROLES = tuple(Role)
 # Every action a person can try on a case, by its URL name.
-ACTIONS = access.ACTIONS
+ACTIONS = tuple(DECLARED_ACTIONS)
 
 
 def _subject_case(way: str, state: str, cast, subject: User, n: int) -> Case:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from audit.models import AuditEvent, AuditKind
 from audit.services import audit_verify
 from casework.models import CaseEvent, CaseState, EventKind
+from casework.timeline import case_event_record
 from governance.figures import Filters
 from governance.services import pack_produce, pack_request
 from incidents.models import EvidenceFile
@@ -46,8 +47,7 @@ def test_a_case_event_and_its_audit_row_commit_or_roll_back_together(cast) -> No
     case = case_in_state(CaseState.TRIAGE, cast)
     before = AuditEvent.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=cast.triage_officer, note="A note.",
-                                 to_state=case.state)
+        case_event_record(case=case, kind=EventKind.NOTE, actor=cast.triage_officer, note="A note.")
         assert AuditEvent.objects.count() == before + 1
         raise RuntimeError("the service failed after writing the event")
     assert AuditEvent.objects.count() == before
