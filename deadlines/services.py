@@ -7,8 +7,9 @@ and opens, so a case's clocks always match its state. The beat sweep calls
 clocks don't know who owns a stage); each reminder, overdue alert and
 escalation is claimed with a conditional UPDATE and its notifications are
 written in the same transaction, so a second sweeper or a retried task finds
-nothing to send. Every write that changes what a case reports marks it in the
-core's ``CaseChange`` outbox, in the same transaction.
+nothing to send. The deadline engine sits below the core and never imports
+it: the case services that open, meet or cancel clocks here mark the case in
+the core's ``CaseChange`` outbox themselves, in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from casework.changes import cases_changed
 from deadlines.calendar import add_hours, add_working_days
 from deadlines.defaults import DEFAULT_RULES
 from deadlines.models import Clock, Deadline, DeadlineRule, Unit
@@ -95,7 +95,6 @@ def deadline_open(*, case: object, clock: Clock, started_at: dt.datetime) -> Dea
     if created:
         deadline.next_action_at = next_action_at(deadline)
         deadline.save(update_fields=["next_action_at"])
-        cases_changed([case.pk])
     return deadline
 
 
@@ -103,8 +102,6 @@ def deadlines_meet(*, case: object, clocks: Iterable[Clock], at: dt.datetime) ->
     met = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         met_at=at, next_action_at=None
     )
-    if met:
-        cases_changed([case.pk])
     return met
 
 
@@ -112,8 +109,6 @@ def deadlines_cancel(*, case: object, clocks: Iterable[Clock], at: dt.datetime) 
     cancelled = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         cancelled_at=at, next_action_at=None
     )
-    if cancelled:
-        cases_changed([case.pk])
     return cancelled
 
 
@@ -175,7 +170,6 @@ def _deadline_restart(deadline: Deadline, *, started_at: dt.datetime) -> None:
     deadline.reminder_sent_at = deadline.overdue_sent_at = deadline.escalated_at = None
     deadline.next_action_at = next_action_at(deadline)
     deadline.save()
-    cases_changed([deadline.case_id])
 
 
 def deadlines_for_flag_response(*, case: object, flag: str, at: dt.datetime) -> None:
