@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 def _moment(at: dt.datetime) -> str:
     # Always UTC with microseconds, so the text is the same whichever database gave the value back.
-    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def row_content(

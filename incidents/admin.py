@@ -25,7 +25,6 @@ from incidents.links import link_for_reader
 from incidents.models import EvidenceFile, EvidenceLink, Report
 from kit.admin import ReadOnlyAdminMixin
 
-
 if TYPE_CHECKING:
     # Mixed into both inlines and a ModelAdmin: checked as their common base.
     _AdminBase = admin.options.BaseModelAdmin[Any]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 class Variant:
@@ -17,7 +18,7 @@ class Variant:
     MANAGER = "manager"
     EMPLOYEE = "employee"
 
-    LABELS = {
+    LABELS: ClassVar[dict[str, str]] = {
         FULL: "Full case summary",
         MANAGER: "Line manager's summary",
         EMPLOYEE: "Employee's hearing bundle",

@@ -8,7 +8,7 @@ from demo.services import demo_seed
 class Command(BaseCommand):
     help = "Load the policy register and a demo organisation with a login for every role. Safe to run again."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--no-reports", action="store_true", help="Don't create the demo reports.")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -18,7 +18,7 @@ class Command(BaseCommand):
             "(0 means they were already there)."
         )
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % result.logins[0][2])
+        self.stdout.write(f"Demo logins (password for all: {result.logins[0][2]})")
         width = max(len(role) for role, _, _ in result.logins)
         for role, email, _ in result.logins:
             self.stdout.write(f"  {role.ljust(width)}  {email}")

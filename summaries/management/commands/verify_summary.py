@@ -8,7 +8,7 @@ from summaries.services import summary_verify
 class Command(BaseCommand):
     help = "Check a case summary's fingerprint (or its file's SHA-256) against the summaries Flagpost produced."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser) -> None:
         parser.add_argument("fingerprint")
 
     def handle(self, *args: object, **options: object) -> None:
