@@ -14,7 +14,8 @@ about a case about them; nobody is notified of their own action.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,9 @@ from directory.models import Role, User
 from notifications.models import NotificationKind
 from notifications.rules import role_members
 from notifications.services import notification_create
+
+if TYPE_CHECKING:
+    from deadlines.models import Deadline
 
 URGENT_FLAGS = {Flag.SAFEGUARDING, Flag.DATA_BREACH}
 # Which specialists a flag brings in at once.
@@ -132,7 +136,7 @@ def notify_flag(*, case: Case, flag: str, actor: User) -> None:
           urgent=flag in URGENT_FLAGS, flag_label=Flag(flag).label)
 
 
-def _deadline_owners(deadline: object) -> list[User]:
+def _deadline_owners(deadline: Deadline) -> Sequence[User | None]:
     case: Case = deadline.case
     clock = deadline.clock
     if clock == "triage_start":
@@ -152,7 +156,7 @@ def _deadline_owners(deadline: object) -> list[User]:
     return []
 
 
-def notify_deadline(*, deadline: object, step: str) -> None:
+def notify_deadline(*, deadline: Deadline, step: str) -> None:
     """A reminder or overdue alert to the owner; an escalation to the HR lead (and IG lead for a breach)."""
     case: Case = deadline.case
     hour_clock = deadline.clock in ("safeguarding", "data_breach")

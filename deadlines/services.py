@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Min
@@ -25,6 +26,9 @@ from django.utils import timezone
 from deadlines.calendar import add_hours, add_working_days
 from deadlines.defaults import DEFAULT_RULES
 from deadlines.models import Clock, Deadline, DeadlineRule, Unit
+
+if TYPE_CHECKING:
+    from casework.models import Case
 
 # Closing a case stops its stage clocks; the safeguarding and data-breach clocks only stop when answered.
 STAGE_CLOCKS = (Clock.TRIAGE_START, Clock.TRIAGE_COMPLETE, Clock.MANAGER_DECISION, Clock.INVESTIGATION,
@@ -78,7 +82,7 @@ def rule_for(clock: Clock) -> DeadlineRule:
     return rule
 
 
-def deadline_open(*, case: object, clock: Clock, started_at: dt.datetime) -> Deadline:
+def deadline_open(*, case: Case, clock: Clock, started_at: dt.datetime) -> Deadline:
     rule = rule_for(clock)
     schedule = schedule_for(rule, started_at)
     deadline, created = Deadline.objects.get_or_create(
@@ -98,21 +102,21 @@ def deadline_open(*, case: object, clock: Clock, started_at: dt.datetime) -> Dea
     return deadline
 
 
-def deadlines_meet(*, case: object, clocks: Iterable[Clock], at: dt.datetime) -> int:
+def deadlines_meet(*, case: Case, clocks: Iterable[Clock], at: dt.datetime) -> int:
     met = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         met_at=at, next_action_at=None
     )
     return met
 
 
-def deadlines_cancel(*, case: object, clocks: Iterable[Clock], at: dt.datetime) -> int:
+def deadlines_cancel(*, case: Case, clocks: Iterable[Clock], at: dt.datetime) -> int:
     cancelled = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
         cancelled_at=at, next_action_at=None
     )
     return cancelled
 
 
-def case_next_due_sync(*, case: object) -> None:
+def case_next_due_sync(*, case: Case) -> None:
     """Keep the case's indexed "next due" in step with its open deadlines."""
     next_due = Deadline.objects.filter(case=case, met_at=None, cancelled_at=None).aggregate(
         next_due=Min("due_at")
@@ -122,7 +126,7 @@ def case_next_due_sync(*, case: object) -> None:
         case.next_due_at = next_due
 
 
-def deadlines_after_action(*, case: object, meets: Iterable[Clock], opens: Iterable[Clock],
+def deadlines_after_action(*, case: Case, meets: Iterable[Clock], opens: Iterable[Clock],
                            at: dt.datetime | None = None) -> None:
     """Stop and start the clocks an action declares (the case is in its new state).
 
@@ -139,12 +143,12 @@ def deadlines_after_action(*, case: object, meets: Iterable[Clock], opens: Itera
     case_next_due_sync(case=case)
 
 
-def deadlines_for_new_case(*, case: object, at: dt.datetime) -> None:
+def deadlines_for_new_case(*, case: Case, at: dt.datetime) -> None:
     deadline_open(case=case, clock=Clock.TRIAGE_START, started_at=at)
     case_next_due_sync(case=case)
 
 
-def deadlines_for_flag(*, case: object, flag: str, raised: bool, at: dt.datetime) -> None:
+def deadlines_for_flag(*, case: Case, flag: str, raised: bool, at: dt.datetime) -> None:
     """Start the hour clock a safeguarding or data-breach flag brings; clearing it stops the clock."""
     clock = {"safeguarding": Clock.SAFEGUARDING, "data_breach": Clock.DATA_BREACH}.get(flag)
     if clock is None:
@@ -172,7 +176,7 @@ def _deadline_restart(deadline: Deadline, *, started_at: dt.datetime) -> None:
     deadline.save()
 
 
-def deadlines_for_flag_response(*, case: object, flag: str, at: dt.datetime) -> None:
+def deadlines_for_flag_response(*, case: Case, flag: str, at: dt.datetime) -> None:
     clock = {"safeguarding": Clock.SAFEGUARDING, "data_breach": Clock.DATA_BREACH}[flag]
     deadlines_meet(case=case, clocks=[clock], at=at)
     case_next_due_sync(case=case)

@@ -26,6 +26,7 @@ import datetime as dt
 import random
 import uuid
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -165,18 +166,21 @@ def _staff_ensure(people: dict[str, User]) -> list[User]:
 @dataclass
 class _Planned:
     case: Case
+    created_at: dt.datetime
+    updated_at: dt.datetime
     reports: list[Report] = field(default_factory=list)
     links: list[EvidenceLink] = field(default_factory=list)
     principles: list[Principle] = field(default_factory=list)
     deadlines: list[Deadline] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    created_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
     event_times: list[dt.datetime] = field(default_factory=list)
 
 
-def _pick(rng: random.Random, weights: dict) -> object:
+_Choice = TypeVar("_Choice")
+
+
+def _pick(rng: random.Random, weights: dict[_Choice, int]) -> _Choice:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -390,8 +394,8 @@ class _Generator:
             plan.findings = [Finding(case=case, principle=p, upheld=upheld) for p in principles]
         return plan
 
-    def _reports(self, plan: _Planned, *, platform: str, poster_kind: str, subject: User, handle: str,
-                 until: dt.datetime, confidential: bool) -> None:
+    def _reports(self, plan: _Planned, *, platform: Platform, poster_kind: PosterKind, subject: User,
+                 handle: str, until: dt.datetime, confidential: bool) -> None:
         rng, case, created = self.rng, plan.case, plan.created_at
         count = rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
         reporters = rng.sample([u for u in self.staff if u.pk != subject.pk], count)
@@ -479,7 +483,7 @@ class _Generator:
             "request_investigation": line_manager, "submit_findings": people.get("ian.investigator"),
             "record_outcome": decider,
         }
-        previous = CaseState.NEW
+        previous: str = CaseState.NEW
         for action, at in actions[1:]:
             state = _state_after(action)
             add(at, kind=EventKind.TRANSITION, action=action, actor=actors[action], from_state=previous,

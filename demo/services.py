@@ -199,8 +199,10 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
                               note="On appeal: the post gave a personal view and said so.")
     mark = people["mark.manager"]
     waiting_digest = Notification.objects.filter(recipient=mark, email_status=DeliveryStatus.IN_DIGEST)
-    if waiting_digest.exists():
-        digest_send_for(recipient_id=mark.pk, now=max(n.email_due_at for n in waiting_digest))
+    # A waiting digest row always has its send time.
+    waiting_due = [n.email_due_at for n in waiting_digest if n.email_due_at is not None]
+    if waiting_due:
+        digest_send_for(recipient_id=mark.pk, now=max(waiting_due))
 
 
 def _structure_ensure() -> dict[str, Service]:

@@ -15,8 +15,12 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from arabic_reshaper import ArabicReshaper
-from arabic_reshaper.ligatures import LIGATURES as ARABIC_LIGATURES
-from arabic_reshaper.reshaper_config import default_config as reshaper_defaults
+from arabic_reshaper.ligatures import (  # type: ignore[import-untyped]  # ships no types
+    LIGATURES as ARABIC_LIGATURES,
+)
+from arabic_reshaper.reshaper_config import (  # type: ignore[import-untyped]  # ships no types
+    default_config as reshaper_defaults,
+)
 from reportlab.pdfbase import pdfmetrics
 
 from documents.fonts import FONT_REGULAR, KEPT_FORMAT, register_fonts

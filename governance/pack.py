@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -87,7 +87,7 @@ MAX_BARS = 60  # more categories than this and only the largest are charted
 # --------------------------------------------------------------------------- values
 
 
-def _is_number(value: Cell) -> bool:
+def _is_number(value: Cell) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -230,15 +230,15 @@ def _top_sentence(table: Table) -> str | None:
         return None
     numeric = [(label, value) for label, value in pairs if _is_number(value)]
     title = _table_title(table)
-    if not numeric or max(float(v) for _, v in numeric) <= 0:  # type: ignore[arg-type]
+    if not numeric or max(float(v) for _, v in numeric) <= 0:
         if any(value == SUPPRESSED for _, value in pairs):
             return f"{title}: every figure is fewer than 5."
         return f"{title}: none in this period."
-    label, value = max(numeric, key=lambda pair: float(pair[1]))  # type: ignore[arg-type]
+    label, value = max(numeric, key=lambda pair: float(pair[1]))
     # A share only when every row is shown, of the published total if there is one: only published
     # cells go in, so the sentence can't tell a reader more than the table does.
-    shown = [float(v) for _, v in numeric]  # type: ignore[arg-type]
-    total = float(published_total) if _is_number(published_total) else sum(shown)  # type: ignore[arg-type]
+    shown = [float(v) for _, v in numeric]
+    total = float(published_total) if _is_number(published_total) else sum(shown)
     share = ""
     every_row_shown = len(pairs) > 1 and len(numeric) == len(pairs)
     if isinstance(value, int) and total >= SUPPRESS_BELOW and every_row_shown:
@@ -263,7 +263,7 @@ def _trend_sentence(table: Table) -> str | None:
     if _is_number(last[1]) and _is_number(previous[1]):
         if last[1] == previous[1]:
             return f"{title} ({series}): {now}, the same as {before}."
-        change = "up" if float(last[1]) > float(previous[1]) else "down"  # type: ignore[arg-type]
+        change = "up" if float(last[1]) > float(previous[1]) else "down"
         return f"{title} ({series}): {now}, {change} from {before}."
     return f"{title} ({series}): {now}, against {before}."
 
@@ -309,9 +309,9 @@ def _bullets(figures: Figures) -> list[str]:
     )
     extra += [_top_sentence(t) for t in bars]
     extra += [_trend_sentence(t) for t in figures.tables if t.chart == "line"]
-    for sentence in extra:
-        if sentence and sentence not in found:
-            found.append(sentence)
+    for candidate in extra:
+        if candidate and candidate not in found:
+            found.append(candidate)
     return found[:5]
 
 
@@ -340,7 +340,7 @@ def _bar_chart(table: Table) -> tuple[Drawing | None, str]:
     suppressed = [row[1] == SUPPRESSED for row in rows]
     if any(suppressed):
         note += "* fewer than 5: drawn as 0 so the category still shows; the figure is withheld."
-    values = [float(row[1]) if _is_number(row[1]) else 0.0 for row in rows]  # type: ignore[arg-type]
+    values = [float(row[1]) if _is_number(row[1]) else 0.0 for row in rows]
 
     label_room = min(
         FRAME_WIDTH * 0.4,
@@ -574,7 +574,8 @@ class _Pack:
     def _tiles(self, facts: Sequence[tuple[str, Cell]]) -> RLTable:
         per_row = 3 if len(facts) != 4 else 2
         width = FRAME_WIDTH / per_row
-        cells: list[list[Any]] = []
+        # A tile is its number and label; a short last row is padded with empty cells.
+        cells: list[list[Paragraph] | str] = []
         for raw_label, value in facts:
             style = self.p.big_number if _is_number(value) else self.p.big_text
             label, text = _labelled(raw_label, value)

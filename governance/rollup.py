@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -121,7 +122,8 @@ class WorkingDays:
         self._high: dt.date | None = None
 
     def _extend(self, low: dt.date, high: dt.date) -> None:
-        if self._low is not None and self._low <= low and high <= self._high:
+        if (self._low is not None and self._high is not None
+                and self._low <= low and high <= self._high):
             return
         low = min(low, self._low or low) - dt.timedelta(days=31)
         high = max(high, self._high or high) + dt.timedelta(days=31)
@@ -197,7 +199,7 @@ def _apply(delta: Counter[Key]) -> None:
         for start in range(0, len(changes), 500):
             chunk = changes[start:start + 500]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list[object] = []
+            params: list[str | dt.date | int] = []
             for (measure, day, directorate, platform, detail), n in chunk:
                 params += [str(measure), day, directorate, platform, detail, n]
             cursor.execute(
@@ -359,8 +361,8 @@ def _child_saved(sender: type, instance: Report | Deadline, **kwargs: object) ->
     cases_changed([instance.case_id])
 
 
-def _principles_changed(sender: type, instance: object, action: str, reverse: bool, pk_set: set | None,
-                        **kwargs: object) -> None:
+def _principles_changed(sender: type, instance: Model, action: str, reverse: bool,
+                        pk_set: set | None, **kwargs: object) -> None:
     if not reverse:
         if action.startswith("post_"):
             cases_changed([instance.pk])

@@ -20,11 +20,11 @@ class PrivateStorage(FileSystemStorage):
         self.setting_name = setting_name
 
     @property
-    def base_location(self) -> str:  # type: ignore[override]
+    def base_location(self) -> str:
         return str(getattr(settings, self.setting_name))
 
     @property
-    def location(self) -> str:  # type: ignore[override]
+    def location(self) -> str:
         return os.path.abspath(self.base_location)
 
     def url(self, name: str | None) -> str:

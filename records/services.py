@@ -14,6 +14,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.storage import Storage
@@ -178,16 +179,17 @@ def _remove_personal_details(case: Case, *, placeholder: User, now: dt.datetime)
     events.update(note="")
 
     reports = Report.objects.filter(case=case)
+    # A file read from a saved row is named by its column, which is text, never None.
     files: list[tuple[Storage, str]] = []
     for evidence in EvidenceFile.objects.filter(report__in=reports):
-        files.append((evidence.file.storage, evidence.file.name))
+        files.append((evidence.file.storage, cast(str, evidence.file.name)))
     EvidenceFile.objects.filter(report__in=reports).delete()
     EvidenceLink.objects.filter(report__in=reports).delete()
     # Dates, platforms and principles stay: the figures count reports by them.
     reports.update(reporter=placeholder, description="", poster=None, poster_handle="", poster_handle_key="")
 
     for summary in CaseSummary.objects.filter(case=case).exclude(file=""):
-        files.append((summary.file.storage, summary.file.name))
+        files.append((summary.file.storage, cast(str, summary.file.name)))
     CaseSummary.objects.filter(case=case).delete()
 
     # People keep the line in their inbox (its subject names only the case), not what it said.
