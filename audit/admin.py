@@ -34,6 +34,11 @@ class _ReadOnly(admin.ModelAdmin):
         return request.user.is_superuser
 
 
+# Every column is shown, and none can be changed.
+_EVENT_FIELDS = ("seq", "at", "kind", "actor_shown", "case", "case_reference", "detail",
+                 "ip_address", "prev_hash", "hash")
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, _ReadOnly):
     list_display = ["seq", "at", "kind", "actor_shown", "case_reference", "ip_address"]
@@ -42,9 +47,8 @@ class AuditEventAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, _ReadOn
     person_search_fields = ("actor__email",)
     date_hierarchy = "at"
     list_select_related = ["actor"]
-    fields = ["seq", "at", "kind", "actor_shown", "case", "case_reference", "detail", "ip_address", "prev_hash",
-              "hash"]
-    readonly_fields = fields
+    fields = _EVENT_FIELDS
+    readonly_fields = _EVENT_FIELDS
     # Counting a very long trail for every page of the list is wasted work.
     show_full_result_count = False
 

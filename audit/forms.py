@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from audit.models import AuditKind
@@ -19,8 +21,9 @@ class AuditLogForm(forms.Form):
     )
     case = forms.CharField(label="Case reference", required=False, max_length=32)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
             self.add_error("end", "The end date must be on or after the start date.")

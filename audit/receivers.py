@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -19,7 +20,7 @@ from directory.models import User
 
 
 @receiver(connection_created, dispatch_uid="audit_sqlite_functions")
-def _connection_created(sender: object, connection: object, **kwargs: object) -> None:
+def _connection_created(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     sqlite_functions_install(connection)
 
 

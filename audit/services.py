@@ -221,7 +221,9 @@ def audit_verify(*, chunk_size: int = _VERIFY_CHUNK) -> ChainReport:
 def _administrators() -> list[User]:
     """Who hears about a broken chain: the administrators, and anyone in settings.ADMINS with an account."""
     addresses = Q(pk__in=[])
-    for _, email in settings.ADMINS:
+    for admin in settings.ADMINS:
+        # Django 5.2 takes (name, email) pairs; 6.0 takes plain addresses too.
+        email = admin if isinstance(admin, str) else admin[1]
         addresses |= Q(email__iexact=email)
     people = User.objects.filter(Q(groups__role__code=Role.ADMINISTRATOR) | addresses, is_active=True)
     return list(people.distinct().order_by("pk"))

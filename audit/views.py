@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +17,9 @@ from audit.selectors import audit_describe, audit_log, confidential_reporter_pai
 from audit.services import audit_check_run, audit_record
 from casework.access import may_see_audit_log
 from directory.models import Role
+
+if TYPE_CHECKING:
+    from directory.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 WITHHELD = "Withheld (confidential reporter)"
@@ -39,7 +43,7 @@ def _who(event: AuditEvent, confidential: set[tuple[int, int]]) -> str:
 
 @login_required
 @require_GET
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_audit_log(request.user):
         raise Http404
     audit_record(kind=AuditKind.AUDIT_VIEWED, actor=request.user, detail={"page": "audit_log"}, request=request)
@@ -67,7 +71,7 @@ def log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_audit_log(request.user):
         raise Http404
     check = audit_check_run(by=request.user)

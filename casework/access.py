@@ -80,8 +80,7 @@ def people_case_is_about(case: Case) -> frozenset[int]:
     keys = {case.poster_handle_key, *(report.poster_handle_key for report in reports)} - {""}
     if keys:
         people |= set(HandleLink.objects.filter(handle__in=keys).values_list("user_id", flat=True))
-    people.discard(None)
-    answer = frozenset(people)
+    answer = frozenset(person for person in people if person is not None)
     case._people_about = (stamp, answer)  # type: ignore[attr-defined]
     return answer
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,12 +13,20 @@ from directory.models import Role, User
 from policies.models import Principle
 from policies.services import principles_for_reporting
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
 NOTE_HELP = "Recorded in the case timeline with your name and the time."
 
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name()} — {obj.job_title}" if obj.job_title else obj.get_full_name()
+
+
+class PrinciplesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Principle) -> str:
+        return f"{obj.title} ({obj.version.policy.title} {obj.reference})"
 
 
 class CaseActionForm(forms.Form):
@@ -32,10 +41,10 @@ class CaseActionForm(forms.Form):
         error_messages={"required": "Add a note: say why."},
     )
 
-    def __init__(self, *args: object, case: Case, **kwargs: object) -> None:
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("seen_revision", case.revision)  # type: ignore[index]
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        kwargs["initial"].setdefault("seen_revision", case.revision)
+        super().__init__(*args, **kwargs)
         self.case = case
 
     def arguments(self) -> dict[str, object]:
@@ -54,12 +63,13 @@ class DismissForm(CaseActionForm):
     )
     field_order = ["reason", "duplicate_of", "note"]
 
-    def __init__(self, *args: object, visible: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, visible: QuerySet[Case] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.visible = visible
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["duplicate_case"] = None
         if cleaned.get("reason") == DismissalReason.DUPLICATE:
             reference = (cleaned.get("duplicate_of") or "").strip().upper()
@@ -113,18 +123,21 @@ class AssignForm(CaseActionForm):
     decision_maker = PersonChoiceField(label="Decision maker", queryset=User.objects.none())
     field_order = ["investigator", "decision_maker", "note"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         active = User.objects.filter(is_active=True).order_by("last_name", "first_name")
-        self.fields["investigator"].queryset = active.filter(groups__role__code=Role.HR_INVESTIGATOR)
-        self.fields["decision_maker"].queryset = active.filter(groups__role__code=Role.HR_LEAD)
+        investigator = cast(PersonChoiceField, self.fields["investigator"])
+        investigator.queryset = active.filter(groups__role__code=Role.HR_INVESTIGATOR)
+        decision_maker = cast(PersonChoiceField, self.fields["decision_maker"])
+        decision_maker.queryset = active.filter(groups__role__code=Role.HR_LEAD)
         if self.case.investigator_id:
             self.initial.setdefault("investigator", self.case.investigator_id)
         if self.case.decision_maker_id:
             self.initial.setdefault("decision_maker", self.case.decision_maker_id)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("investigator") and cleaned.get("investigator") == cleaned.get("decision_maker"):
             self.add_error("decision_maker", "The decision maker must be a different person from the investigator.")
         return cleaned
@@ -155,7 +168,7 @@ class FindingsForm(CaseActionForm):
     recommendation = forms.CharField(label="Recommendation", widget=forms.Textarea(attrs={"rows": 3}),
                                      max_length=10_000)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         case = self.case
         for name in ("terms_of_reference", "evidence_summary", "interview_records", "recommendation"):
@@ -179,8 +192,9 @@ class FindingsForm(CaseActionForm):
             + ["recommendation", "note"]
         )
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.principles:
             raise ValidationError("The case has no alleged principles to make findings on.")
         return cleaned
@@ -214,7 +228,7 @@ class OutcomeForm(CaseActionForm):
     )
     field_order = ["outcome", "rationale", "appeal_deadline", "note"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("appeal_deadline", timezone.localdate() + dt.timedelta(days=14))
 
@@ -250,7 +264,7 @@ class DetailsForm(CaseActionForm):
         empty_label="Not identified yet",
     )
     poster_handle = forms.CharField(label="Their handle or pseudonym", max_length=200, required=False)
-    principles = forms.ModelMultipleChoiceField(
+    principles = PrinciplesField(
         label="Principles at stake",
         queryset=Principle.objects.none(),
         required=False,
@@ -266,13 +280,13 @@ class DetailsForm(CaseActionForm):
     )
     field_order = ["poster", "poster_handle", "principles", "triage_summary", "note"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].required = False
-        self.fields["poster"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        poster = cast(PersonChoiceField, self.fields["poster"])
+        poster.queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
         principles = principles_for_reporting() | Principle.objects.filter(cases=self.case)
-        self.fields["principles"].queryset = principles.distinct()
-        self.fields["principles"].label_from_instance = lambda p: f"{p.title} ({p.version.policy.title} {p.reference})"
+        cast(PrinciplesField, self.fields["principles"]).queryset = principles.distinct()
         case = self.case
         self.initial.setdefault("poster", case.poster_id)
         self.initial.setdefault("poster_handle", case.poster_handle)
@@ -327,10 +341,11 @@ class LinkHandleForm(CaseActionForm):
     user = PersonChoiceField(label="Belongs to", queryset=User.objects.none())
     field_order = ["handle", "user", "note"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].required = False
-        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        user = cast(PersonChoiceField, self.fields["user"])
+        user.queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
         if self.case.poster_handle:
             self.initial.setdefault("handle", self.case.poster_handle)
 
@@ -358,18 +373,19 @@ class FlagResponseForm(CaseActionForm):
     )
     field_order = ["flag", "reported_to_ico", "note"]
 
-    def __init__(self, *args: object, user: User | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = []
         if self.case.flag_safeguarding and user is not None and user.has_role(Role.SAFEGUARDING_LEAD):
             choices.append((Flag.SAFEGUARDING.value, Flag.SAFEGUARDING.label))
         if self.case.flag_data_breach and user is not None and user.has_role(Role.IG_LEAD):
             choices.append((Flag.DATA_BREACH.value, Flag.DATA_BREACH.label))
-        self.fields["flag"].choices = choices
+        cast(forms.ChoiceField, self.fields["flag"]).choices = choices
         self.fields["note"].label = "What was done?"
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("flag") == Flag.DATA_BREACH and cleaned.get("reported_to_ico") is None:
             self.add_error("reported_to_ico", "Say whether the breach was reported to the ICO.")
         return cleaned

@@ -10,7 +10,8 @@ Who may call each one is decided by ``casework.access``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -101,7 +102,7 @@ FLAG_FIELDS: dict[str, str] = {
 }
 
 
-def _may(action: str):  # noqa: ANN202 - a django-fsm permission callable
+def _may(action: str):  # unannotated: django-fsm types a permission on any Model, not a Case
     def permission(instance: Case, user: User) -> bool:
         from casework.access import may
 
@@ -112,7 +113,7 @@ def _may(action: str):  # noqa: ANN202 - a django-fsm permission callable
 
 
 def _poster_has_line_manager(case: Case) -> bool:
-    return case.poster_id is not None and case.poster.line_manager_id is not None
+    return case.poster is not None and case.poster.line_manager_id is not None
 
 
 def _has_principles(case: Case) -> bool:
@@ -143,6 +144,11 @@ def _not_merged(case: Case) -> bool:
 
 def _not_anonymised(case: Case) -> bool:
     return case.anonymised_at is None
+
+
+def _conditions(*checks: Callable[[Case], bool]) -> list[Callable[[models.Model], bool]]:
+    """A transition's conditions: django-fsm calls each with the case whose transition it guards."""
+    return list(checks)  # type: ignore[arg-type]  # django-fsm types a condition on any Model
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -274,9 +280,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def active_flags(self) -> list[Flag]:
         return [Flag(flag) for flag, field in FLAG_FIELDS.items() if getattr(self, field)]
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         handle_key_keep(self, kwargs)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     # --- Transitions: pure; the services do the saving and the telling. ---
 
@@ -302,16 +308,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=CaseState.TRIAGE, target=CaseState.MANAGER_REVIEW,
                 permission=_may("route_to_manager"),
-                conditions=[_poster_has_line_manager, _has_principles, _has_triage_summary],
+                conditions=_conditions(_poster_has_line_manager, _has_principles,
+                                       _has_triage_summary),
                 custom={"label": "Route to the line manager"})
     def route_to_manager(self) -> None:
+        assert self.poster is not None  # the condition _poster_has_line_manager holds
         self.line_manager = self.poster.line_manager
         self.routed_at = timezone.now()
 
     @transition(field=state, source=CaseState.TRIAGE, target=CaseState.INVESTIGATION,
-                permission=_may("escalate"), conditions=[_poster_identified],
+                permission=_may("escalate"), conditions=_conditions(_poster_identified),
                 custom={"label": "Straight to investigation, serious case", "admin": True})
     def escalate(self) -> None:
+        assert self.poster is not None  # the condition _poster_identified holds
         self.line_manager = self.poster.line_manager
         self.investigation_started_at = timezone.now()
 
@@ -338,7 +347,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.decision_maker = decision_maker
 
     @transition(field=state, source=CaseState.INVESTIGATION, target=CaseState.DECISION,
-                permission=_may("submit_findings"), conditions=[_team_assigned, _every_principle_has_a_finding],
+                permission=_may("submit_findings"),
+                conditions=_conditions(_team_assigned, _every_principle_has_a_finding),
                 custom={"label": "Submit findings"})
     def submit_findings(
         self, *, terms_of_reference: str, evidence_summary: str, interview_records: str, recommendation: str
@@ -360,7 +370,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closed_at = self.decided_at
 
     @transition(field=state, source=CaseState.CLOSED, target=CaseState.TRIAGE, permission=_may("reopen"),
-                conditions=[_not_merged, _not_anonymised], custom={"label": "Reopen", "admin": True})
+                conditions=_conditions(_not_merged, _not_anonymised),
+                custom={"label": "Reopen", "admin": True})
     def reopen(self) -> None:
         self.reopened_count += 1
         self.closure = ""

@@ -203,13 +203,13 @@ def _transition(
 
 
 def _state_message(case: Case, action: str) -> str:
-    label = getattr(case, action)._django_fsm.transitions  # type: ignore[attr-defined]
+    label = getattr(case, action)._django_fsm.transitions
     name = next(iter(label.values())).custom.get("label", action)
     return f"“{name}” can't be done while the case is {case.get_state_display().lower()}."
 
 
 def _unmet_conditions(case: Case, action: str) -> str:
-    transitions = getattr(case, action)._django_fsm.transitions.values()  # type: ignore[attr-defined]
+    transitions = getattr(case, action)._django_fsm.transitions.values()
     unmet = [
         _CONDITION_MESSAGES.get(condition.__name__, condition.__name__)
         for transition in transitions
@@ -252,7 +252,7 @@ def case_dismiss(
             raise ActionNotAllowed(f"{duplicate_of.reference} is closed; merge into an open case.")
 
     def merge(closed: Case) -> None:
-        if reason != DismissalReason.DUPLICATE:
+        if reason != DismissalReason.DUPLICATE or duplicate_of is None:
             return
         survivor = Case.objects.select_for_update().get(pk=duplicate_of.pk)
         moved = list(Report.objects.filter(case=closed).values_list("reference", flat=True))
@@ -270,7 +270,7 @@ def case_dismiss(
         )
 
     with transaction.atomic():
-        if reason == DismissalReason.DUPLICATE:
+        if reason == DismissalReason.DUPLICATE and duplicate_of is not None:
             # Lock the surviving case before this action writes any timeline line (and so takes the
             # audit chain's lock): an action on the survivor takes them in that order too.
             list(Case.objects.select_for_update().filter(pk=duplicate_of.pk).values_list("pk", flat=True))

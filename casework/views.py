@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -37,6 +38,9 @@ from incidents.models import EvidenceFile, Platform, Report
 from policies.models import PolicyVersion, Principle
 from summaries.models import SummaryVariant
 from summaries.views import visible_summaries
+
+if TYPE_CHECKING:
+    from directory.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
@@ -81,7 +85,8 @@ def _render_list(request: HttpRequest, cases: QuerySet[Case], *, title: str, int
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Platform.choices)
     for case in page.object_list:
-        case.platform_label = labels.get(case.platform, "")
+        label = labels.get(case.platform, "")  # type: ignore[attr-defined]  # _listing annotates it
+        case.platform_label = label  # type: ignore[attr-defined]  # the list template reads it
     query_string = urlencode({key: value for key, value in filters.items() if value})
     return render(
         request,
@@ -102,7 +107,7 @@ def _render_list(request: HttpRequest, cases: QuerySet[Case], *, title: str, int
 
 @login_required
 @require_GET
-def triage_queue(request: HttpRequest) -> HttpResponse:
+def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_triage_queue(request.user):
         raise Http404
     cases = _listing(request.user).filter(state__in=[CaseState.NEW, CaseState.TRIAGE]).order_by("created_at", "pk")
@@ -117,7 +122,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cases = _listing(request.user).order_by("-updated_at", "-pk")
     return _render_list(
         request,
@@ -191,7 +196,7 @@ def _revealed(request: HttpRequest) -> set[int]:
 
 
 def _people_labels(
-    request: HttpRequest, case: Case, *, came_from: str = ""
+    request: AuthenticatedHttpRequest, case: Case, *, came_from: str = ""
 ) -> tuple[list[ReportView], dict[int, PersonLabel]]:
     """Each report with how its reporter is shown, and how to show each confidential reporter elsewhere.
 
@@ -246,7 +251,7 @@ def _file_views(case: Case, masks: dict[int, PersonLabel]) -> list[FileView]:
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_page(request.user, reference)
     audit_record(kind=AuditKind.CASE_VIEWED, actor=request.user, case=case, detail={"page": "case"},
                  request=request)
@@ -278,7 +283,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def investigation_workspace(request: HttpRequest, reference: str) -> HttpResponse:
+def investigation_workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_page(request.user, reference)
     if case.state not in (CaseState.INVESTIGATION, CaseState.DECISION, CaseState.CLOSED) and not case.investigator_id:
         messages.info(request, "This case has no investigation yet.")
@@ -303,12 +308,12 @@ def investigation_workspace(request: HttpRequest, reference: str) -> HttpRespons
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) -> HttpResponse:
     case = _case_for_page(request.user, reference)
     spec = ACTION_SPECS.get(action)
     if spec is None:
         raise Http404
-    form_kwargs: dict[str, object] = {"case": case}
+    form_kwargs: dict[str, object] = {}
     if spec.form_class is DismissForm:
         form_kwargs["visible"] = visible_cases(request.user)
     if spec.form_class is FlagResponseForm:
@@ -317,7 +322,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         return _refused(request, case, action, spec.label)
     status = 200
     if request.method == "POST":
-        form = spec.form_class(request.POST, **form_kwargs)
+        form = spec.form_class(request.POST, case=case, **form_kwargs)
         if form.is_valid():
             try:
                 spec.service(case=case, by=request.user, **form.arguments())
@@ -330,11 +335,13 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         else:
             status = 400
     else:
-        form = spec.form_class(**form_kwargs)
+        form = spec.form_class(case=case, **form_kwargs)
     return render(request, "casework/case_action.html", {"case": case, "spec": spec, "form": form}, status=status)
 
 
-def _refused(request: HttpRequest, case: Case, action: str, label: str) -> HttpResponse:
+def _refused(
+    request: AuthenticatedHttpRequest, case: Case, action: str, label: str
+) -> HttpResponse:
     """403 when the role can't do it at all, 409 when the case isn't at a stage where it can."""
     if not may(request.user, action, case):
         message = "Your role doesn't allow this action on this case."
@@ -351,7 +358,9 @@ _REVEAL_RETURNS = {"investigation": "casework:investigation", "history": "casewo
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reveal_reporter(request: HttpRequest, reference: str, report_reference: str) -> HttpResponse:
+def reveal_reporter(
+    request: AuthenticatedHttpRequest, reference: str, report_reference: str
+) -> HttpResponse:
     """Show a confidential reporter's name to someone allowed to know it, once they give a reason."""
     case = get_object_or_404(visible_cases(request.user), reference=reference)
     report = get_object_or_404(case.reports.select_related("case"), reference=report_reference)
@@ -378,7 +387,7 @@ def reveal_reporter(request: HttpRequest, reference: str, report_reference: str)
 
 @login_required
 @require_GET
-def access_history(request: HttpRequest, reference: str) -> HttpResponse:
+def access_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Who looked at what on a case, and when, newest first: for the HR lead and the IG lead."""
     case = get_object_or_404(access_history_cases(request.user).prefetch_related("reports__reporter"),
                              reference=reference)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,14 +18,22 @@ from casework.models import Case
 from directory.models import User
 from kit.downloads import attachment_header
 from summaries.models import CaseSummary, SummaryStatus
-from summaries.services import SummaryNotAllowed, summary_downloaded, summary_request, summary_verify
+from summaries.services import (
+    SummaryNotAllowed,
+    summary_downloaded,
+    summary_request,
+    summary_verify,
+)
+
+if TYPE_CHECKING:
+    from directory.http import AuthenticatedHttpRequest
 
 
-def _case(request: HttpRequest, reference: str) -> Case:
+def _case(request: AuthenticatedHttpRequest, reference: str) -> Case:
     return get_object_or_404(visible_cases(request.user), reference=reference)
 
 
-def _summary(request: HttpRequest, reference: str, pk: int) -> CaseSummary:
+def _summary(request: AuthenticatedHttpRequest, reference: str, pk: int) -> CaseSummary:
     case = _case(request, reference)
     summary = get_object_or_404(CaseSummary.objects.select_related("case"), pk=pk, case=case)
     # A summary the user's role may not have is as if it did not exist.
@@ -39,7 +49,7 @@ def visible_summaries(user: User, case: Case) -> list[CaseSummary]:
 
 @login_required
 @require_POST
-def summary_create(request: HttpRequest, reference: str) -> HttpResponse:
+def summary_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case(request, reference)
     try:
         summary = summary_request(case=case, variant=request.POST.get("variant", ""), by=request.user)
@@ -51,7 +61,7 @@ def summary_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def summary_status(request: HttpRequest, reference: str, pk: int) -> JsonResponse:
+def summary_status(request: AuthenticatedHttpRequest, reference: str, pk: int) -> JsonResponse:
     summary = _summary(request, reference, pk)
     return JsonResponse(
         {
@@ -65,7 +75,7 @@ def summary_status(request: HttpRequest, reference: str, pk: int) -> JsonRespons
 
 @login_required
 @require_GET
-def summary_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def summary_download(request: AuthenticatedHttpRequest, reference: str, pk: int) -> FileResponse:
     summary = _summary(request, reference, pk)
     if summary.status != SummaryStatus.READY:
         raise Http404
@@ -95,7 +105,7 @@ class VerifyForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None)
     result = None
     checked = False
