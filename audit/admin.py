@@ -15,7 +15,7 @@ from audit.models import AuditCheck, AuditEvent
 from casework.admin_privacy import (
     NotAboutThemAdminMixin,
     WithheldPeopleSearchMixin,
-    confidential_reporter,
+    confidential_reporter_exists,
     person_shown,
 )
 
@@ -54,7 +54,7 @@ class AuditEventAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, _ReadOn
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).annotate(
-            actor_withheld=confidential_reporter(case="case_id", person="actor_id"))
+            actor_withheld=confidential_reporter_exists(case="case_id", person="actor_id"))
 
     def person_searchable(self) -> Q:
         return Q(actor_withheld=False)

@@ -150,6 +150,34 @@ def may_see_reporter(user: User, case: Case, report: Report) -> bool:
     return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
 
 
+# How a withheld confidential reporter is shown, on the case pages, in the admin and in the PDFs.
+CONFIDENTIAL_REPORTER = "Confidential reporter"
+
+
+def confidential_reporters(case: Case) -> dict[int, Report]:
+    """Everyone who asked for confidentiality on any report of this case, with the first such report.
+
+    Such a person is withheld on every report of the case, in its timeline and
+    on its evidence, not only on the report they asked to keep confidential:
+    naming them on an open report would say who made the confidential one. On
+    their other cases they are named as usual. Uses ``case.reports`` as
+    prefetched.
+    """
+    secret: dict[int, Report] = {}
+    for report in case.reports.all():
+        if report.confidential:
+            secret.setdefault(report.reporter_id, report)
+    return secret
+
+
+def confidential_reporter_exists(*, case: str, person: str) -> Exists:
+    """The same rule for querysets: true on rows where ``person`` made a confidential report on ``case``.
+
+    ``case`` and ``person`` are the paths from the row to the case id and to the person's id.
+    """
+    return Exists(Report.objects.filter(case_id=OuterRef(case), reporter_id=OuterRef(person), confidential=True))
+
+
 def may_see_related_cases(user: User, case: Case) -> bool:
     if not _active(user) or _about_them(user, case):
         return False
@@ -270,12 +298,15 @@ def may_note(user: User, case: Case) -> bool:
 
 
 __all__ = [
+    "CONFIDENTIAL_REPORTER",
     "FLAG_OWNERS",
     "OPEN_STATES",
     "Flag",
     "access_history_cases",
     "case_ids_about",
     "cases_about",
+    "confidential_reporter_exists",
+    "confidential_reporters",
     "may",
     "may_add_evidence",
     "may_see_access_history",

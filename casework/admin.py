@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django_fsm.admin import FSMAdminMixin
 
 from casework import services
-from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter, person_shown
+from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter_exists, person_shown
 from casework.models import Case, CaseEvent, Finding, HandleLink, ReopenReason
 from kit.admin import ReadOnlyAdminMixin
 
@@ -49,7 +49,7 @@ class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseEvent]:
         return (super().get_queryset(request).select_related("actor")
-                .annotate(actor_withheld=confidential_reporter(case="case_id", person="actor_id")))
+                .annotate(actor_withheld=confidential_reporter_exists(case="case_id", person="actor_id")))
 
     @admin.display(description="by")
     def actor_shown(self, event: CaseEvent) -> str:

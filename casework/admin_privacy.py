@@ -22,18 +22,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.text import smart_split, unescape_string_literal
 
 from audit.models import AuditKind
 from audit.services import audit_record
-from casework.access import case_ids_about
+from casework.access import CONFIDENTIAL_REPORTER, case_ids_about, confidential_reporter_exists
 from casework.models import Case
 from directory.models import User
-from incidents.models import Report
-
-CONFIDENTIAL_REPORTER = "Confidential reporter"
 
 if TYPE_CHECKING:
     # The mixins are only ever mixed into a ModelAdmin: type-check them as one.
@@ -47,19 +44,9 @@ __all__ = [
     "NotAboutThemAdminMixin",
     "WithheldPeopleSearchMixin",
     "case_ids_about",
-    "confidential_reporter",
+    "confidential_reporter_exists",
     "person_shown",
 ]
-
-
-def confidential_reporter(*, case: str, person: str) -> Exists:
-    """True on rows where ``person`` made a confidential report on ``case`` (both paths from the row).
-
-    Keyed on the pair, as the case page does: on that case the person is
-    withheld everywhere (the timeline, the evidence), not only on the report
-    they asked to keep confidential; on their other cases they are named.
-    """
-    return Exists(Report.objects.filter(case_id=OuterRef(case), reporter_id=OuterRef(person), confidential=True))
 
 
 def person_shown(person: User | None, *, withheld: bool, nobody: str = "Flagpost") -> str:

@@ -18,7 +18,9 @@ from audit.models import AuditEvent, AuditKind
 from audit.selectors import audit_describe, case_access_history
 from audit.services import audit_record
 from casework.access import (
+    CONFIDENTIAL_REPORTER,
     access_history_cases,
+    confidential_reporters,
     may,
     may_see_access_history,
     may_see_related_cases,
@@ -46,7 +48,6 @@ PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
 WITHHELD = "Withheld (confidential reporter)"
 # Shown, with a "Reveal" link, to those who may know a confidential reporter until they choose to.
-CONCEALED = "Confidential reporter"
 # The confidential reports whose reporter this session has revealed (report ids).
 REVEALED_SESSION_KEY = "casework_revealed_reports"
 
@@ -209,12 +210,7 @@ def _people_labels(
     views: list[ReportView] = []
     masks: dict[int, PersonLabel] = {}
     reports = list(case.reports.all())
-    # Someone who asked for confidentiality on any report of this case is withheld on all of
-    # them: naming them on an open report would say who made the confidential one.
-    secret: dict[int, Report] = {}
-    for report in reports:
-        if report.confidential:
-            secret.setdefault(report.reporter_id, report)
+    secret = confidential_reporters(case)
     for report in reports:
         name = report.reporter.get_full_name() or report.reporter.email
         concealing = secret.get(report.reporter_id)
@@ -229,8 +225,8 @@ def _people_labels(
             url = reverse("casework:reveal_reporter", args=[case.reference, concealing.reference])
             if came_from:
                 url += "?" + urlencode({"from": came_from})
-            views.append(ReportView(report, CONCEALED, url))
-            masks.setdefault(report.reporter_id, PersonLabel(CONCEALED, url))
+            views.append(ReportView(report, CONFIDENTIAL_REPORTER, url))
+            masks.setdefault(report.reporter_id, PersonLabel(CONFIDENTIAL_REPORTER, url))
     return views, masks
 
 

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter, person_shown
+from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter_exists, person_shown
 from casework.models import Case
 from incidents.links import link_for_reader
 from incidents.models import EvidenceFile, EvidenceLink, Report
@@ -38,7 +38,7 @@ class _AddedByMixin(_AdminBase):
     def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceLink | EvidenceFile]:
         return (super().get_queryset(request)
                 .select_related("added_by")
-                .annotate(added_by_withheld=confidential_reporter(case="report__case_id", person="added_by_id")))
+                .annotate(added_by_withheld=confidential_reporter_exists(case="report__case_id", person="added_by_id")))
 
     @admin.display(description="added by")
     def added_by_shown(self, evidence: EvidenceLink | EvidenceFile) -> str:
@@ -84,7 +84,7 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return (super().get_queryset(request).select_related("reporter")
-                .annotate(reporter_withheld=confidential_reporter(case="case_id", person="reporter_id")))
+                .annotate(reporter_withheld=confidential_reporter_exists(case="case_id", person="reporter_id")))
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_superuser

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from casework.access import confidential_reporters
 from casework.actions import HR_ONLY_NOTES
 from casework.models import Case, CaseEvent, EventKind
 from directory.models import User
@@ -46,10 +47,9 @@ def _name(user: User | None) -> str:
 
 
 def _hidden_reporters(case: Case, variant: str) -> set[int]:
-    reports = list(case.reports.all())
     if variant == Variant.EMPLOYEE:
-        return {report.reporter_id for report in reports}
-    return {report.reporter_id for report in reports if report.confidential}
+        return {report.reporter_id for report in case.reports.all()}
+    return set(confidential_reporters(case))
 
 
 def _who(user: User | None, hidden: set[int]) -> str:
