@@ -15,8 +15,7 @@ from audit.services import audit_record
 from casework.models import Case, CaseState
 from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile
-from tests.casework.conftest import case_in_state, cast, decision_maker  # noqa: F401
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, case_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +122,7 @@ def test_the_history_shows_who_did_what_and_when_newest_first(login, people, cas
 
 
 def _cast_again(people: dict[str, User]):  # noqa: ANN202 - a Cast for a second, unrelated case
-    from tests.casework.conftest import Cast
+    from tests.factories import Cast
 
     return Cast(reporter=UserFactory(), poster=UserFactory(line_manager=UserFactory()),
                 line_manager=UserFactory(), triage_officer=people["triage_officer"],

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from casework.models import Case
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadlines_due, deadlines_sweep
-from tests.deadlines.conftest import utc
+from tests.deadlines.helpers import utc
 
 NOW = utc(2026, 1, 14, 12, 0)
 _made = 0

@@ -31,15 +31,9 @@ from deadlines.services import deadline_open, deadlines_sweep
 from deadlines.tasks import deadlines_sweep_task
 from notifications.models import DeliveryStatus, Notification, NotificationKind, TaskDelivery
 from notifications.tasks import MAX_ATTEMPTS, notification_deliver, notifications_sweep
-from tests.casework.conftest import (  # noqa: F401 - fixtures used below
-    Cast,
-    action_form_data,
-    case_in_state,
-    cast,
-    decision_maker,
-    other_triage_officer,
-)
-from tests.notifications.conftest import (
+from tests.factories import Cast, case_in_state
+from tests.helpers import action_form_data
+from tests.notifications.helpers import (
     FinishedTasks,
     RecordingSMTPHandler,
     _fresh_connections,

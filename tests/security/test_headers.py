@@ -17,8 +17,7 @@ from django.urls import reverse
 
 from casework.models import CaseState
 from directory.models import Role
-from tests.casework.conftest import Cast, case_in_state
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, Cast, UserFactory, case_in_state
 from tests.security.test_deploy_check import production_probe
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"

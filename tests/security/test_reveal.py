@@ -14,14 +14,7 @@ from casework.models import Case, CaseEvent, CaseState, EventKind
 from directory.models import Role
 from summaries.models import CaseSummary
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import (  # noqa: F401 - fixtures used below
-    case_in_state,
-    cast,
-    decision_maker,
-    evidence_file_make,
-    report_make,
-)
-from tests.factories import UserFactory
+from tests.factories import UserFactory, case_in_state, evidence_file_make, report_make
 
 pytestmark = pytest.mark.django_db
 
