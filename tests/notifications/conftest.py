@@ -44,7 +44,8 @@ def real_broker(tmp_path: Path, _tasks_run_in_process) -> Iterator[Broker]:
     if os.environ.get("FLAGPOST_REQUIRE_SERVICES") == "1" and not broker.startswith("redis://"):
         if os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
             require_service("CELERY_BROKER_URL", "the Celery app is not using the Redis broker it was given")
-    saved = (app.conf.task_always_eager, dict(app.conf.broker_transport_options or {}), app.conf.broker_url)
+    saved = (app.conf.task_always_eager, dict(app.conf.broker_transport_options or {}))
+    environment = pytest.MonkeyPatch()
     var_dir = tmp_path / "var"
     if broker.startswith("filesystem://"):
         celery_dir = var_dir / "celery"
@@ -69,13 +70,16 @@ def real_broker(tmp_path: Path, _tasks_run_in_process) -> Iterator[Broker]:
             require_service("CELERY_BROKER_URL", f"Redis at {broker} is not reachable")
         except redis.exceptions.ResponseError as error:
             pytest.fail(f"{broker} (this test worker's broker, from {configured}): {error}")
-        app.conf.broker_url = broker
+        # Celery reads CELERY_BROKER_URL from the environment before its own configuration,
+        # at every connection: the producer, an in-process worker and a worker process alike.
+        environment.setenv("CELERY_BROKER_URL", broker)
     app.conf.task_always_eager = False
     _fresh_connections(app)
     try:
         yield Broker(url=broker, var_dir=var_dir)
     finally:
-        app.conf.task_always_eager, app.conf.broker_transport_options, app.conf.broker_url = saved
+        app.conf.task_always_eager, app.conf.broker_transport_options = saved
+        environment.undo()
         _fresh_connections(app)
 
 
