@@ -22,7 +22,7 @@ from governance.services import pack_produce, pack_request
 from incidents.models import EvidenceFile
 from summaries.services import summary_produce, summary_request
 from tests.factories import PASSWORD, UserFactory, case_in_state
-from tests.security.test_deploy_check import production_probe
+from tests.security.helpers import production_probe
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from casework.models import CaseState
 from directory.models import Role
 from tests.factories import PASSWORD, Cast, UserFactory, case_in_state
-from tests.security.test_deploy_check import production_probe
+from tests.security.helpers import production_probe
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
 # Documents, not pages: email HTML is read by mail programs, and the subject access archive's
