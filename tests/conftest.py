@@ -158,7 +158,6 @@ def login():
     return client_for
 
 
-
 @pytest.fixture
 def frozen() -> Iterator[object]:
     """The clock stands at the governance world's "now": Wednesday 15 April 2026, noon (London)."""
