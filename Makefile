@@ -27,8 +27,10 @@ run: seed
 	bash scripts/run-embedded.sh
 
 ## The second command: the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL say so).
+## In PYTEST_WORKERS processes (pytest-xdist): each has its own test database and Redis database.
+PYTEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf var staticfiles

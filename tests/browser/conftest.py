@@ -6,14 +6,13 @@ machine (and CI) has no outside network, so ``playwright install`` cannot run.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.conftest import require_service
+from tests.helpers import require_service
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -19,15 +19,8 @@ from django.urls import reverse
 from casework.models import Case, CaseEvent, CaseState, EventKind
 from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile
-from tests.casework.conftest import (
-    DESCRIPTION,
-    PNG,
-    action_form_data,
-    case_in_state,
-    report_make,
-    snapshot,
-)
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import DESCRIPTION, PNG, CaseFactory, UserFactory, case_in_state, report_make
+from tests.helpers import action_form_data, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,8 @@ from casework import services
 from casework.models import Case, CaseEvent, CaseState, DismissalReason, EventKind
 from casework.services import CaseChanged
 from directory.models import User
-from tests.casework.conftest import action_form_data, case_in_state, case_refresh, snapshot
+from tests.factories import case_in_state
+from tests.helpers import action_form_data, case_refresh, snapshot
 
 CHANGED = "changed while you were looking at it"
 

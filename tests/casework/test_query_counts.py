@@ -15,13 +15,15 @@ from django.utils import timezone
 from casework.models import Case, CaseEvent, CaseState, EventKind, Finding, HandleLink
 from directory.models import User
 from incidents.models import Answer, Platform, PosterKind, Report
-from tests.casework.conftest import (
+from tests.factories import (
     Cast,
+    EvidenceLinkFactory,
+    PolicyVersionFactory,
+    UserFactory,
     case_in_state,
     evidence_file_make,
     report_make,
 )
-from tests.factories import EvidenceLinkFactory, PolicyVersionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

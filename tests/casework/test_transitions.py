@@ -24,16 +24,15 @@ from casework.services import (
 )
 from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile, Report
-from tests.casework.conftest import (
+from tests.factories import (
+    CaseFactory,
     Cast,
-    action_form_data,
+    UserFactory,
     case_in_state,
-    case_refresh,
     evidence_file_make,
     report_make,
-    snapshot,
 )
-from tests.factories import CaseFactory, UserFactory
+from tests.helpers import action_form_data, case_refresh, snapshot
 
 pytestmark = pytest.mark.django_db
 

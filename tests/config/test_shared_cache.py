@@ -14,7 +14,7 @@ from django.core.cache import cache
 
 from governance.figures import Filters, Period
 from governance.selectors import governance_figures
-from tests.conftest import require_service
+from tests.helpers import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"

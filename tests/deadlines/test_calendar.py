@@ -19,8 +19,8 @@ from deadlines.calendar import add_hours, add_working_days, is_working_day, work
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadline_open, deadlines_for_new_case, rule_for, schedule_for
 from notifications.models import NotificationKind
-from tests.casework.conftest import case_in_state
-from tests.deadlines.conftest import LONDON, deadline_notifications, london, recipients, utc
+from tests.deadlines.helpers import LONDON, deadline_notifications, london, recipients, utc
+from tests.factories import case_in_state
 
 HOUR = dt.timedelta(hours=1)
 

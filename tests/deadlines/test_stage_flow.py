@@ -30,8 +30,9 @@ from deadlines.models import Clock, Deadline
 from deadlines.services import deadlines_for_new_case
 from incidents.models import Answer, PosterKind
 from incidents.services import ReportDraft, report_submit
-from tests.casework.conftest import case_in_state, case_refresh
-from tests.deadlines.conftest import london, utc
+from tests.deadlines.helpers import london, utc
+from tests.factories import case_in_state
+from tests.helpers import case_refresh
 
 
 def clock(case, name: Clock, cycle: int = 0) -> Deadline:

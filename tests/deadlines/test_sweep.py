@@ -27,8 +27,9 @@ from deadlines.models import Clock, Deadline
 from deadlines.services import deadline_open, deadlines_due, deadlines_for_new_case
 from directory.models import EmailPreference, Role, role_group
 from notifications.models import DeliveryStatus, Notification
-from tests.casework.conftest import case_in_state, case_refresh
-from tests.deadlines.conftest import DEADLINE_KINDS, deadline_notifications, recipients, utc
+from tests.deadlines.helpers import DEADLINE_KINDS, deadline_notifications, recipients, utc
+from tests.factories import case_in_state
+from tests.helpers import case_refresh
 
 T0 = utc(2026, 1, 12, 10, 0)  # Monday 12 January 2026, 10:00 GMT
 SECOND = dt.timedelta(seconds=1)

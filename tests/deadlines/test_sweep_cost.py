@@ -17,7 +17,7 @@ from casework.models import Case
 from casework.notices import deadlines_sweep
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadlines_due
-from tests.deadlines.conftest import utc
+from tests.deadlines.helpers import utc
 
 NOW = utc(2026, 1, 14, 12, 0)
 _made = 0

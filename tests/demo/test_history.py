@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -33,9 +35,18 @@ def _counts() -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def seeded() -> None:
-    call_command("seed_demo")
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The demo, seeded once for this module in a transaction rolled back after its last test.
+
+    Generating the year of history takes seconds; every test here only reads it.
+    Each test still runs in a savepoint of its own (pytest-django's ``db``), so
+    whatever one test writes is gone before the next.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo")
+        yield
+        transaction.set_rollback(True)
 
 
 def _months_back(today: dt.date, back: int) -> tuple[int, int]:

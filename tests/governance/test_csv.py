@@ -13,7 +13,7 @@ from governance.csv_export import figures_csv_zip, neutralise, table_csv
 from governance.figures import SUPPRESSED, Figures, Filters, Table
 from governance.selectors import governance_figures
 from tests.factories import CaseFactory, PrincipleFactory
-from tests.governance.conftest import Q1_END, Q1_START, at
+from tests.governance.world import Q1_END, Q1_START, at
 
 
 def rows_of(text: str) -> list[list[str]]:

@@ -8,7 +8,6 @@ import zipfile
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from casework.models import CaseState
 from governance.figures import Filters, Period

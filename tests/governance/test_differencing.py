@@ -52,7 +52,7 @@ from governance.forms import FiguresForm
 from governance.selectors import compute_tables
 from incidents.models import Platform
 from tests.factories import DirectorateFactory, ServiceFactory, UserFactory
-from tests.governance.conftest import LONDON, deadline, make_case
+from tests.governance.world import LONDON, deadline, make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from governance.selectors import (
 )
 from incidents.models import Platform
 from tests.factories import DirectorateFactory, ReportFactory, ServiceFactory, UserFactory
-from tests.governance.conftest import Q1_END, Q1_START, at, make_case
+from tests.governance.world import Q1_END, Q1_START, at, make_case
 
 pytestmark = pytest.mark.django_db
 

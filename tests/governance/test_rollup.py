@@ -19,7 +19,7 @@ from governance.selectors import compute_tables
 from governance.tasks import governance_counts_refresh
 from incidents.models import Platform, Report
 from tests.factories import CaseFactory, ReportFactory
-from tests.governance.conftest import Q1_END, Q1_START, at
+from tests.governance.world import Q1_END, Q1_START, at
 
 Q1 = Filters(start=Q1_START, end=Q1_END)
 

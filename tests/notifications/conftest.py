@@ -1,65 +1,32 @@
+"""Notification fixtures: the configured broker, real Celery workers (in a thread or a process) and a real SMTP server."""
+
 from __future__ import annotations
 
-import asyncio
-import email
-import email.message
 import os
-import signal
-import socket
 import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import require_service
-
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-def wait_until(predicate: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1) -> bool:
-    """Poll ``predicate`` until it is true or ``timeout`` seconds have passed (never longer than 60)."""
-    from django.db import OperationalError
-
-    def check() -> bool:
-        try:
-            return bool(predicate())
-        except OperationalError as error:
-            # An in-memory SQLite test database shared with a worker thread reports a table
-            # locked by the worker's write at once instead of waiting: look again.
-            if "locked" not in str(error):
-                raise
-            return False
-
-    deadline = time.monotonic() + min(timeout, 60.0)
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return check()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# --- Broker and in-process worker -----------------------------------------------
-
-
-@dataclass
-class Broker:
-    url: str
-    # Where the file broker keeps its folders (a worker process gets it as FLAGPOST_VAR_DIR).
-    var_dir: Path
+from tests.helpers import require_service
+from tests.notifications.helpers import (
+    BASE_DIR,
+    Broker,
+    FinishedTask,
+    FinishedTasks,
+    RecordingSMTPHandler,
+    WorkerProcess,
+    _celery_command,
+    _database_url,
+    _fresh_connections,
+    _worker_in_thread,
+    broker_for_this_worker,
+    free_port,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -72,11 +39,13 @@ def real_broker(tmp_path: Path, _tasks_run_in_process) -> Iterator[Broker]:
     """
     from config.celery import app
 
-    broker = app.conf.broker_url or ""
-    if os.environ.get("FLAGPOST_REQUIRE_SERVICES") == "1" and not broker.startswith("redis://"):
-        if os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
-            require_service("CELERY_BROKER_URL", "the Celery app is not using the Redis broker it was given")
+    configured = app.conf.broker_url or ""
+    broker = broker_for_this_worker(configured)
+    if (os.environ.get("FLAGPOST_REQUIRE_SERVICES") == "1" and not broker.startswith("redis://")
+            and os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")):
+        require_service("CELERY_BROKER_URL", "the Celery app is not using the Redis broker it was given")
     saved = (app.conf.task_always_eager, dict(app.conf.broker_transport_options or {}))
+    environment = pytest.MonkeyPatch()
     var_dir = tmp_path / "var"
     if broker.startswith("filesystem://"):
         celery_dir = var_dir / "celery"
@@ -99,19 +68,19 @@ def real_broker(tmp_path: Path, _tasks_run_in_process) -> Iterator[Broker]:
             redis.Redis.from_url(broker, socket_connect_timeout=2).ping()
         except redis.exceptions.ConnectionError:
             require_service("CELERY_BROKER_URL", f"Redis at {broker} is not reachable")
+        except redis.exceptions.ResponseError as error:
+            pytest.fail(f"{broker} (this test worker's broker, from {configured}): {error}")
+        # Celery reads CELERY_BROKER_URL from the environment before its own configuration,
+        # at every connection: the producer, an in-process worker and a worker process alike.
+        environment.setenv("CELERY_BROKER_URL", broker)
     app.conf.task_always_eager = False
     _fresh_connections(app)
     try:
         yield Broker(url=broker, var_dir=var_dir)
     finally:
         app.conf.task_always_eager, app.conf.broker_transport_options = saved
+        environment.undo()
         _fresh_connections(app)
-
-
-def _worker_in_thread(app):  # noqa: ANN001, ANN202 - the Celery app; a context manager
-    from celery.contrib.testing.worker import start_worker
-
-    return start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10)
 
 
 @pytest.fixture
@@ -132,45 +101,13 @@ def start_celery_worker(real_broker: Broker) -> Iterator[Callable[[], object]]:
         yield lambda: stack.enter_context(_worker_in_thread(app))
 
 
-def _fresh_connections(app) -> None:  # noqa: ANN001 - the Celery app
-    # Producers made before this point were built with other transport
-    # options; the next publish must open a connection with the current ones.
-    # Dropped, not closed: kombu's shared registry may still hand them to others.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@dataclass
-class FinishedTask:
-    name: str
-    task_id: str
-    retval: object
-    state: str | None
-
-
-@dataclass
-class FinishedTasks:
-    """Every task run that finished in this process (the in-process worker's), as Celery signals it."""
-
-    runs: list[FinishedTask] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def of(self, name: str) -> list[FinishedTask]:
-        with self.lock:
-            return [run for run in self.runs if run.name == name]
-
-    def by_id(self, task_id: str) -> list[FinishedTask]:
-        with self.lock:
-            return [run for run in self.runs if run.task_id == task_id]
-
-
 @pytest.fixture
 def finished_tasks() -> Iterator[FinishedTasks]:
     from celery.signals import task_postrun
 
     finished = FinishedTasks()
 
-    def record(sender=None, task_id=None, task=None, retval=None, state=None, **kwargs) -> None:  # noqa: ANN001
+    def record(sender=None, task_id=None, task=None, retval=None, state=None, **kwargs) -> None:
         with finished.lock:
             finished.runs.append(FinishedTask(task.name, task_id, retval, state))
 
@@ -184,61 +121,22 @@ def finished_tasks() -> Iterator[FinishedTasks]:
 # --- A real SMTP server -------------------------------------------------------------
 
 
-@dataclass
-class Accepted:
-    rcpt_tos: list[str]
-    message: email.message.Message
-
-
-class RecordingSMTPHandler:
-    """An aiosmtpd handler that records every message it accepts.
-
-    With ``stall_next`` set, the next message is held after its data arrived,
-    before any reply (the sender sits waiting, mid-send), until ``release`` is
-    set; it is then refused with a 451 and never recorded.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._accepted: list[Accepted] = []
-        self.stall_next = False
-        self.stalled = threading.Event()
-        self.release = threading.Event()
-        self.host = "127.0.0.1"
-        self.port = 0
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 - aiosmtpd's hook
-        with self._lock:
-            stall, self.stall_next = self.stall_next, False
-        if stall:
-            self.stalled.set()
-            loop = asyncio.get_running_loop()
-            give_up = loop.time() + 60
-            while not self.release.is_set() and loop.time() < give_up:
-                await asyncio.sleep(0.05)
-            return "451 4.3.0 Held on purpose and not accepted"
-        message = email.message_from_bytes(envelope.original_content or envelope.content)
-        with self._lock:
-            self._accepted.append(Accepted(rcpt_tos=list(envelope.rcpt_tos), message=message))
-        return "250 2.0.0 Accepted"
-
-    @property
-    def accepted(self) -> list[Accepted]:
-        with self._lock:
-            return list(self._accepted)
-
-    def to(self, address: str) -> list[Accepted]:
-        return [item for item in self.accepted if address in item.rcpt_tos]
-
-
 @pytest.fixture
 def smtp_server(settings) -> Iterator[RecordingSMTPHandler]:
     """A real SMTP server on a free local port; Django's SMTP backend points at it."""
     from aiosmtpd.controller import Controller
 
     handler = RecordingSMTPHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    # aiosmtpd can't listen on port 0, so a free port is picked first; another
+    # process (an xdist worker's server, say) may take it in between: pick again.
+    for attempt in range(5):
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        try:
+            controller.start()
+            break
+        except (OSError, RuntimeError):
+            if attempt == 4:
+                raise
     handler.port = controller.port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = handler.host, handler.port
@@ -253,47 +151,6 @@ def smtp_server(settings) -> Iterator[RecordingSMTPHandler]:
 
 
 # --- A worker in a process of its own ---------------------------------------------
-
-
-@dataclass
-class WorkerProcess:
-    process: subprocess.Popen
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        """SIGKILL the worker's whole process group: no shutdown, no acknowledgement."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def _database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "postgres")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-def _celery_command() -> list[str]:
-    celery = Path(sys.executable).parent / "celery"
-    return [str(celery)] if celery.exists() else [sys.executable, "-m", "celery"]
 
 
 @pytest.fixture

@@ -32,15 +32,9 @@ from deadlines.models import Clock, Deadline
 from deadlines.services import deadline_open
 from notifications.models import DeliveryStatus, Notification, NotificationKind, TaskDelivery
 from notifications.tasks import MAX_ATTEMPTS, notification_deliver, notifications_sweep
-from tests.casework.conftest import (  # noqa: F401 - fixtures used below
-    Cast,
-    action_form_data,
-    case_in_state,
-    cast,
-    decision_maker,
-    other_triage_officer,
-)
-from tests.notifications.conftest import (
+from tests.factories import Cast, case_in_state
+from tests.helpers import action_form_data
+from tests.notifications.helpers import (
     FinishedTasks,
     RecordingSMTPHandler,
     _fresh_connections,
@@ -66,7 +60,7 @@ def _routed_case(cast: Cast) -> Case:
     return case
 
 
-def _outbox_row(recipient, **fields: object) -> Notification:  # noqa: ANN001
+def _outbox_row(recipient, **fields: object) -> Notification:
     """A notification as the outbox holds it, without the after-commit queueing."""
     return Notification.objects.create(
         recipient=recipient, kind=NotificationKind.TEAM_MEMBER_REPORTED, subject="s", body_text="t",

@@ -32,16 +32,15 @@ from notifications.models import Notification
 from records.sar import sar_collect
 from summaries.models import CaseSummary
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import (  # noqa: F401 - fixtures
-    action_form_data,
+from tests.factories import (
+    CaseFactory,
+    ReportFactory,
+    UserFactory,
     case_in_state,
-    cast,
-    decision_maker,
     evidence_file_make,
     report_make,
-    snapshot,
 )
-from tests.factories import CaseFactory, ReportFactory, UserFactory
+from tests.helpers import action_form_data, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -21,16 +21,7 @@ from governance.services import pack_produce, pack_request
 from incidents.models import EvidenceFile
 from summaries.models import CaseSummary
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import (  # noqa: F401 - fixtures
-    case_in_state,
-    cast,
-    communications_lead,
-    decision_maker,
-    ig_lead,
-    other_investigator,
-    other_triage_officer,
-    safeguarding_lead,
-)
+from tests.factories import case_in_state
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,14 @@ from directory.models import Role, User
 from incidents.models import EvidenceFile
 from notifications.models import Notification, NotificationKind
 from notifications.services import notification_create
-from tests.casework.conftest import Cast, case_in_state, report_make
-from tests.factories import CaseFactory, EvidenceLinkFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    Cast,
+    EvidenceLinkFactory,
+    UserFactory,
+    case_in_state,
+    report_make,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,8 @@ from governance.figures import Filters
 from governance.services import pack_produce, pack_request
 from incidents.models import EvidenceFile
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import Cast, case_in_state, cast, decision_maker, ig_lead  # noqa: F401
-from tests.factories import PASSWORD, UserFactory
-from tests.security.test_deploy_check import production_probe
+from tests.factories import PASSWORD, UserFactory, case_in_state
+from tests.security.helpers import production_probe
 
 pytestmark = pytest.mark.django_db
 

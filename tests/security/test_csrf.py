@@ -29,8 +29,7 @@ from directory.models import Role, User
 from governance.models import CommitteePack
 from notifications.models import Notification, NotificationKind
 from summaries.models import CaseSummary, SummaryVariant
-from tests.casework.conftest import Cast, case_in_state
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, Cast, UserFactory, case_in_state
 
 pytestmark = pytest.mark.django_db
 

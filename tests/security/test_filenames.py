@@ -18,8 +18,7 @@ from incidents.models import EvidenceFile, Report
 from incidents.services import report_add_evidence
 from kit.downloads import attachment_header, download_name
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import case_in_state, cast, decision_maker  # noqa: F401
-from tests.factories import ReportFactory
+from tests.factories import ReportFactory, case_in_state
 from tests.samples import png_bytes, upload
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,8 @@ from django.urls import reverse
 
 from casework.models import CaseState
 from directory.models import Role
-from tests.casework.conftest import Cast, case_in_state
-from tests.factories import PASSWORD, UserFactory
-from tests.security.test_deploy_check import production_probe
+from tests.factories import PASSWORD, Cast, UserFactory, case_in_state
+from tests.security.helpers import production_probe
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
 # Documents, not pages: email HTML is read by mail programs, and the subject access archive's

@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.samples import report_form_data
-from tests.security.test_deploy_check import PRODUCTION_HOST, production_probe
+from tests.security.helpers import PRODUCTION_HOST, production_probe
 
 SITE_URL = "https://flagpost.example.nhs.uk"
 OTHER_NAME = "other-name.example"

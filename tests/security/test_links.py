@@ -17,8 +17,7 @@ from incidents.forms import EvidenceAddForm, ReportForm
 from incidents.models import EvidenceLink, Platform, Report
 from policies.services import register_load
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import case_in_state, cast, decision_maker  # noqa: F401
-from tests.factories import ReportFactory, UserFactory
+from tests.factories import ReportFactory, UserFactory, case_in_state
 from tests.samples import report_form_data
 
 pytestmark = pytest.mark.django_db

@@ -14,14 +14,7 @@ from casework.models import Case, CaseEvent, CaseState, EventKind
 from directory.models import Role
 from summaries.models import CaseSummary
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import (  # noqa: F401 - fixtures used below
-    case_in_state,
-    cast,
-    decision_maker,
-    evidence_file_make,
-    report_make,
-)
-from tests.factories import UserFactory
+from tests.factories import UserFactory, case_in_state, evidence_file_make, report_make
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +22,7 @@ WITHHELD = "Withheld (confidential reporter)"
 REASON = "Checking for a conflict of interest before assigning the investigator."
 
 
-def _main(response) -> str:  # noqa: ANN001
+def _main(response) -> str:
     html = response.content.decode()
     match = re.search(r"<main\b.*?</main>", html, re.DOTALL)
     return match.group(0) if match else html
@@ -46,7 +39,7 @@ def case(cast) -> Case:
     return case_in_state(CaseState.INVESTIGATION, cast)
 
 
-def _page(client, case: Case, name: str = "casework:case_detail") -> str:  # noqa: ANN001
+def _page(client, case: Case, name: str = "casework:case_detail") -> str:
     response = client.get(reverse(name, args=[case.reference]))
     assert response.status_code == 200
     return _main(response)

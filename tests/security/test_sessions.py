@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import PASSWORD
-from tests.security.test_deploy_check import ROOT, production_env
+from tests.security.helpers import ROOT, production_env
 
 pytestmark = pytest.mark.django_db
 

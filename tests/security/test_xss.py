@@ -28,8 +28,7 @@ from governance.pack import committee_pack_render
 from incidents.models import Report
 from policies.services import principles_for_reporting, register_load
 from summaries.models import CaseSummary
-from tests.casework.conftest import case_in_state, cast, decision_maker  # noqa: F401
-from tests.factories import CaseFactory, ReportFactory, UserFactory
+from tests.factories import CaseFactory, ReportFactory, UserFactory, case_in_state
 from tests.samples import png_bytes, report_form_data, upload
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from governance.figures import Filters
 from governance.services import pack_produce, pack_request
 from incidents.models import EvidenceFile
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import action_form_data, case_in_state, cast, decision_maker  # noqa: F401
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, case_in_state
+from tests.helpers import action_form_data
 
 pytestmark = pytest.mark.django_db
 

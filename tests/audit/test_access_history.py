@@ -15,8 +15,7 @@ from audit.services import audit_record
 from casework.models import Case, CaseState
 from directory.models import Role, User, role_group
 from incidents.models import EvidenceFile
-from tests.casework.conftest import case_in_state, cast, decision_maker  # noqa: F401
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, case_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ MAY_READ_HISTORY = {"hr_lead", "decision_maker", "ig_lead"}
 MAY_READ_TRAIL = {"ig_lead", "administrator", "poster"}
 
 
-def _main(response) -> str:  # noqa: ANN001
+def _main(response) -> str:
     html = response.content.decode()
     match = re.search(r"<main\b.*?</main>", html, re.DOTALL)
     return match.group(0) if match else html
@@ -108,8 +107,8 @@ def test_the_history_shows_who_did_what_and_when_newest_first(login, people, cas
     assert rows == [
         (ig_lead.get_full_name(), "Audit trail viewed", "Viewed the case's access history"),
         (hr_lead.get_full_name(), "Confidential reporter revealed",
-         f"Revealed the reporter of {case.reference}. Reason given: Checking the investigator has no conflict "
-         "of interest."),
+         (f"Revealed the reporter of {case.reference}. Reason given: Checking the investigator has no "
+          "conflict of interest.")),
         (investigator.get_full_name(), "Evidence file downloaded",
          f"Downloaded evidence file {evidence.pk} of report {case.reference}"),
         (outsider.get_full_name(), "Access refused",
@@ -122,8 +121,8 @@ def test_the_history_shows_who_did_what_and_when_newest_first(login, people, cas
     assert "Checking the investigator has no conflict of interest." in page
 
 
-def _cast_again(people: dict[str, User]):  # noqa: ANN202 - a Cast for a second, unrelated case
-    from tests.casework.conftest import Cast
+def _cast_again(people: dict[str, User]):
+    from tests.factories import Cast
 
     return Cast(reporter=UserFactory(), poster=UserFactory(line_manager=UserFactory()),
                 line_manager=UserFactory(), triage_officer=people["triage_officer"],
@@ -157,7 +156,7 @@ def test_the_history_is_paginated(login, people, case) -> None:
 # --- The audit trail page -----------------------------------------------------------
 
 
-def _rows(client, **query: str) -> list[AuditEvent]:  # noqa: ANN001
+def _rows(client, **query: str) -> list[AuditEvent]:
     response = client.get(reverse("audit:log"), query)
     assert response.status_code == 200
     return [row.event for row in response.context["rows"]]

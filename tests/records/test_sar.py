@@ -17,18 +17,7 @@ from directory.models import Role, User
 from notifications.models import Notification, NotificationKind
 from records.models import SubjectAccessExport
 from records.services import retention_apply
-from tests.casework.conftest import (  # noqa: F401
-    PNG,
-    case_in_state,
-    cast,
-    communications_lead,
-    decision_maker,
-    evidence_file_make,
-    ig_lead,
-    report_make,
-    safeguarding_lead,
-)
-from tests.factories import UserFactory
+from tests.factories import PNG, UserFactory, case_in_state, report_make
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
-from casework.models import Case, CaseEvent, CaseState, Closure, EventKind, Finding, Outcome, ReopenReason
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    Closure,
+    EventKind,
+    Finding,
+    Outcome,
+    ReopenReason,
+)
 from casework.services import ActionNotAllowed, case_reopen, case_update_details
 from directory.models import User
 from governance.figures import Filters
@@ -33,9 +42,14 @@ from records.services import HoldRefused, legal_hold_lift, legal_hold_place, ret
 from records.tasks import retention_monthly
 from summaries.models import CaseSummary, SummaryStatus, SummaryVariant
 from summaries.services import summary_produce, summary_request
-from tests.casework.conftest import case_in_state, cast, decision_maker, evidence_file_make, ig_lead  # noqa: F401
-from tests.factories import CaseFactory, ReportFactory, UserFactory
-from tests.governance.conftest import Q1_END, Q1_START, _fresh_cache, at, frozen, world  # noqa: F401
+from tests.factories import (
+    CaseFactory,
+    ReportFactory,
+    UserFactory,
+    case_in_state,
+    evidence_file_make,
+)
+from tests.governance.world import Q1_END, Q1_START, at
 
 pytestmark = pytest.mark.django_db
 

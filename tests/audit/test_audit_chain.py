@@ -8,6 +8,7 @@ inside the test's transaction, and a row is changed with plain SQL.
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 import uuid
 from collections.abc import Iterator
@@ -73,7 +74,7 @@ def _written(row: AuditEvent) -> str:
 
 def test_each_row_carries_the_hash_of_the_row_before_and_of_its_own_content(outsider) -> None:
     rows = _trail(3, actor=outsider)
-    for before, row in zip(rows, rows[1:]):
+    for before, row in itertools.pairwise(rows):
         assert row.seq == before.seq + 1 and row.prev_hash == before.hash
     stored = AuditEvent.objects.get(seq=rows[-1].seq)
     content = row_content(seq=stored.seq, at=stored.at, kind=stored.kind, actor_id=stored.actor_id,
@@ -144,9 +145,8 @@ def test_a_row_slipped_in_past_the_writer_is_noticed(outsider) -> None:
 
 
 def _refused(statement: str, *params: object) -> str:
-    with pytest.raises(DatabaseError) as refusal:
-        with transaction.atomic():
-            _sql(statement, *params)
+    with pytest.raises(DatabaseError) as refusal, transaction.atomic():
+        _sql(statement, *params)
     return str(refusal.value)
 
 
