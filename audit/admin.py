@@ -35,8 +35,18 @@ class _ReadOnly(admin.ModelAdmin):
 
 
 # Every column is shown, and none can be changed.
-_EVENT_FIELDS = ("seq", "at", "kind", "actor_shown", "case", "case_reference", "detail",
-                 "ip_address", "prev_hash", "hash")
+_EVENT_FIELDS = (
+    "seq",
+    "at",
+    "kind",
+    "actor_shown",
+    "case",
+    "case_reference",
+    "detail",
+    "ip_address",
+    "prev_hash",
+    "hash",
+)
 
 
 @admin.register(AuditEvent)
@@ -53,20 +63,37 @@ class AuditEventAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, _ReadOn
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
-        return super().get_queryset(request).annotate(
-            actor_withheld=confidential_reporter_exists(case="case_id", person="actor_id"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                actor_withheld=confidential_reporter_exists(case="case_id", person="actor_id")
+            )
+        )
 
     def person_searchable(self) -> Q:
         return Q(actor_withheld=False)
 
     @admin.display(description="who")
     def actor_shown(self, event: AuditEvent) -> str:
-        return person_shown(event.actor, withheld=event.actor_withheld,  # type: ignore[attr-defined]
-                            nobody="Flagpost, or someone not signed in")
+        return person_shown(
+            event.actor,
+            withheld=event.actor_withheld,  # type: ignore[attr-defined]
+            nobody="Flagpost, or someone not signed in",
+        )
 
 
 @admin.register(AuditCheck)
 class AuditCheckAdmin(_ReadOnly):
     list_display = ["at", "ok", "rows_verified", "first_bad_seq", "problem", "alerted", "by"]
     list_filter = ["ok", "alerted"]
-    readonly_fields = ["at", "by", "ok", "rows_verified", "first_bad_seq", "problem", "message", "alerted"]
+    readonly_fields = [
+        "at",
+        "by",
+        "ok",
+        "rows_verified",
+        "first_bad_seq",
+        "problem",
+        "message",
+        "alerted",
+    ]

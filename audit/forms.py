@@ -12,11 +12,14 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AuditLogForm(forms.Form):
-    kind = forms.ChoiceField(label="What", choices=[("", "Everything")] + list(AuditKind.choices), required=False)
+    kind = forms.ChoiceField(
+        label="What", choices=[("", "Everything")] + list(AuditKind.choices), required=False
+    )
     start = forms.DateField(label="From", required=False, widget=_DATE)
     end = forms.DateField(label="To", required=False, widget=_DATE)
     person = forms.EmailField(
-        label="Person (work email)", required=False,
+        label="Person (work email)",
+        required=False,
         help_text="Their actions, and failed sign-ins with this email address.",
     )
     case = forms.CharField(label="Case reference", required=False, max_length=32)

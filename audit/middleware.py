@@ -38,12 +38,16 @@ def _case_for(match: ResolverMatch | None) -> Case | None:
     if isinstance(reference, str):
         case = Case.objects.filter(reference=reference).first()
         if case is None:
-            case_id = Report.objects.filter(reference=reference).values_list("case_id", flat=True).first()
+            case_id = (
+                Report.objects.filter(reference=reference).values_list("case_id", flat=True).first()
+            )
             case = Case.objects.filter(pk=case_id).first() if case_id else None
         return case
     if match.url_name == "evidence_download" and isinstance(match.kwargs.get("pk"), int):
         case_id = (
-            EvidenceFile.objects.filter(pk=match.kwargs["pk"]).values_list("report__case_id", flat=True).first()
+            EvidenceFile.objects.filter(pk=match.kwargs["pk"])
+            .values_list("report__case_id", flat=True)
+            .first()
         )
         return Case.objects.filter(pk=case_id).first() if case_id else None
     return None
@@ -65,8 +69,12 @@ class RefusedAccessMiddleware:
                     case=_case_for(match),
                     # The path names at most a reference or an id; the query string, which can hold
                     # words someone searched for, is left out.
-                    detail={"status": response.status_code, "method": request.method, "path": request.path,
-                            "page": match.view_name if match else ""},
+                    detail={
+                        "status": response.status_code,
+                        "method": request.method,
+                        "path": request.path,
+                        "page": match.view_name if match else "",
+                    },
                     request=request,
                 )
         return response

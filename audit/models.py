@@ -32,7 +32,10 @@ class AuditKind(models.TextChoices):
     # Records (retention and subject access): written by records.services.
     LEGAL_HOLD_PLACED = "legal_hold_placed", "Legal hold placed"
     LEGAL_HOLD_LIFTED = "legal_hold_lifted", "Legal hold lifted"
-    PERSONAL_DATA_REMOVED = "personal_data_removed", "Personal details removed under the retention schedule"
+    PERSONAL_DATA_REMOVED = (
+        "personal_data_removed",
+        "Personal details removed under the retention schedule",
+    )
     RETENTION_RUN = "retention_run", "Retention schedule applied"
     SUBJECT_ACCESS_EXPORT = "subject_access_export", "Subject access archive made"
 
@@ -61,7 +64,11 @@ class AuditEvent(models.Model):
         help_text="Empty for Flagpost itself and for someone not signed in.",
     )
     case = models.ForeignKey(
-        "casework.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+        "casework.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
     )
     # Kept beside the link so the row reads on its own and its hash covers the reference.
     case_reference = models.CharField(max_length=32, blank=True)
@@ -102,7 +109,11 @@ class AuditCheck(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Empty for the nightly check.",
     )
     ok = models.BooleanField()
@@ -117,7 +128,9 @@ class AuditCheck(models.Model):
         ordering = ["-at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["first_bad_seq", "problem"], condition=Q(alerted=True), name="audit_break_alerted_once"
+                fields=["first_bad_seq", "problem"],
+                condition=Q(alerted=True),
+                name="audit_break_alerted_once",
             )
         ]
 

@@ -35,18 +35,34 @@ def _tried(credentials: dict[str, object]) -> str:
 
 
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
-def _sign_in_failed(sender: object, credentials: dict[str, object], request: HttpRequest | None = None,
-                    **kwargs: object) -> None:
+def _sign_in_failed(
+    sender: object,
+    credentials: dict[str, object],
+    request: HttpRequest | None = None,
+    **kwargs: object,
+) -> None:
     # Only a fingerprint of the username: never the text typed, never the password.
-    audit_record(kind=AuditKind.SIGN_IN_FAILED, actor=None, request=request,
-                 detail={"username_sha256": username_fingerprint(_tried(credentials))})
+    audit_record(
+        kind=AuditKind.SIGN_IN_FAILED,
+        actor=None,
+        request=request,
+        detail={"username_sha256": username_fingerprint(_tried(credentials))},
+    )
 
 
 if apps.is_installed("axes"):
     from axes.signals import user_locked_out
 
     @receiver(user_locked_out, dispatch_uid="audit_locked_out")
-    def _locked_out(sender: object, request: HttpRequest | None = None, username: str | None = None,
-                    **kwargs: object) -> None:
-        audit_record(kind=AuditKind.LOCKED_OUT, actor=None, request=request,
-                     detail={"username_sha256": username_fingerprint(username or "")})
+    def _locked_out(
+        sender: object,
+        request: HttpRequest | None = None,
+        username: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        audit_record(
+            kind=AuditKind.LOCKED_OUT,
+            actor=None,
+            request=request,
+            detail={"username_sha256": username_fingerprint(username or "")},
+        )

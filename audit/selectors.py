@@ -52,7 +52,9 @@ def audit_describe(event: AuditEvent) -> str:
     if kind == AuditKind.CASE_EVENT:
         what = _label(EventKind, detail.get("event", ""))
         if detail.get("from"):
-            what += f": {_label(CaseState, detail['from'])} → {_label(CaseState, detail.get('to', ''))}"
+            what += (
+                f": {_label(CaseState, detail['from'])} → {_label(CaseState, detail.get('to', ''))}"
+            )
         if detail.get("report"):
             what += f" (report {detail['report']})"
         return what
@@ -94,8 +96,9 @@ def confidential_reporter_pairs(events: list[AuditEvent]) -> set[tuple[int, int]
     if not case_ids or not actor_ids:
         return set()
     return set(
-        Report.objects.filter(case_id__in=case_ids, reporter_id__in=actor_ids, confidential=True)
-        .values_list("case_id", "reporter_id")
+        Report.objects.filter(
+            case_id__in=case_ids, reporter_id__in=actor_ids, confidential=True
+        ).values_list("case_id", "reporter_id")
     )
 
 
@@ -112,7 +115,11 @@ class LogFilters:
 def audit_log(filters: LogFilters, *, viewer: User) -> QuerySet[AuditEvent]:
     """The trail as ``viewer`` may read it: everything but the rows of a case about the viewer."""
     about_viewer = case_ids_about(viewer)
-    events = AuditEvent.objects.select_related("actor").exclude(case_id__in=about_viewer).order_by("-seq")
+    events = (
+        AuditEvent.objects.select_related("actor")
+        .exclude(case_id__in=about_viewer)
+        .order_by("-seq")
+    )
     if filters.kind:
         events = events.filter(kind=filters.kind)
     if filters.start:
@@ -122,13 +129,16 @@ def audit_log(filters: LogFilters, *, viewer: User) -> QuerySet[AuditEvent]:
     if filters.case_reference:
         events = events.filter(case_reference__iexact=filters.case_reference)
     if filters.person_email:
-        tried = Q(kind__in=[AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT],
-                  detail__username_sha256=username_fingerprint(filters.person_email))
+        tried = Q(
+            kind__in=[AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT],
+            detail__username_sha256=username_fingerprint(filters.person_email),
+        )
         by = Q(actor=filters.person) if filters.person is not None else Q(pk__in=[])
         # A person's rows on a case they reported in confidence stay out of a search for them:
         # showing the rows with the name hidden would still say who it was.
-        confidential = Report.objects.filter(case_id=OuterRef("case_id"), reporter_id=OuterRef("actor_id"),
-                                             confidential=True)
+        confidential = Report.objects.filter(
+            case_id=OuterRef("case_id"), reporter_id=OuterRef("actor_id"), confidential=True
+        )
         events = events.filter(by | tried).exclude(Exists(confidential))
     return events
 

@@ -163,9 +163,17 @@ def _when(at: dt.datetime | None) -> str:
     return f" (written {timezone.localtime(at):%-d %b %Y %H:%M:%S %Z})"
 
 
-def _broken(problem: ChainProblem, seq: int, at: dt.datetime | None, verified: int, message: str) -> ChainReport:
-    return ChainReport(ok=False, rows_verified=verified, first_bad_seq=seq, first_bad_at=at, problem=problem,
-                       message=message)
+def _broken(
+    problem: ChainProblem, seq: int, at: dt.datetime | None, verified: int, message: str
+) -> ChainReport:
+    return ChainReport(
+        ok=False,
+        rows_verified=verified,
+        first_bad_seq=seq,
+        first_bad_at=at,
+        problem=problem,
+        message=message,
+    )
 
 
 def audit_verify(*, chunk_size: int = _VERIFY_CHUNK) -> ChainReport:
@@ -183,38 +191,86 @@ def audit_verify(*, chunk_size: int = _VERIFY_CHUNK) -> ChainReport:
     rows = (
         AuditEvent.objects.filter(seq__lte=end_seq)
         .order_by("seq")
-        .values_list("seq", "at", "kind", "actor_id", "case_id", "case_reference", "detail", "ip_address",
-                     "prev_hash", "hash")
+        .values_list(
+            "seq",
+            "at",
+            "kind",
+            "actor_id",
+            "case_id",
+            "case_reference",
+            "detail",
+            "ip_address",
+            "prev_hash",
+            "hash",
+        )
         .iterator(chunk_size=chunk_size)
     )
     for seq, at, kind, actor_id, case_id, reference, detail, ip, carried, stored in rows:
         if seq != expected:
-            return _broken(ChainProblem.MISSING, expected, at, verified,
-                           f"Audit row {expected} is missing: the chain goes from row {expected - 1} to row "
-                           f"{seq}{_when(at)}. Rows were removed.")
-        content = row_content(seq=seq, at=at, kind=kind, actor_id=actor_id, case_id=case_id,
-                              case_reference=reference, detail=detail, ip_address=ip)
+            return _broken(
+                ChainProblem.MISSING,
+                expected,
+                at,
+                verified,
+                f"Audit row {expected} is missing: the chain goes from row {expected - 1} to row "
+                f"{seq}{_when(at)}. Rows were removed.",
+            )
+        content = row_content(
+            seq=seq,
+            at=at,
+            kind=kind,
+            actor_id=actor_id,
+            case_id=case_id,
+            case_reference=reference,
+            detail=detail,
+            ip_address=ip,
+        )
         if row_hash(carried, content) != stored:
-            return _broken(ChainProblem.CHANGED, seq, at, verified,
-                           f"Audit row {seq}{_when(at)} no longer matches its hash: it was changed after "
-                           "it was written.")
+            return _broken(
+                ChainProblem.CHANGED,
+                seq,
+                at,
+                verified,
+                f"Audit row {seq}{_when(at)} no longer matches its hash: it was changed after "
+                "it was written.",
+            )
         if carried != prev_hash:
-            return _broken(ChainProblem.RELINKED, seq, at, verified,
-                           f"Audit row {seq}{_when(at)} does not carry the hash of row {seq - 1}: one of the "
-                           "two was rewritten after it was written.")
+            return _broken(
+                ChainProblem.RELINKED,
+                seq,
+                at,
+                verified,
+                f"Audit row {seq}{_when(at)} does not carry the hash of row {seq - 1}: one of the "
+                "two was rewritten after it was written.",
+            )
         prev_hash, expected, verified = stored, expected + 1, verified + 1
     if verified != end_seq:
-        return _broken(ChainProblem.TRUNCATED, verified + 1, None, verified,
-                       f"The audit trail ends at row {verified}, but {end_seq} rows were written: rows "
-                       f"{verified + 1} to {end_seq} were removed.")
+        return _broken(
+            ChainProblem.TRUNCATED,
+            verified + 1,
+            None,
+            verified,
+            f"The audit trail ends at row {verified}, but {end_seq} rows were written: rows "
+            f"{verified + 1} to {end_seq} were removed.",
+        )
     if prev_hash != end_hash:
-        return _broken(ChainProblem.RELINKED, end_seq, None, verified,
-                       f"Audit row {end_seq}, the last one, is not the row that was written last: it was "
-                       "rewritten.")
+        return _broken(
+            ChainProblem.RELINKED,
+            end_seq,
+            None,
+            verified,
+            f"Audit row {end_seq}, the last one, is not the row that was written last: it was "
+            "rewritten.",
+        )
     if top > end_seq:
-        return _broken(ChainProblem.UNCHAINED, end_seq + 1, None, verified,
-                       f"Audit row {end_seq + 1} and later were put into the table without going through "
-                       "Flagpost's audit writer.")
+        return _broken(
+            ChainProblem.UNCHAINED,
+            end_seq + 1,
+            None,
+            verified,
+            f"Audit row {end_seq + 1} and later were put into the table without going through "
+            "Flagpost's audit writer.",
+        )
     return ChainReport(ok=True, rows_verified=verified)
 
 
@@ -225,7 +281,9 @@ def _administrators() -> list[User]:
         # Django 5.2 takes (name, email) pairs; 6.0 takes plain addresses too.
         email = admin if isinstance(admin, str) else admin[1]
         addresses |= Q(email__iexact=email)
-    people = User.objects.filter(Q(groups__role__code=Role.ADMINISTRATOR) | addresses, is_active=True)
+    people = User.objects.filter(
+        Q(groups__role__code=Role.ADMINISTRATOR) | addresses, is_active=True
+    )
     return list(people.distinct().order_by("pk"))
 
 
@@ -244,8 +302,12 @@ def audit_check_run(*, by: User | None = None) -> AuditCheck:
         log.error("audit trail check failed: %s", report.message)
     with transaction.atomic():
         check = AuditCheck.objects.create(
-            by=by, ok=report.ok, rows_verified=report.rows_verified, first_bad_seq=report.first_bad_seq,
-            problem=report.problem, message=report.message,
+            by=by,
+            ok=report.ok,
+            rows_verified=report.rows_verified,
+            first_bad_seq=report.first_bad_seq,
+            problem=report.problem,
+            message=report.message,
         )
         if report.ok:
             return check
@@ -258,6 +320,11 @@ def audit_check_run(*, by: User | None = None) -> AuditCheck:
             return check
         link = reverse("audit:log")
         for person in _administrators():
-            notification_create(recipient=person, kind=NotificationKind.AUDIT_CHAIN_BROKEN,
-                                context={"check": check}, link=link, urgent=True)
+            notification_create(
+                recipient=person,
+                kind=NotificationKind.AUDIT_CHAIN_BROKEN,
+                context={"check": check},
+                link=link,
+                urgent=True,
+            )
     return check

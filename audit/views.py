@@ -46,14 +46,23 @@ def _who(event: AuditEvent, confidential: set[tuple[int, int]]) -> str:
 def log(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_audit_log(request.user):
         raise Http404
-    audit_record(kind=AuditKind.AUDIT_VIEWED, actor=request.user, detail={"page": "audit_log"}, request=request)
+    audit_record(
+        kind=AuditKind.AUDIT_VIEWED,
+        actor=request.user,
+        detail={"page": "audit_log"},
+        request=request,
+    )
     form = AuditLogForm(request.GET or None)
     filters = form.filters()
-    page = Paginator(audit_log(filters, viewer=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(audit_log(filters, viewer=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     events = list(page.object_list)
     confidential = confidential_reporter_pairs(events)
     rows = [LogRow(event, _who(event, confidential), audit_describe(event)) for event in events]
-    query_string = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    query_string = urlencode(
+        {key: value for key, value in request.GET.items() if key != "page" and value}
+    )
     return render(
         request,
         "audit/log.html",
@@ -64,7 +73,8 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query_string": query_string,
             "last_check": AuditCheck.objects.select_related("by").first(),
             "person_unknown": bool(filters.person_email) and filters.person is None,
-            "history_links": request.user.has_role(Role.HR_LEAD) or request.user.has_role(Role.IG_LEAD),
+            "history_links": request.user.has_role(Role.HR_LEAD)
+            or request.user.has_role(Role.IG_LEAD),
         },
     )
 
@@ -76,7 +86,9 @@ def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     check = audit_check_run(by=request.user)
     if check.ok:
-        messages.success(request, f"The audit trail is intact: {check.rows_verified} rows verified.")
+        messages.success(
+            request, f"The audit trail is intact: {check.rows_verified} rows verified."
+        )
     else:
         messages.error(request, f"The audit trail is broken. {check.message}")
     return redirect("audit:log")

@@ -23,7 +23,12 @@ FLAG_OWNERS: dict[Role, str] = {
 }
 
 # States in which the poster's line manager is involved: from their review on.
-_MANAGER_STATES = [CaseState.MANAGER_REVIEW, CaseState.INVESTIGATION, CaseState.DECISION, CaseState.CLOSED]
+_MANAGER_STATES = [
+    CaseState.MANAGER_REVIEW,
+    CaseState.INVESTIGATION,
+    CaseState.DECISION,
+    CaseState.CLOSED,
+]
 _DECISION_STATES = [CaseState.DECISION, CaseState.CLOSED]
 
 
@@ -51,7 +56,9 @@ def case_ids_about(user: User) -> QuerySet:
     """
     handles = HandleLink.objects.filter(user_id=user.pk).values("handle")
     return (
-        Case.objects.filter(poster_id=user.pk).order_by().values("pk")
+        Case.objects.filter(poster_id=user.pk)
+        .order_by()
+        .values("pk")
         .union(
             Case.objects.filter(poster_handle_key__in=handles).order_by().values("pk"),
             Report.objects.filter(poster_id=user.pk).order_by().values("case_id"),
@@ -147,7 +154,9 @@ def may_see_reporter(user: User, case: Case, report: Report) -> bool:
         return False
     if not report.confidential:
         return True
-    return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
+    return user.has_role(Role.HR_LEAD) or (
+        case.investigator_id is not None and case.investigator_id == user.pk
+    )
 
 
 # How a withheld confidential reporter is shown, on the case pages, in the admin and in the PDFs.
@@ -175,13 +184,19 @@ def confidential_reporter_exists(*, case: str, person: str) -> Exists:
 
     ``case`` and ``person`` are the paths from the row to the case id and to the person's id.
     """
-    return Exists(Report.objects.filter(case_id=OuterRef(case), reporter_id=OuterRef(person), confidential=True))
+    return Exists(
+        Report.objects.filter(
+            case_id=OuterRef(case), reporter_id=OuterRef(person), confidential=True
+        )
+    )
 
 
 def may_see_related_cases(user: User, case: Case) -> bool:
     if not _active(user) or _about_them(user, case):
         return False
-    return user.has_role(Role.HR_LEAD) or (case.investigator_id is not None and case.investigator_id == user.pk)
+    return user.has_role(Role.HR_LEAD) or (
+        case.investigator_id is not None and case.investigator_id == user.pk
+    )
 
 
 def summary_variants(user: User, case: Case) -> list[str]:
@@ -193,7 +208,11 @@ def summary_variants(user: User, case: Case) -> list[str]:
     """
     if not _active(user) or _about_them(user, case):
         return []
-    hr = user.has_role(Role.HR_LEAD) or assigned_investigator(user, case) or assigned_decision_maker(user, case)
+    hr = (
+        user.has_role(Role.HR_LEAD)
+        or assigned_investigator(user, case)
+        or assigned_decision_maker(user, case)
+    )
     variants = []
     if hr:
         variants += ["full", "manager", "employee"]
@@ -294,7 +313,6 @@ def flag_owner_with_open_flag(user: User, case: Case) -> bool:
 
 def may_note(user: User, case: Case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
-
 
 
 __all__ = [

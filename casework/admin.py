@@ -27,7 +27,9 @@ from kit.admin import ReadOnlyAdminMixin
 
 
 class AdminNoteForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Recorded in the case timeline.")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="Recorded in the case timeline."
+    )
 
 
 class AdminReopenForm(AdminNoteForm):
@@ -48,8 +50,14 @@ class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseEvent]:
-        return (super().get_queryset(request).select_related("actor")
-                .annotate(actor_withheld=confidential_reporter_exists(case="case_id", person="actor_id")))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor")
+            .annotate(
+                actor_withheld=confidential_reporter_exists(case="case_id", person="actor_id")
+            )
+        )
 
     @admin.display(description="by")
     def actor_shown(self, event: CaseEvent) -> str:
@@ -72,13 +80,21 @@ class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     fsm_forms = {**{name: AdminNoteForm for name in _ADMIN_SERVICES}, "reopen": AdminReopenForm}
 
     list_display = ["reference", "state", "poster", "investigator", "created_at", "updated_at"]
-    list_filter = ["state", "flag_safeguarding", "flag_data_breach", "flag_official_account", "closure"]
+    list_filter = [
+        "state",
+        "flag_safeguarding",
+        "flag_data_breach",
+        "flag_official_account",
+        "closure",
+    ]
     search_fields = ["reference", "reports__reference"]
     date_hierarchy = "created_at"
     list_select_related = ["poster", "investigator"]
     inlines = [FindingInline, CaseEventInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> tuple[str, ...]:
         # Everything is read-only: cases change through their actions, never by editing fields.
         return tuple(field.name for field in Case._meta.fields) + ("policy_versions", "principles")
 
@@ -108,7 +124,9 @@ class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     ) -> bool:
         service = _ADMIN_SERVICES.get(transition_name)
         if service is None:
-            self.message_user(request, "That action is taken from the case page, not here.", messages.ERROR)
+            self.message_user(
+                request, "That action is taken from the case page, not here.", messages.ERROR
+            )
             return False
         arguments = dict(kwargs or {})
         try:

@@ -141,31 +141,57 @@ class AuditedCaseAdminMixin(NotAboutThemAdminMixin):
         return {}
 
     def _audit_view(self, request: HttpRequest, obj: Any, page: str) -> None:
-        audit_record(kind=AuditKind.CASE_VIEWED, actor=_staff(request), case=self.case_of(obj),
-                     detail={"page": page, **self.audit_detail(obj)}, request=request)
+        audit_record(
+            kind=AuditKind.CASE_VIEWED,
+            actor=_staff(request),
+            case=self.case_of(obj),
+            detail={"page": page, **self.audit_detail(obj)},
+            request=request,
+        )
 
-    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-                           change: bool = False, form_url: str = "", obj: Any = None) -> HttpResponse:
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
         # Called only once the object was found in get_queryset, i.e. the page is really shown.
         if obj is not None and request.method in ("GET", "HEAD"):
             self._audit_view(request, obj, self.audit_page)
-        return super().render_change_form(request, context, add=add, change=change,
-                                          form_url=form_url, obj=obj)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-                     ) -> HttpResponse:
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().history_view(request, object_id, extra_context)
         obj = (getattr(response, "context_data", None) or {}).get("object")
         if response.status_code == 200 and obj is not None:
             self._audit_view(request, obj, f"{self.audit_page}_history")
         return response
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
-        if response.status_code == 200 and changelist is not None and request.method in ("GET", "HEAD"):
-            shown = list(dict.fromkeys(self.case_of(obj).reference for obj in changelist.result_list))
+        if (
+            response.status_code == 200
+            and changelist is not None
+            and request.method in ("GET", "HEAD")
+        ):
+            shown = list(
+                dict.fromkeys(self.case_of(obj).reference for obj in changelist.result_list)
+            )
             # What was searched for is left out: it can be someone's name.
-            audit_record(kind=AuditKind.CASE_VIEWED, actor=_staff(request),
-                         detail={"page": f"{self.audit_page}_list", "shown": shown}, request=request)
+            audit_record(
+                kind=AuditKind.CASE_VIEWED,
+                actor=_staff(request),
+                detail={"page": f"{self.audit_page}_list", "shown": shown},
+                request=request,
+            )
         return response

@@ -18,4 +18,6 @@ def cases_changed(case_ids: Iterable[int | None]) -> None:
     ids = {pk for pk in case_ids if pk is not None}
     if ids:
         # A case already marked keeps its row: reporting reads the case as it is when it drains.
-        CaseChange.objects.bulk_create([CaseChange(case_id=pk) for pk in ids], ignore_conflicts=True)
+        CaseChange.objects.bulk_create(
+            [CaseChange(case_id=pk) for pk in ids], ignore_conflicts=True
+        )

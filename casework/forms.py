@@ -49,12 +49,18 @@ class CaseActionForm(forms.Form):
 
     def arguments(self) -> dict[str, object]:
         """Keyword arguments for the action's service, besides case and by."""
-        return {"note": self.cleaned_data["note"], "seen_revision": self.cleaned_data["seen_revision"]}
+        return {
+            "note": self.cleaned_data["note"],
+            "seen_revision": self.cleaned_data["seen_revision"],
+        }
 
 
 class DismissForm(CaseActionForm):
-    reason = forms.ChoiceField(label="Why is it being dismissed?", choices=DismissalReason.choices,
-                               widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label="Why is it being dismissed?",
+        choices=DismissalReason.choices,
+        widget=forms.RadioSelect,
+    )
     duplicate_of = forms.CharField(
         label="Reference of the case it duplicates",
         required=False,
@@ -74,9 +80,15 @@ class DismissForm(CaseActionForm):
         if cleaned.get("reason") == DismissalReason.DUPLICATE:
             reference = (cleaned.get("duplicate_of") or "").strip().upper()
             if not reference:
-                self.add_error("duplicate_of", "Give the reference of the case this one duplicates.")
+                self.add_error(
+                    "duplicate_of", "Give the reference of the case this one duplicates."
+                )
                 return cleaned
-            survivor = self.visible.filter(reference=reference).first() if self.visible is not None else None
+            survivor = (
+                self.visible.filter(reference=reference).first()
+                if self.visible is not None
+                else None
+            )
             if survivor is None:
                 self.add_error("duplicate_of", f"There is no case {reference} that you can see.")
             elif survivor.pk == self.case.pk:
@@ -105,7 +117,9 @@ class ResolveInformallyForm(CaseActionForm):
     post_removed = forms.BooleanField(label="The post has been removed", required=False)
     employee_spoken_to = forms.BooleanField(
         label="I have spoken to the employee about it",
-        error_messages={"required": "An informal resolution needs you to have spoken to the employee."},
+        error_messages={
+            "required": "An informal resolution needs you to have spoken to the employee."
+        },
     )
     field_order = ["action_taken", "post_removed", "employee_spoken_to", "note"]
 
@@ -138,8 +152,13 @@ class AssignForm(CaseActionForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if cleaned.get("investigator") and cleaned.get("investigator") == cleaned.get("decision_maker"):
-            self.add_error("decision_maker", "The decision maker must be a different person from the investigator.")
+        if cleaned.get("investigator") and cleaned.get("investigator") == cleaned.get(
+            "decision_maker"
+        ):
+            self.add_error(
+                "decision_maker",
+                "The decision maker must be a different person from the investigator.",
+            )
         return cleaned
 
     def arguments(self) -> dict[str, object]:
@@ -154,10 +173,12 @@ FINDING_CHOICES = [("upheld", "Upheld"), ("not_upheld", "Not upheld")]
 
 
 class FindingsForm(CaseActionForm):
-    terms_of_reference = forms.CharField(label="Terms of reference", widget=forms.Textarea(attrs={"rows": 4}),
-                                         max_length=20_000)
-    evidence_summary = forms.CharField(label="Summary of the evidence", widget=forms.Textarea(attrs={"rows": 6}),
-                                       max_length=50_000)
+    terms_of_reference = forms.CharField(
+        label="Terms of reference", widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000
+    )
+    evidence_summary = forms.CharField(
+        label="Summary of the evidence", widget=forms.Textarea(attrs={"rows": 6}), max_length=50_000
+    )
     interview_records = forms.CharField(
         label="Interview records",
         required=False,
@@ -165,17 +186,25 @@ class FindingsForm(CaseActionForm):
         max_length=50_000,
         help_text="Who was interviewed, when, and what they said.",
     )
-    recommendation = forms.CharField(label="Recommendation", widget=forms.Textarea(attrs={"rows": 3}),
-                                     max_length=10_000)
+    recommendation = forms.CharField(
+        label="Recommendation", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         case = self.case
-        for name in ("terms_of_reference", "evidence_summary", "interview_records", "recommendation"):
+        for name in (
+            "terms_of_reference",
+            "evidence_summary",
+            "interview_records",
+            "recommendation",
+        ):
             if getattr(case, name):
                 self.initial.setdefault(name, getattr(case, name))
         existing = {finding.principle_id: finding for finding in case.findings.all()}
-        self.principles = list(case.principles.select_related("investigated_under", "version__policy"))
+        self.principles = list(
+            case.principles.select_related("investigated_under", "version__policy")
+        )
         for principle in self.principles:
             finding = existing.get(principle.pk)
             self.fields[f"finding_{principle.pk}"] = forms.ChoiceField(
@@ -216,10 +245,18 @@ class FindingsForm(CaseActionForm):
 
 
 class OutcomeForm(CaseActionForm):
-    outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices, widget=forms.RadioSelect,
-                                error_messages={"required": "Choose the outcome."})
-    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 5}), max_length=20_000,
-                                error_messages={"required": "Give the rationale for the outcome."})
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the outcome."},
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20_000,
+        error_messages={"required": "Give the rationale for the outcome."},
+    )
     appeal_deadline = forms.DateField(
         label="Appeal deadline",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -248,8 +285,9 @@ class OutcomeForm(CaseActionForm):
 
 
 class ReopenForm(CaseActionForm):
-    reason = forms.ChoiceField(label="Why is it being reopened?", choices=ReopenReason.choices,
-                               widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label="Why is it being reopened?", choices=ReopenReason.choices, widget=forms.RadioSelect
+    )
     field_order = ["reason", "note"]
 
     def arguments(self) -> dict[str, object]:
@@ -263,7 +301,9 @@ class DetailsForm(CaseActionForm):
         required=False,
         empty_label="Not identified yet",
     )
-    poster_handle = forms.CharField(label="Their handle or pseudonym", max_length=200, required=False)
+    poster_handle = forms.CharField(
+        label="Their handle or pseudonym", max_length=200, required=False
+    )
     principles = PrinciplesField(
         label="Principles at stake",
         queryset=Principle.objects.none(),
@@ -366,7 +406,11 @@ class FlagResponseForm(CaseActionForm):
     flag = forms.ChoiceField(label="Which flag are you responding to?", choices=[])
     reported_to_ico = forms.TypedChoiceField(
         label="Was the breach reported to the ICO? (data breaches only)",
-        choices=[("", "Not a data breach"), ("1", "Yes, reported to the ICO"), ("0", "No, not reportable")],
+        choices=[
+            ("", "Not a data breach"),
+            ("1", "Yes, reported to the ICO"),
+            ("0", "No, not reportable"),
+        ],
         coerce=lambda value: value == "1",
         empty_value=None,
         required=False,
@@ -376,7 +420,11 @@ class FlagResponseForm(CaseActionForm):
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = []
-        if self.case.flag_safeguarding and user is not None and user.has_role(Role.SAFEGUARDING_LEAD):
+        if (
+            self.case.flag_safeguarding
+            and user is not None
+            and user.has_role(Role.SAFEGUARDING_LEAD)
+        ):
             choices.append((Flag.SAFEGUARDING.value, Flag.SAFEGUARDING.label))
         if self.case.flag_data_breach and user is not None and user.has_role(Role.IG_LEAD):
             choices.append((Flag.DATA_BREACH.value, Flag.DATA_BREACH.label))

@@ -153,7 +153,9 @@ def _conditions(*checks: Callable[[Case], bool]) -> list[Callable[[models.Model]
 
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=32, unique=True)
-    state = FSMField(default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True)
+    state = FSMField(
+        default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True
+    )
     # Bumped by every write a service makes: a form carries the revision it
     # was drawn from, so a change made meanwhile is noticed, not overwritten.
     revision = models.PositiveIntegerField(default=1)
@@ -170,12 +172,17 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # Triage
     poster = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_about"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_about",
     )
     poster_handle = models.CharField(max_length=200, blank=True)
     # ``poster_handle`` in the form every lookup compares (see ``handle_normalise``), kept by save().
-    poster_handle_key = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False,
-                                         db_index=True)
+    poster_handle_key = models.CharField(
+        max_length=200, blank=True, default="", db_default="", editable=False, db_index=True
+    )
     directorate = models.ForeignKey(
         "directory.Directorate",
         on_delete=models.PROTECT,
@@ -188,7 +195,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     principles = models.ManyToManyField("policies.Principle", blank=True, related_name="cases")
     triage_summary = models.TextField(blank=True)
     triaged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_triaged"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_triaged",
     )
     triage_started_at = models.DateTimeField(null=True, blank=True)
     dismissal_reason = models.CharField(max_length=30, choices=DismissalReason.choices, blank=True)
@@ -211,10 +222,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # Investigation
     investigator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_investigated"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_investigated",
     )
     decision_maker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_decided"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_decided",
     )
     investigation_started_at = models.DateTimeField(null=True, blank=True)
     terms_of_reference = models.TextField(blank=True)
@@ -233,16 +252,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
     reopened_count = models.PositiveSmallIntegerField(default=0)
 
     # Flags, beside the state
-    flag_safeguarding = models.BooleanField("safeguarding or welfare concern", default=False, db_index=True)
+    flag_safeguarding = models.BooleanField(
+        "safeguarding or welfare concern", default=False, db_index=True
+    )
     safeguarding_flagged_at = models.DateTimeField(null=True, blank=True)
-    flag_data_breach = models.BooleanField("confidentiality or personal-data breach", default=False, db_index=True)
+    flag_data_breach = models.BooleanField(
+        "confidentiality or personal-data breach", default=False, db_index=True
+    )
     data_breach_aware_at = models.DateTimeField(
         "organisation became aware of the breach", null=True, blank=True
     )
     data_breach_assessed_at = models.DateTimeField(null=True, blank=True)
     data_breach_reported_to_ico = models.BooleanField(null=True, blank=True)
     safeguarding_responded_at = models.DateTimeField(null=True, blank=True)
-    flag_official_account = models.BooleanField("unapproved official account", default=False, db_index=True)
+    flag_official_account = models.BooleanField(
+        "unapproved official account", default=False, db_index=True
+    )
     flag_defamation = models.BooleanField("possible defamation", default=False)
     flag_takedown_requested = models.BooleanField("takedown requested", default=False)
     flag_post_removed = models.BooleanField("post confirmed removed", default=False)
@@ -252,7 +277,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # all of that person's cases, linked to nobody once none of their cases names them any more.
     subject_key = models.UUIDField(null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(
-        "personal details removed", null=True, blank=True, editable=False,
+        "personal details removed",
+        null=True,
+        blank=True,
+        editable=False,
         help_text="When personal details were removed under the retention schedule.",
     )
 
@@ -265,8 +293,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["subject_key", "created_at"], name="case_subject_key_created"),
             # The retention run: closed cases still holding personal data, by closing date. Its cost
             # follows the cases still to be done, not the anonymised ones that pile up over the years.
-            models.Index(fields=["closure", "closed_at"], name="case_retention_due",
-                         condition=models.Q(anonymised_at__isnull=True, state="closed")),
+            models.Index(
+                fields=["closure", "closed_at"],
+                name="case_retention_due",
+                condition=models.Q(anonymised_at__isnull=True, state="closed"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -286,46 +317,74 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # --- Transitions: pure; the services do the saving and the telling. ---
 
-    @transition(field=state, source=CaseState.NEW, target=CaseState.CLOSED, permission=_may("withdraw"),
-                custom={"label": "Withdraw the report"})
+    @transition(
+        field=state,
+        source=CaseState.NEW,
+        target=CaseState.CLOSED,
+        permission=_may("withdraw"),
+        custom={"label": "Withdraw the report"},
+    )
     def withdraw(self) -> None:
         self.closure = Closure.WITHDRAWN
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=CaseState.NEW, target=CaseState.TRIAGE, permission=_may("start_triage"),
-                custom={"label": "Start triage", "admin": True})
+    @transition(
+        field=state,
+        source=CaseState.NEW,
+        target=CaseState.TRIAGE,
+        permission=_may("start_triage"),
+        custom={"label": "Start triage", "admin": True},
+    )
     def start_triage(self, *, officer: User) -> None:
         self.triaged_by = officer
         self.triage_started_at = timezone.now()
 
-    @transition(field=state, source=CaseState.TRIAGE, target=CaseState.CLOSED, permission=_may("dismiss"),
-                custom={"label": "Dismiss"})
+    @transition(
+        field=state,
+        source=CaseState.TRIAGE,
+        target=CaseState.CLOSED,
+        permission=_may("dismiss"),
+        custom={"label": "Dismiss"},
+    )
     def dismiss(self, *, reason: DismissalReason, duplicate_of: Case | None = None) -> None:
         self.dismissal_reason = reason
         self.merged_into = duplicate_of if reason == DismissalReason.DUPLICATE else None
         self.closure = Closure.DISMISSED
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=CaseState.TRIAGE, target=CaseState.MANAGER_REVIEW,
-                permission=_may("route_to_manager"),
-                conditions=_conditions(_poster_has_line_manager, _has_principles,
-                                       _has_triage_summary),
-                custom={"label": "Route to the line manager"})
+    @transition(
+        field=state,
+        source=CaseState.TRIAGE,
+        target=CaseState.MANAGER_REVIEW,
+        permission=_may("route_to_manager"),
+        conditions=_conditions(_poster_has_line_manager, _has_principles, _has_triage_summary),
+        custom={"label": "Route to the line manager"},
+    )
     def route_to_manager(self) -> None:
         assert self.poster is not None  # the condition _poster_has_line_manager holds
         self.line_manager = self.poster.line_manager
         self.routed_at = timezone.now()
 
-    @transition(field=state, source=CaseState.TRIAGE, target=CaseState.INVESTIGATION,
-                permission=_may("escalate"), conditions=_conditions(_poster_identified),
-                custom={"label": "Straight to investigation, serious case", "admin": True})
+    @transition(
+        field=state,
+        source=CaseState.TRIAGE,
+        target=CaseState.INVESTIGATION,
+        permission=_may("escalate"),
+        conditions=_conditions(_poster_identified),
+        custom={"label": "Straight to investigation, serious case", "admin": True},
+    )
     def escalate(self) -> None:
         assert self.poster is not None  # the condition _poster_identified holds
         self.line_manager = self.poster.line_manager
         self.investigation_started_at = timezone.now()
 
-    @transition(field=state, source=CaseState.MANAGER_REVIEW, target=CaseState.CLOSED,
-                permission=_may("resolve_informally"), custom={"label": "Resolve informally"})
+    @transition(
+        field=state,
+        source=CaseState.MANAGER_REVIEW,
+        target=CaseState.CLOSED,
+        permission=_may("resolve_informally"),
+        custom={"label": "Resolve informally"},
+    )
     def resolve_informally(self, *, action_taken: str, post_removed: bool) -> None:
         self.informal_action = action_taken
         self.employee_spoken_to = True
@@ -334,24 +393,42 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closure = Closure.RESOLVED_INFORMALLY
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=CaseState.MANAGER_REVIEW, target=CaseState.INVESTIGATION,
-                permission=_may("request_investigation"),
-                custom={"label": "Ask HR for a formal investigation", "admin": True})
+    @transition(
+        field=state,
+        source=CaseState.MANAGER_REVIEW,
+        target=CaseState.INVESTIGATION,
+        permission=_may("request_investigation"),
+        custom={"label": "Ask HR for a formal investigation", "admin": True},
+    )
     def request_investigation(self) -> None:
         self.investigation_started_at = timezone.now()
 
-    @transition(field=state, source=CaseState.INVESTIGATION, target=CaseState.INVESTIGATION,
-                permission=_may("assign"), custom={"label": "Assign investigator and decision maker"})
+    @transition(
+        field=state,
+        source=CaseState.INVESTIGATION,
+        target=CaseState.INVESTIGATION,
+        permission=_may("assign"),
+        custom={"label": "Assign investigator and decision maker"},
+    )
     def assign(self, *, investigator: User, decision_maker: User) -> None:
         self.investigator = investigator
         self.decision_maker = decision_maker
 
-    @transition(field=state, source=CaseState.INVESTIGATION, target=CaseState.DECISION,
-                permission=_may("submit_findings"),
-                conditions=_conditions(_team_assigned, _every_principle_has_a_finding),
-                custom={"label": "Submit findings"})
+    @transition(
+        field=state,
+        source=CaseState.INVESTIGATION,
+        target=CaseState.DECISION,
+        permission=_may("submit_findings"),
+        conditions=_conditions(_team_assigned, _every_principle_has_a_finding),
+        custom={"label": "Submit findings"},
+    )
     def submit_findings(
-        self, *, terms_of_reference: str, evidence_summary: str, interview_records: str, recommendation: str
+        self,
+        *,
+        terms_of_reference: str,
+        evidence_summary: str,
+        interview_records: str,
+        recommendation: str,
     ) -> None:
         self.terms_of_reference = terms_of_reference
         self.evidence_summary = evidence_summary
@@ -359,8 +436,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.recommendation = recommendation
         self.findings_submitted_at = timezone.now()
 
-    @transition(field=state, source=CaseState.DECISION, target=CaseState.CLOSED,
-                permission=_may("record_outcome"), custom={"label": "Record the outcome"})
+    @transition(
+        field=state,
+        source=CaseState.DECISION,
+        target=CaseState.CLOSED,
+        permission=_may("record_outcome"),
+        custom={"label": "Record the outcome"},
+    )
     def record_outcome(self, *, outcome: Outcome, rationale: str, appeal_deadline: dt.date) -> None:
         self.outcome = outcome
         self.outcome_rationale = rationale
@@ -369,9 +451,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closure = Closure.OUTCOME
         self.closed_at = self.decided_at
 
-    @transition(field=state, source=CaseState.CLOSED, target=CaseState.TRIAGE, permission=_may("reopen"),
-                conditions=_conditions(_not_merged, _not_anonymised),
-                custom={"label": "Reopen", "admin": True})
+    @transition(
+        field=state,
+        source=CaseState.CLOSED,
+        target=CaseState.TRIAGE,
+        permission=_may("reopen"),
+        conditions=_conditions(_not_merged, _not_anonymised),
+        custom={"label": "Reopen", "admin": True},
+    )
     def reopen(self) -> None:
         self.reopened_count += 1
         self.closure = ""
@@ -390,7 +477,9 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["principle__position", "pk"]
-        constraints = [models.UniqueConstraint(fields=["case", "principle"], name="finding_once_per_principle")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "principle"], name="finding_once_per_principle")
+        ]
 
     def __str__(self) -> str:
         return f"{self.principle}: {'upheld' if self.upheld else 'not upheld'}"
@@ -399,15 +488,19 @@ class Finding(models.Model):
 class HandleLink(models.Model):
     """A handle or pseudonym known to belong to a member of staff."""
 
-    handle = models.CharField(max_length=200, unique=True, help_text="Lower case, without a leading @.")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handles")
-    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handle = models.CharField(
+        max_length=200, unique=True, help_text="Lower case, without a leading @."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handles"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     linked_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"@{self.handle} → {self.user}"
-
-
 
 
 class EventKind(models.TextChoices):
@@ -429,7 +522,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=EventKind.choices)
-    action = models.CharField(max_length=40, blank=True, help_text="The transition or action taken.")
+    action = models.CharField(
+        max_length=40, blank=True, help_text="The transition or action taken."
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -57,51 +57,92 @@ def _case_link(case: Case) -> str:
     return reverse("casework:case_detail", args=[case.reference])
 
 
-def _tell(case: Case, people: Iterable[User], kind: NotificationKind, *, urgent: bool = False,
-          **context: object) -> None:
+def _tell(
+    case: Case,
+    people: Iterable[User],
+    kind: NotificationKind,
+    *,
+    urgent: bool = False,
+    **context: object,
+) -> None:
     for person in people:
-        notification_create(recipient=person, kind=kind, context={"case": case, **context},
-                            link=_case_link(case), case=case, urgent=urgent)
+        notification_create(
+            recipient=person,
+            kind=kind,
+            context={"case": case, **context},
+            link=_case_link(case),
+            case=case,
+            urgent=urgent,
+        )
 
 
 # --- What each action sends (named by its declaration) ------------------------------------
 
 
 def tell_line_manager_routed(*, case: Case, actor: User) -> None:
-    _tell(case, _recipients(case, [case.line_manager], actor=actor), NotificationKind.CASE_ROUTED,
-          due=case.next_due_at)
+    _tell(
+        case,
+        _recipients(case, [case.line_manager], actor=actor),
+        NotificationKind.CASE_ROUTED,
+        due=case.next_due_at,
+    )
 
 
 def tell_hr_leads_investigation_requested(*, case: Case, actor: User) -> None:
-    _tell(case, _recipients(case, role_members(Role.HR_LEAD), actor=actor),
-          NotificationKind.INVESTIGATION_REQUESTED, escalated=False)
+    _tell(
+        case,
+        _recipients(case, role_members(Role.HR_LEAD), actor=actor),
+        NotificationKind.INVESTIGATION_REQUESTED,
+        escalated=False,
+    )
 
 
 def tell_hr_leads_escalated(*, case: Case, actor: User) -> None:
-    _tell(case, _recipients(case, role_members(Role.HR_LEAD), actor=actor),
-          NotificationKind.INVESTIGATION_REQUESTED, escalated=True)
+    _tell(
+        case,
+        _recipients(case, role_members(Role.HR_LEAD), actor=actor),
+        NotificationKind.INVESTIGATION_REQUESTED,
+        escalated=True,
+    )
 
 
 def tell_team_assigned(*, case: Case, actor: User) -> None:
-    _tell(case, _recipients(case, [case.investigator], actor=actor), NotificationKind.INVESTIGATION_ASSIGNED,
-          assigned_as="investigator")
+    _tell(
+        case,
+        _recipients(case, [case.investigator], actor=actor),
+        NotificationKind.INVESTIGATION_ASSIGNED,
+        assigned_as="investigator",
+    )
     # The decision maker sees the case only from the decision on, so no link to it yet.
     for person in _recipients(case, [case.decision_maker], actor=actor):
-        notification_create(recipient=person, kind=NotificationKind.INVESTIGATION_ASSIGNED,
-                            context={"case": case, "assigned_as": "decision maker"}, case=case)
+        notification_create(
+            recipient=person,
+            kind=NotificationKind.INVESTIGATION_ASSIGNED,
+            context={"case": case, "assigned_as": "decision maker"},
+            case=case,
+        )
 
 
 def tell_decision_maker_findings(*, case: Case, actor: User) -> None:
-    _tell(case, _recipients(case, [case.decision_maker], actor=actor), NotificationKind.FINDINGS_SUBMITTED)
+    _tell(
+        case,
+        _recipients(case, [case.decision_maker], actor=actor),
+        NotificationKind.FINDINGS_SUBMITTED,
+    )
 
 
 def tell_line_manager_outcome(*, case: Case, actor: User) -> None:
-    _tell(case, _recipients(case, [case.line_manager], actor=actor), NotificationKind.OUTCOME_RECORDED)
+    _tell(
+        case, _recipients(case, [case.line_manager], actor=actor), NotificationKind.OUTCOME_RECORDED
+    )
 
 
 def tell_triage_reopened(*, case: Case, actor: User) -> None:
-    _tell(case, _recipients(case, role_members(Role.TRIAGE_OFFICER) + [case.investigator], actor=actor),
-          NotificationKind.CASE_REOPENED)
+    _tell(
+        case,
+        _recipients(case, role_members(Role.TRIAGE_OFFICER) + [case.investigator], actor=actor),
+        NotificationKind.CASE_REOPENED,
+    )
 
 
 def notify_case_action(*, case: Case, action: str, actor: User) -> None:
@@ -119,7 +160,11 @@ def tell_reporters_closed(case: Case, *, actor: User) -> None:
     # Each reporter hears about their own report, and only that it is closed.
     for report in case.reports.select_related("reporter"):
         reporter = report.reporter
-        if not reporter.is_active or reporter.pk == actor.pk or reporter.pk in people_case_is_about(case):
+        if (
+            not reporter.is_active
+            or reporter.pk == actor.pk
+            or reporter.pk in people_case_is_about(case)
+        ):
             continue
         notification_create(
             recipient=reporter,
@@ -132,8 +177,13 @@ def tell_reporters_closed(case: Case, *, actor: User) -> None:
 def notify_flag(*, case: Case, flag: str, actor: User) -> None:
     roles = FLAG_RECIPIENTS.get(flag, [])
     people = [person for role in roles for person in role_members(role)]
-    _tell(case, _recipients(case, people, actor=actor), NotificationKind.FLAG_RAISED,
-          urgent=flag in URGENT_FLAGS, flag_label=Flag(flag).label)
+    _tell(
+        case,
+        _recipients(case, people, actor=actor),
+        NotificationKind.FLAG_RAISED,
+        urgent=flag in URGENT_FLAGS,
+        flag_label=Flag(flag).label,
+    )
 
 
 def _deadline_owners(deadline: Deadline) -> Sequence[User | None]:
@@ -160,19 +210,38 @@ def notify_deadline(*, deadline: Deadline, step: str) -> None:
     """A reminder or overdue alert to the owner; an escalation to the HR lead (and IG lead for a breach)."""
     case: Case = deadline.case
     hour_clock = deadline.clock in ("safeguarding", "data_breach")
-    context = {"deadline": deadline, "clock_label": deadline.get_clock_display(), "now": timezone.now()}
+    context = {
+        "deadline": deadline,
+        "clock_label": deadline.get_clock_display(),
+        "now": timezone.now(),
+    }
     if step == "reminder":
-        _tell(case, _recipients(case, _deadline_owners(deadline), actor=None), NotificationKind.DEADLINE_REMINDER,
-              urgent=hour_clock, **context)
+        _tell(
+            case,
+            _recipients(case, _deadline_owners(deadline), actor=None),
+            NotificationKind.DEADLINE_REMINDER,
+            urgent=hour_clock,
+            **context,
+        )
     elif step == "overdue":
-        _tell(case, _recipients(case, _deadline_owners(deadline), actor=None), NotificationKind.DEADLINE_OVERDUE,
-              urgent=hour_clock, **context)
+        _tell(
+            case,
+            _recipients(case, _deadline_owners(deadline), actor=None),
+            NotificationKind.DEADLINE_OVERDUE,
+            urgent=hour_clock,
+            **context,
+        )
     elif step == "escalation":
         people = role_members(Role.HR_LEAD)
         if deadline.clock == "data_breach":
             people += role_members(Role.IG_LEAD)
-        _tell(case, _recipients(case, people, actor=None), NotificationKind.DEADLINE_ESCALATION, urgent=True,
-              **context)
+        _tell(
+            case,
+            _recipients(case, people, actor=None),
+            NotificationKind.DEADLINE_ESCALATION,
+            urgent=True,
+            **context,
+        )
 
 
 # --- The deadline sweep, with the owners above --------------------------------------------

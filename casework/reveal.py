@@ -18,7 +18,9 @@ class RevealNotAllowed(Exception):
 REVEAL_REASON_MIN = 10
 
 
-def reporter_reveal(*, by: User, report: Report, reason: str, request: HttpRequest | None = None) -> AuditEvent:
+def reporter_reveal(
+    *, by: User, report: Report, reason: str, request: HttpRequest | None = None
+) -> AuditEvent:
     """Record that ``by`` chose to see who made a confidential report, and why."""
     case = report.case
     allowed = (
@@ -31,5 +33,10 @@ def reporter_reveal(*, by: User, report: Report, reason: str, request: HttpReque
     reason = reason.strip()
     if len(reason) < REVEAL_REASON_MIN:
         raise RevealNotAllowed("Give a reason for revealing the reporter's name.")
-    return audit_record(kind=AuditKind.REPORTER_REVEALED, actor=by, case=case,
-                        detail={"report": report.reference, "reason": reason}, request=request)
+    return audit_record(
+        kind=AuditKind.REPORTER_REVEALED,
+        actor=by,
+        case=case,
+        detail={"report": report.reference, "reason": reason},
+        request=request,
+    )

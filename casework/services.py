@@ -113,7 +113,9 @@ _CONDITION_MESSAGES = {
 }
 
 
-def _locked(case_id: int, *, by: User, seen_revision: int | None, check_visible: bool = True) -> Case:
+def _locked(
+    case_id: int, *, by: User, seen_revision: int | None, check_visible: bool = True
+) -> Case:
     case = Case.objects.select_for_update().filter(pk=case_id).first()
     if case is None:
         raise CaseNotFound()
@@ -138,8 +140,15 @@ def _event(
     from_state: str = "",
     report: Report | None = None,
 ) -> CaseEvent:
-    return case_event_record(case=case, kind=kind, action=action, actor=by, from_state=from_state, note=note,
-                             report=report)
+    return case_event_record(
+        case=case,
+        kind=kind,
+        action=action,
+        actor=by,
+        from_state=from_state,
+        note=note,
+        report=report,
+    )
 
 
 def _bump(case: Case) -> None:
@@ -225,12 +234,20 @@ def _unmet_conditions(case: Case, action: str) -> str:
 def case_withdraw(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
     """The reporter takes back a report nobody has started looking at."""
     # Reporters reach a case through their own reports, not the case list.
-    return _transition(case=case, by=by, action="withdraw", note=note, seen_revision=seen_revision,
-                       check_visible=False)
+    return _transition(
+        case=case,
+        by=by,
+        action="withdraw",
+        note=note,
+        seen_revision=seen_revision,
+        check_visible=False,
+    )
 
 
 def case_triage_start(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
-    return _transition(case=case, by=by, action="start_triage", note=note, seen_revision=seen_revision, officer=by)
+    return _transition(
+        case=case, by=by, action="start_triage", note=note, seen_revision=seen_revision, officer=by
+    )
 
 
 def case_dismiss(
@@ -273,7 +290,11 @@ def case_dismiss(
         if reason == DismissalReason.DUPLICATE and duplicate_of is not None:
             # Lock the surviving case before this action writes any timeline line (and so takes the
             # audit chain's lock): an action on the survivor takes them in that order too.
-            list(Case.objects.select_for_update().filter(pk=duplicate_of.pk).values_list("pk", flat=True))
+            list(
+                Case.objects.select_for_update()
+                .filter(pk=duplicate_of.pk)
+                .values_list("pk", flat=True)
+            )
         return _transition(
             case=case,
             by=by,
@@ -286,8 +307,12 @@ def case_dismiss(
         )
 
 
-def case_route_to_manager(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
-    return _transition(case=case, by=by, action="route_to_manager", note=note, seen_revision=seen_revision)
+def case_route_to_manager(
+    *, case: Case, by: User, note: str, seen_revision: int | None = None
+) -> Case:
+    return _transition(
+        case=case, by=by, action="route_to_manager", note=note, seen_revision=seen_revision
+    )
 
 
 def case_escalate(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
@@ -319,8 +344,12 @@ def case_resolve_informally(
     )
 
 
-def case_request_investigation(*, case: Case, by: User, note: str, seen_revision: int | None = None) -> Case:
-    return _transition(case=case, by=by, action="request_investigation", note=note, seen_revision=seen_revision)
+def case_request_investigation(
+    *, case: Case, by: User, note: str, seen_revision: int | None = None
+) -> Case:
+    return _transition(
+        case=case, by=by, action="request_investigation", note=note, seen_revision=seen_revision
+    )
 
 
 def conflicts_of_interest(*, case: Case, person: User) -> list[str]:
@@ -351,17 +380,29 @@ def case_assign(
     if not investigator.has_role(Role.HR_INVESTIGATOR):
         raise ConflictOfInterest(f"{investigator} is not an HR investigator.")
     if not decision_maker.has_role(Role.HR_LEAD):
-        raise ConflictOfInterest(f"{decision_maker} is not an HR lead, so can't be the decision maker.")
+        raise ConflictOfInterest(
+            f"{decision_maker} is not an HR lead, so can't be the decision maker."
+        )
     if investigator.pk == decision_maker.pk:
-        raise ConflictOfInterest("The decision maker must be a different person from the investigator.")
+        raise ConflictOfInterest(
+            "The decision maker must be a different person from the investigator."
+        )
 
     def check(locked: Case) -> None:
-        problems = [f"Investigator: {reason}" for reason in conflicts_of_interest(case=locked, person=investigator)]
-        problems += [f"Decision maker: {reason}" for reason in conflicts_of_interest(case=locked, person=decision_maker)]
+        problems = [
+            f"Investigator: {reason}"
+            for reason in conflicts_of_interest(case=locked, person=investigator)
+        ]
+        problems += [
+            f"Decision maker: {reason}"
+            for reason in conflicts_of_interest(case=locked, person=decision_maker)
+        ]
         if problems:
             raise ConflictOfInterest(" ".join(problems))
 
-    note_text = f"Investigator: {investigator}. Decision maker: {decision_maker}. {note.strip()}".strip()
+    note_text = (
+        f"Investigator: {investigator}. Decision maker: {decision_maker}. {note.strip()}".strip()
+    )
     locked = _transition(
         case=case,
         by=by,
@@ -400,14 +441,18 @@ def case_submit_findings(
         alleged = set(locked.principles.values_list("pk", flat=True))
         for finding in findings:
             if finding.principle.pk not in alleged:
-                raise ActionNotAllowed(f"“{finding.principle.title}” is not one of the alleged principles.")
+                raise ActionNotAllowed(
+                    f"“{finding.principle.title}” is not one of the alleged principles."
+                )
             Finding.objects.update_or_create(
                 case=locked,
                 principle=finding.principle,
                 defaults={"upheld": finding.upheld, "note": finding.note},
             )
 
-    summary = "; ".join(f"{f.principle.title}: {'upheld' if f.upheld else 'not upheld'}" for f in findings)
+    summary = "; ".join(
+        f"{f.principle.title}: {'upheld' if f.upheld else 'not upheld'}" for f in findings
+    )
     return _transition(
         case=case,
         by=by,
@@ -483,9 +528,13 @@ def case_update_details(
 ) -> Case:
     """Record who posted, the principles at stake and the triage summary."""
     with transaction.atomic():
-        locked = _guarded_change(case=case, by=by, action="update_details", seen_revision=seen_revision)
+        locked = _guarded_change(
+            case=case, by=by, action="update_details", seen_revision=seen_revision
+        )
         if locked.state not in (CaseState.NEW, CaseState.TRIAGE):
-            raise ActionNotAllowed("Triage details can only be changed while the case is new or in triage.")
+            raise ActionNotAllowed(
+                "Triage details can only be changed while the case is new or in triage."
+            )
         principles = list(principles)
         changes = []
         if locked.poster_id != (poster.pk if poster else None):
@@ -502,12 +551,19 @@ def case_update_details(
         locked.directorate_id = directorate_of(poster)
         locked.poster_handle = poster_handle.strip()
         locked.triage_summary = triage_summary.strip()
-        locked.save(update_fields=["poster", "directorate", "poster_handle", "triage_summary", "updated_at"])
+        locked.save(
+            update_fields=["poster", "directorate", "poster_handle", "triage_summary", "updated_at"]
+        )
         locked.principles.set(principles)
         case_subject_key_follow(case=locked)
         _bump(locked)
-        _event(locked, by=by, kind=EventKind.DETAILS_UPDATED, action="update_details",
-               note="; ".join(changes) + (f". {note.strip()}" if note.strip() else ""))
+        _event(
+            locked,
+            by=by,
+            kind=EventKind.DETAILS_UPDATED,
+            action="update_details",
+            note="; ".join(changes) + (f". {note.strip()}" if note.strip() else ""),
+        )
         cases_changed([locked.pk])
     return locked
 
@@ -549,7 +605,9 @@ def case_flag_set(
     with transaction.atomic():
         locked = _guarded_change(case=case, by=by, action="set_flag", seen_revision=seen_revision)
         if getattr(locked, field) == raised:
-            raise ActionNotAllowed(f"“{Flag(flag).label}” is already {'raised' if raised else 'cleared'}.")
+            raise ActionNotAllowed(
+                f"“{Flag(flag).label}” is already {'raised' if raised else 'cleared'}."
+            )
         setattr(locked, field, raised)
         fields = [field, "updated_at"]
         if flag == Flag.SAFEGUARDING and raised:
@@ -561,8 +619,13 @@ def case_flag_set(
             fields.append("data_breach_aware_at")
         locked.save(update_fields=fields)
         _bump(locked)
-        _event(locked, by=by, kind=EventKind.FLAG_CHANGED, action="set_flag",
-               note=f"{Flag(flag).label}: {'raised' if raised else 'cleared'}. {note.strip()}")
+        _event(
+            locked,
+            by=by,
+            kind=EventKind.FLAG_CHANGED,
+            action="set_flag",
+            note=f"{Flag(flag).label}: {'raised' if raised else 'cleared'}. {note.strip()}",
+        )
         deadlines_for_flag(case=locked, flag=flag, raised=raised, at=timezone.now())
         if raised:
             notify_flag(case=locked, flag=flag, actor=by)
@@ -585,7 +648,9 @@ def case_flag_respond(
     if flag not in (Flag.SAFEGUARDING, Flag.DATA_BREACH):
         raise ActionNotAllowed("Only safeguarding and data-breach flags have a response to record.")
     with transaction.atomic():
-        locked = _guarded_change(case=case, by=by, action="respond_to_flag", seen_revision=seen_revision)
+        locked = _guarded_change(
+            case=case, by=by, action="respond_to_flag", seen_revision=seen_revision
+        )
         now = timezone.now()
         if flag == Flag.SAFEGUARDING:
             if not locked.flag_safeguarding or not by.has_role(Role.SAFEGUARDING_LEAD):
@@ -595,7 +660,9 @@ def case_flag_respond(
             outcome = ""
         else:
             if not locked.flag_data_breach or not by.has_role(Role.IG_LEAD):
-                raise ActionForbidden("Only the information governance lead assesses a data breach.")
+                raise ActionForbidden(
+                    "Only the information governance lead assesses a data breach."
+                )
             if reported_to_ico is None:
                 raise ActionNotAllowed("Say whether the breach was reported to the ICO.")
             locked.data_breach_assessed_at = now
@@ -604,29 +671,47 @@ def case_flag_respond(
             outcome = " Reported to the ICO." if reported_to_ico else " Not reportable to the ICO."
         locked.save(update_fields=fields)
         _bump(locked)
-        _event(locked, by=by, kind=EventKind.FLAG_CHANGED, action="respond_to_flag",
-               note=f"Response to “{Flag(flag).label}”.{outcome} {note.strip()}")
+        _event(
+            locked,
+            by=by,
+            kind=EventKind.FLAG_CHANGED,
+            action="respond_to_flag",
+            note=f"Response to “{Flag(flag).label}”.{outcome} {note.strip()}",
+        )
         deadlines_for_flag_response(case=locked, flag=flag, at=now)
         cases_changed([locked.pk])
     return locked
 
 
 def case_link_handle(
-    *, case: Case, by: User, handle: str, user: User, note: str = "", seen_revision: int | None = None
+    *,
+    case: Case,
+    by: User,
+    handle: str,
+    user: User,
+    note: str = "",
+    seen_revision: int | None = None,
 ) -> HandleLink:
     """Record that a handle belongs to a member of staff (and so links their cases)."""
     normalised = handle_normalise(handle)
     if not normalised:
         raise ActionNotAllowed("Give the handle or pseudonym.")
     with transaction.atomic():
-        locked = _guarded_change(case=case, by=by, action="link_handle", seen_revision=seen_revision)
+        locked = _guarded_change(
+            case=case, by=by, action="link_handle", seen_revision=seen_revision
+        )
         existing = HandleLink.objects.filter(handle=normalised).first()
         if existing is not None and existing.user_id != user.pk:
             raise ActionNotAllowed(f"@{normalised} is already linked to {existing.user}.")
         link = existing or HandleLink.objects.create(handle=normalised, user=user, linked_by=by)
         _bump(locked)
-        _event(locked, by=by, kind=EventKind.HANDLE_LINKED, action="link_handle",
-               note=f"@{normalised} linked to {user}. {note.strip()}".strip())
+        _event(
+            locked,
+            by=by,
+            kind=EventKind.HANDLE_LINKED,
+            action="link_handle",
+            note=f"@{normalised} linked to {user}. {note.strip()}".strip(),
+        )
     return link
 
 
@@ -648,9 +733,14 @@ def related_cases(*, case: Case, viewer: User) -> list[Case]:
     Never a case about the viewer (``casework.access`` keeps them out of every scope).
     """
     people = access.people_case_is_about(case)
-    keys = {case.poster_handle_key, *(report.poster_handle_key for report in case.reports.all())} - {""}
+    keys = {
+        case.poster_handle_key,
+        *(report.poster_handle_key for report in case.reports.all()),
+    } - {""}
     keys |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
-    by_report = Report.objects.filter(Q(poster_id__in=people) | Q(poster_handle_key__in=keys)).values("case_id")
+    by_report = Report.objects.filter(
+        Q(poster_id__in=people) | Q(poster_handle_key__in=keys)
+    ).values("case_id")
     query = Q(poster_id__in=people) | Q(poster_handle_key__in=keys) | Q(pk__in=by_report)
     others = Case.objects.filter(query).exclude(pk=case.pk)
     return list(others.exclude(pk__in=access.case_ids_about(viewer)).order_by("-created_at")[:50])

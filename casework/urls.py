@@ -13,5 +13,9 @@ urlpatterns = [
     path("<str:reference>/investigation/", views.investigation_workspace, name="investigation"),
     path("<str:reference>/act/<str:action>/", views.case_action, name="case_action"),
     path("<str:reference>/access-history/", views.access_history, name="access_history"),
-    path("<str:reference>/reveal/<str:report_reference>/", views.reveal_reporter, name="reveal_reporter"),
+    path(
+        "<str:reference>/reveal/<str:report_reference>/",
+        views.reveal_reporter,
+        name="reveal_reporter",
+    ),
 ]

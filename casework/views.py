@@ -53,7 +53,11 @@ REVEALED_SESSION_KEY = "casework_revealed_reports"
 
 
 def _listing(user: User) -> QuerySet[Case]:
-    first_platform = Report.objects.filter(case=OuterRef("pk")).order_by("submitted_at", "pk").values("platform")[:1]
+    first_platform = (
+        Report.objects.filter(case=OuterRef("pk"))
+        .order_by("submitted_at", "pk")
+        .values("platform")[:1]
+    )
     return (
         visible_cases(user)
         .select_related("poster", "line_manager", "investigator")
@@ -62,7 +66,9 @@ def _listing(user: User) -> QuerySet[Case]:
 
 
 def _filtered(request: HttpRequest, cases: QuerySet[Case]) -> tuple[QuerySet[Case], dict[str, str]]:
-    filters = {key: request.GET.get(key, "").strip() for key in ("q", "state", "platform", "flag", "sort")}
+    filters = {
+        key: request.GET.get(key, "").strip() for key in ("q", "state", "platform", "flag", "sort")
+    }
     if filters["sort"] == "due":
         cases = cases.order_by(F("next_due_at").asc(nulls_last=True), "pk")
     else:
@@ -75,13 +81,17 @@ def _filtered(request: HttpRequest, cases: QuerySet[Case]) -> tuple[QuerySet[Cas
     if filters["state"] in CaseState.values:
         cases = cases.filter(state=filters["state"])
     if filters["platform"] in Platform.values:
-        cases = cases.filter(Exists(Report.objects.filter(case=OuterRef("pk"), platform=filters["platform"])))
+        cases = cases.filter(
+            Exists(Report.objects.filter(case=OuterRef("pk"), platform=filters["platform"]))
+        )
     if filters["flag"] in FLAG_FIELDS:
         cases = cases.filter(**{FLAG_FIELDS[filters["flag"]]: True})
     return cases, filters
 
 
-def _render_list(request: HttpRequest, cases: QuerySet[Case], *, title: str, intro: str, states: list) -> HttpResponse:
+def _render_list(
+    request: HttpRequest, cases: QuerySet[Case], *, title: str, intro: str, states: list
+) -> HttpResponse:
     cases, filters = _filtered(request, cases)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Platform.choices)
@@ -111,13 +121,20 @@ def _render_list(request: HttpRequest, cases: QuerySet[Case], *, title: str, int
 def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_triage_queue(request.user):
         raise Http404
-    cases = _listing(request.user).filter(state__in=[CaseState.NEW, CaseState.TRIAGE]).order_by("created_at", "pk")
+    cases = (
+        _listing(request.user)
+        .filter(state__in=[CaseState.NEW, CaseState.TRIAGE])
+        .order_by("created_at", "pk")
+    )
     return _render_list(
         request,
         cases,
         title="Triage queue",
         intro="New reports and cases in triage, oldest first.",
-        states=[(CaseState.NEW.value, CaseState.NEW.label), (CaseState.TRIAGE.value, CaseState.TRIAGE.label)],
+        states=[
+            (CaseState.NEW.value, CaseState.NEW.label),
+            (CaseState.TRIAGE.value, CaseState.TRIAGE.label),
+        ],
     )
 
 
@@ -173,16 +190,28 @@ class HistoryRow:
 def _case_for_page(user: User, reference: str) -> Case:
     return get_object_or_404(
         visible_cases(user)
-        .select_related("poster__line_manager", "line_manager", "investigator", "decision_maker", "triaged_by",
-                        "merged_into")
+        .select_related(
+            "poster__line_manager",
+            "line_manager",
+            "investigator",
+            "decision_maker",
+            "triaged_by",
+            "merged_into",
+        )
         .prefetch_related(
             Prefetch(
                 "reports",
-                queryset=Report.objects.select_related("reporter", "poster").prefetch_related(
-                    "links", Prefetch("files", queryset=EvidenceFile.objects.select_related("added_by"))
-                ).order_by("submitted_at", "pk"),
+                queryset=Report.objects.select_related("reporter", "poster")
+                .prefetch_related(
+                    "links",
+                    Prefetch("files", queryset=EvidenceFile.objects.select_related("added_by")),
+                )
+                .order_by("submitted_at", "pk"),
             ),
-            Prefetch("principles", queryset=Principle.objects.select_related("investigated_under", "version__policy")),
+            Prefetch(
+                "principles",
+                queryset=Principle.objects.select_related("investigated_under", "version__policy"),
+            ),
             Prefetch("policy_versions", queryset=PolicyVersion.objects.select_related("policy")),
             Prefetch("findings", queryset=Finding.objects.select_related("principle")),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "report")),
@@ -249,8 +278,13 @@ def _file_views(case: Case, masks: dict[int, PersonLabel]) -> list[FileView]:
 @require_GET
 def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_page(request.user, reference)
-    audit_record(kind=AuditKind.CASE_VIEWED, actor=request.user, case=case, detail={"page": "case"},
-                 request=request)
+    audit_record(
+        kind=AuditKind.CASE_VIEWED,
+        actor=request.user,
+        case=case,
+        detail={"page": "case"},
+        request=request,
+    )
     reports, masks = _people_labels(request, case)
     files = _file_views(case, masks)
     events = []
@@ -266,11 +300,16 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
             "files": files,
             "events": events,
             "actions": allowed_actions(request.user, case),
-            "related": (related_cases(case=case, viewer=request.user)
-                        if may_see_related_cases(request.user, case) else None),
+            "related": (
+                related_cases(case=case, viewer=request.user)
+                if may_see_related_cases(request.user, case)
+                else None
+            ),
             "show_related": may_see_related_cases(request.user, case),
             "now": timezone.now(),
-            "summary_variants": [(v, SummaryVariant(v).label) for v in summary_variants(request.user, case)],
+            "summary_variants": [
+                (v, SummaryVariant(v).label) for v in summary_variants(request.user, case)
+            ],
             "summaries": visible_summaries(request.user, case),
             "show_access_history": may_see_access_history(request.user, case),
         },
@@ -281,11 +320,19 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
 @require_GET
 def investigation_workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_page(request.user, reference)
-    if case.state not in (CaseState.INVESTIGATION, CaseState.DECISION, CaseState.CLOSED) and not case.investigator_id:
+    if (
+        case.state not in (CaseState.INVESTIGATION, CaseState.DECISION, CaseState.CLOSED)
+        and not case.investigator_id
+    ):
         messages.info(request, "This case has no investigation yet.")
         return redirect("casework:case_detail", reference=case.reference)
-    audit_record(kind=AuditKind.CASE_VIEWED, actor=request.user, case=case, detail={"page": "investigation"},
-                 request=request)
+    audit_record(
+        kind=AuditKind.CASE_VIEWED,
+        actor=request.user,
+        case=case,
+        detail={"page": "investigation"},
+        request=request,
+    )
     reports, masks = _people_labels(request, case, came_from="investigation")
     files = _file_views(case, masks)
     findings = {finding.principle_id: finding for finding in case.findings.all()}
@@ -297,7 +344,9 @@ def investigation_workspace(request: AuthenticatedHttpRequest, reference: str) -
             "reports": reports,
             "files": files,
             "actions": allowed_actions(request.user, case),
-            "allegations": [(principle, findings.get(principle.pk)) for principle in case.principles.all()],
+            "allegations": [
+                (principle, findings.get(principle.pk)) for principle in case.principles.all()
+            ],
         },
     )
 
@@ -332,7 +381,12 @@ def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) 
             status = 400
     else:
         form = spec.form_class(case=case, **form_kwargs)
-    return render(request, "casework/case_action.html", {"case": case, "spec": spec, "form": form}, status=status)
+    return render(
+        request,
+        "casework/case_action.html",
+        {"case": case, "spec": spec, "form": form},
+        status=status,
+    )
 
 
 def _refused(
@@ -345,7 +399,9 @@ def _refused(
     else:
         message = f"“{label}” can't be done while the case is {case.get_state_display().lower()}."
         status = 409
-    return render(request, "casework/refused.html", {"case": case, "message": message}, status=status)
+    return render(
+        request, "casework/refused.html", {"case": case, "message": message}, status=status
+    )
 
 
 # Where "Reveal" sends people back to (a fixed list, so the parameter can't send them off the site).
@@ -362,39 +418,67 @@ def reveal_reporter(
     report = get_object_or_404(case.reports.select_related("case"), reference=report_reference)
     if not report.confidential or not may_see_reporter(request.user, case, report):
         raise Http404
-    back = reverse(_REVEAL_RETURNS.get(request.GET.get("from", ""), "casework:case_detail"), args=[case.reference])
+    back = reverse(
+        _REVEAL_RETURNS.get(request.GET.get("from", ""), "casework:case_detail"),
+        args=[case.reference],
+    )
     form = RevealForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                reporter_reveal(by=request.user, report=report, reason=form.cleaned_data["reason"],
-                                request=request)
+                reporter_reveal(
+                    by=request.user,
+                    report=report,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
             except RevealNotAllowed:
                 raise Http404 from None
             request.session[REVEALED_SESSION_KEY] = sorted(_revealed(request) | {report.pk})
-            messages.success(request, f"The reporter of {report.reference} is shown to you until you sign out. "
-                                      "Your reason has been recorded.")
+            messages.success(
+                request,
+                f"The reporter of {report.reference} is shown to you until you sign out. "
+                "Your reason has been recorded.",
+            )
             return redirect(back)
         status = 400
-    return render(request, "casework/reveal.html", {"case": case, "report": report, "form": form, "back": back},
-                  status=status)
+    return render(
+        request,
+        "casework/reveal.html",
+        {"case": case, "report": report, "form": form, "back": back},
+        status=status,
+    )
 
 
 @login_required
 @require_GET
 def access_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Who looked at what on a case, and when, newest first: for the HR lead and the IG lead."""
-    case = get_object_or_404(access_history_cases(request.user).prefetch_related("reports__reporter"),
-                             reference=reference)
-    audit_record(kind=AuditKind.AUDIT_VIEWED, actor=request.user, case=case, detail={"page": "access_history"},
-                 request=request)
+    case = get_object_or_404(
+        access_history_cases(request.user).prefetch_related("reports__reporter"),
+        reference=reference,
+    )
+    audit_record(
+        kind=AuditKind.AUDIT_VIEWED,
+        actor=request.user,
+        case=case,
+        detail={"page": "access_history"},
+        request=request,
+    )
     _, masks = _people_labels(request, case, came_from="history")
     page = Paginator(case_access_history(case), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for event in page.object_list:
         label = _label(event.actor, masks)
         rows.append(HistoryRow(event, label.text, audit_describe(event), label.reveal_url))
-    return render(request, "casework/access_history.html",
-                  {"case": case, "page": page, "rows": rows, "case_visible": visible_cases(request.user)
-                   .filter(pk=case.pk).exists()})
+    return render(
+        request,
+        "casework/access_history.html",
+        {
+            "case": case,
+            "page": page,
+            "rows": rows,
+            "case_visible": visible_cases(request.user).filter(pk=case.pk).exists(),
+        },
+    )

@@ -45,7 +45,9 @@ def cacheable(view: ViewFunction) -> ViewFunction:
     return wrapped
 
 
-def _unused(request: HttpRequest) -> HttpResponse:  # pragma: no cover - the finishers never call inwards
+def _unused(
+    request: HttpRequest,
+) -> HttpResponse:  # pragma: no cover - the finishers never call inwards
     raise RuntimeError("only process_response is used")
 
 
@@ -55,14 +57,18 @@ class EveryResponseHeadersMiddleware:
         # The very middlewares (and settings) that set these headers on a normal answer, so an error
         # answer gets exactly the same ones.
         self.finishers: list[SecurityMiddleware | CSPMiddleware | XFrameOptionsMiddleware] = [
-            SecurityMiddleware(_unused), CSPMiddleware(_unused), XFrameOptionsMiddleware(_unused)
+            SecurityMiddleware(_unused),
+            CSPMiddleware(_unused),
+            XFrameOptionsMiddleware(_unused),
         ]
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         for finisher in self.finishers:
             response = finisher.process_response(request, response)  # type: ignore[arg-type]  # typed for HttpResponse; Django runs them on streaming answers too
-        kept = isinstance(response, WhiteNoiseFileResponse) or getattr(response, CACHEABLE_ATTRIBUTE, False)
+        kept = isinstance(response, WhiteNoiseFileResponse) or getattr(
+            response, CACHEABLE_ATTRIBUTE, False
+        )
         # A view that already forbids storing (downloads say "private, no-store") keeps its wording.
         if not kept and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "no-store"

@@ -29,7 +29,9 @@ DEBUG = env.bool("DEBUG", default=True)
 # provide one, so a forgotten variable stops the app instead of weakening it.
 _DEV_SECRET_KEY = "embedded-only-key-not-for-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else []
+)
 if not DEBUG:
     if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -146,7 +148,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -188,6 +193,8 @@ EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=40_000_
 EVIDENCE_MAX_IMAGE_SIDE = env.int("EVIDENCE_MAX_IMAGE_SIDE", default=16_384)
 # Files one person may upload in an hour, counted from the evidence kept.
 EVIDENCE_UPLOADS_PER_HOUR = env.int("EVIDENCE_UPLOADS_PER_HOUR", default=30)
+
+
 # --- end uploads ---
 # --- Retention (issue 7, records app) ---
 def _years(raw: dict[str, str]) -> dict[str, int]:
@@ -196,7 +203,9 @@ def _years(raw: dict[str, str]) -> dict[str, int]:
         try:
             years[kind.strip()] = int(str(value).strip())
         except ValueError:
-            raise ImproperlyConfigured(f"RETENTION_YEARS: {kind}={value!r} is not a whole number of years.") from None
+            raise ImproperlyConfigured(
+                f"RETENTION_YEARS: {kind}={value!r} is not a whole number of years."
+            ) from None
     return years
 
 
@@ -248,7 +257,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Time limits below stay under the visibility timeout, so Redis never
     # redelivers a task that is still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -263,19 +274,38 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Publishing gives up quickly when the broker is down: the outbox row is already
 # committed and the sweeper sends it later, so a request need not hang.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
-                                    "interval_max": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": 120.0},
     "deadlines-sweep": {"task": "casework.tasks.deadlines_sweep_task", "schedule": 300.0},
-    "notifications-digest": {"task": "notifications.tasks.notifications_digest_send", "schedule": 900.0},
-    "governance-counts-refresh": {"task": "governance.tasks.governance_counts_refresh", "schedule": 60.0},
+    "notifications-digest": {
+        "task": "notifications.tasks.notifications_digest_send",
+        "schedule": 900.0,
+    },
+    "governance-counts-refresh": {
+        "task": "governance.tasks.governance_counts_refresh",
+        "schedule": 60.0,
+    },
     # Checked daily; makes the pack for the quarter just ended, once.
-    "committee-pack-quarterly": {"task": "governance.tasks.committee_pack_quarterly", "schedule": 86400.0},
+    "committee-pack-quarterly": {
+        "task": "governance.tasks.committee_pack_quarterly",
+        "schedule": 86400.0,
+    },
     # Nightly, in the quiet hours: walks the whole audit chain; a break is announced once.
-    "audit-verify-nightly": {"task": "audit.tasks.audit_verify_nightly", "schedule": crontab(hour=2, minute=30)},
+    "audit-verify-nightly": {
+        "task": "audit.tasks.audit_verify_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Checked daily at 03:15; removes expired personal details once per calendar month.
-    "retention-monthly": {"task": "records.tasks.retention_monthly", "schedule": crontab(hour=3, minute=15)},
+    "retention-monthly": {
+        "task": "records.tasks.retention_monthly",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
 # How long a worker may hold a claim on an email before it counts as dead.
@@ -286,7 +316,10 @@ NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", d
 # happens, SESSION_ABSOLUTE_TIMEOUT_SECONDS after signing in (directory/sessions.py).
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
-if SESSION_IDLE_TIMEOUT_SECONDS < 60 or SESSION_ABSOLUTE_TIMEOUT_SECONDS < SESSION_IDLE_TIMEOUT_SECONDS:
+if (
+    SESSION_IDLE_TIMEOUT_SECONDS < 60
+    or SESSION_ABSOLUTE_TIMEOUT_SECONDS < SESSION_IDLE_TIMEOUT_SECONDS
+):
     raise ImproperlyConfigured(
         "SESSION_IDLE_TIMEOUT_SECONDS must be at least 60 and no more than SESSION_ABSOLUTE_TIMEOUT_SECONDS."
     )

@@ -29,7 +29,12 @@ class BoundedDeliveryTask(DjangoTask):
         if task_id and not self.request.is_eager:
             deliveries = _delivery_count(task_id, self.name)
             if deliveries > self.max_deliveries:
-                log.error("Giving up on %s[%s]: started %s times without finishing.", self.name, task_id, deliveries)
+                log.error(
+                    "Giving up on %s[%s]: started %s times without finishing.",
+                    self.name,
+                    task_id,
+                    deliveries,
+                )
                 return None
         return super().__call__(*args, **kwargs)
 
@@ -40,7 +45,9 @@ def _delivery_count(task_id: str, task_name: str) -> int:
     for _ in range(2):
         try:
             with transaction.atomic():
-                updated = TaskDelivery.objects.filter(pk=task_id).update(deliveries=F("deliveries") + 1)
+                updated = TaskDelivery.objects.filter(pk=task_id).update(
+                    deliveries=F("deliveries") + 1
+                )
                 if not updated:
                     TaskDelivery.objects.create(task_id=task_id, task_name=task_name[:200])
                 return TaskDelivery.objects.get(pk=task_id).deliveries

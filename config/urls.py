@@ -8,7 +8,11 @@ from incidents import views as incident_views
 
 urlpatterns = [
     path("", incident_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/", include("incidents.urls")),
     path("", include("summaries.urls")),

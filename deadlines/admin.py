@@ -26,9 +26,22 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 class DeadlineAdmin(NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """A case's clocks; not those of a case about the signed-in person, which they never see."""
 
-    list_display = ["case", "clock", "cycle", "due_at", "met_at", "cancelled_at", "reminder_sent_at",
-                    "overdue_sent_at", "escalated_at"]
-    list_filter = ["clock", ("met_at", admin.EmptyFieldListFilter), ("overdue_sent_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "case",
+        "clock",
+        "cycle",
+        "due_at",
+        "met_at",
+        "cancelled_at",
+        "reminder_sent_at",
+        "overdue_sent_at",
+        "escalated_at",
+    ]
+    list_filter = [
+        "clock",
+        ("met_at", admin.EmptyFieldListFilter),
+        ("overdue_sent_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["case__reference"]
     list_select_related = ["case"]
     date_hierarchy = "due_at"

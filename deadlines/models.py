@@ -69,12 +69,17 @@ class Deadline(models.Model):
     class Meta:
         ordering = ["due_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "clock", "cycle"], name="deadline_once_per_cycle"),
+            models.UniqueConstraint(
+                fields=["case", "clock", "cycle"], name="deadline_once_per_cycle"
+            ),
         ]
         indexes = [
             # Only rows with something still to send are in the index the sweep reads.
-            models.Index(fields=["next_action_at"], name="deadline_next_action",
-                         condition=Q(next_action_at__isnull=False)),
+            models.Index(
+                fields=["next_action_at"],
+                name="deadline_next_action",
+                condition=Q(next_action_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,9 +31,16 @@ if TYPE_CHECKING:
     from casework.models import Case
 
 # Closing a case stops its stage clocks; the safeguarding and data-breach clocks only stop when answered.
-STAGE_CLOCKS = (Clock.TRIAGE_START, Clock.TRIAGE_COMPLETE, Clock.MANAGER_DECISION, Clock.INVESTIGATION,
-                Clock.DECISION)
+STAGE_CLOCKS = (
+    Clock.TRIAGE_START,
+    Clock.TRIAGE_COMPLETE,
+    Clock.MANAGER_DECISION,
+    Clock.INVESTIGATION,
+    Clock.DECISION,
+)
 Notify = Callable[..., None]
+
+
 @dataclass(frozen=True)
 class Schedule:
     due_at: dt.datetime
@@ -62,7 +69,11 @@ def schedule_for(rule: DeadlineRule, started_at: dt.datetime) -> Schedule:
 def next_action_at(deadline: Deadline) -> dt.datetime | None:
     if not deadline.is_open:
         return None
-    if deadline.remind_at and deadline.reminder_sent_at is None and deadline.overdue_sent_at is None:
+    if (
+        deadline.remind_at
+        and deadline.reminder_sent_at is None
+        and deadline.overdue_sent_at is None
+    ):
         return deadline.remind_at
     if deadline.overdue_sent_at is None:
         return deadline.due_at
@@ -76,8 +87,12 @@ def rule_for(clock: Clock) -> DeadlineRule:
     unit, allowed, remind_before, escalate_after = DEFAULT_RULES[clock]
     rule, _ = DeadlineRule.objects.get_or_create(
         clock=clock,
-        defaults={"unit": unit, "allowed": allowed, "remind_before": remind_before,
-                  "escalate_after": escalate_after},
+        defaults={
+            "unit": unit,
+            "allowed": allowed,
+            "remind_before": remind_before,
+            "escalate_after": escalate_after,
+        },
     )
     return rule
 
@@ -103,16 +118,16 @@ def deadline_open(*, case: Case, clock: Clock, started_at: dt.datetime) -> Deadl
 
 
 def deadlines_meet(*, case: Case, clocks: Iterable[Clock], at: dt.datetime) -> int:
-    met = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
-        met_at=at, next_action_at=None
-    )
+    met = Deadline.objects.filter(
+        case=case, clock__in=clocks, met_at=None, cancelled_at=None
+    ).update(met_at=at, next_action_at=None)
     return met
 
 
 def deadlines_cancel(*, case: Case, clocks: Iterable[Clock], at: dt.datetime) -> int:
-    cancelled = Deadline.objects.filter(case=case, clock__in=clocks, met_at=None, cancelled_at=None).update(
-        cancelled_at=at, next_action_at=None
-    )
+    cancelled = Deadline.objects.filter(
+        case=case, clock__in=clocks, met_at=None, cancelled_at=None
+    ).update(cancelled_at=at, next_action_at=None)
     return cancelled
 
 
@@ -126,8 +141,9 @@ def case_next_due_sync(*, case: Case) -> None:
         case.next_due_at = next_due
 
 
-def deadlines_after_action(*, case: Case, meets: Iterable[Clock], opens: Iterable[Clock],
-                           at: dt.datetime | None = None) -> None:
+def deadlines_after_action(
+    *, case: Case, meets: Iterable[Clock], opens: Iterable[Clock], at: dt.datetime | None = None
+) -> None:
     """Stop and start the clocks an action declares (the case is in its new state).
 
     Call inside the action's transaction.
@@ -154,7 +170,11 @@ def deadlines_for_flag(*, case: Case, flag: str, raised: bool, at: dt.datetime) 
     if clock is None:
         return
     if raised:
-        started = case.data_breach_aware_at if clock == Clock.DATA_BREACH and case.data_breach_aware_at else at
+        started = (
+            case.data_breach_aware_at
+            if clock == Clock.DATA_BREACH and case.data_breach_aware_at
+            else at
+        )
         deadline = deadline_open(case=case, clock=clock, started_at=started)
         if not deadline.is_open:
             # Raised again after it was cleared or answered in this cycle: a new concern
@@ -169,7 +189,10 @@ def _deadline_restart(deadline: Deadline, *, started_at: dt.datetime) -> None:
     schedule = schedule_for(rule_for(Clock(deadline.clock)), started_at)
     deadline.started_at = started_at
     deadline.due_at, deadline.remind_at, deadline.escalate_at = (
-        schedule.due_at, schedule.remind_at, schedule.escalate_at)
+        schedule.due_at,
+        schedule.remind_at,
+        schedule.escalate_at,
+    )
     deadline.met_at = deadline.cancelled_at = None
     deadline.reminder_sent_at = deadline.overdue_sent_at = deadline.escalated_at = None
     deadline.next_action_at = next_action_at(deadline)
@@ -194,8 +217,12 @@ class Step:
 def _claim(deadline: Deadline, *, now: dt.datetime) -> str | None:
     """Claim the one step that is due on this deadline, or None if another sweeper took it."""
     pending = Deadline.objects.filter(pk=deadline.pk, met_at=None, cancelled_at=None)
-    if (deadline.remind_at and deadline.reminder_sent_at is None and deadline.overdue_sent_at is None
-            and deadline.remind_at <= now < deadline.due_at):
+    if (
+        deadline.remind_at
+        and deadline.reminder_sent_at is None
+        and deadline.overdue_sent_at is None
+        and deadline.remind_at <= now < deadline.due_at
+    ):
         claimed = pending.filter(reminder_sent_at=None, overdue_sent_at=None).update(
             reminder_sent_at=now, next_action_at=deadline.due_at
         )
@@ -205,7 +232,11 @@ def _claim(deadline: Deadline, *, now: dt.datetime) -> str | None:
             overdue_sent_at=now, next_action_at=deadline.escalate_at
         )
         return Step.OVERDUE if claimed else None
-    if deadline.overdue_sent_at is not None and deadline.escalated_at is None and deadline.escalate_at <= now:
+    if (
+        deadline.overdue_sent_at is not None
+        and deadline.escalated_at is None
+        and deadline.escalate_at <= now
+    ):
         claimed = pending.filter(escalated_at=None).update(escalated_at=now, next_action_at=None)
         return Step.ESCALATION if claimed else None
     # Nothing due after all (the rule changed, or a stale read): put the row back in step.

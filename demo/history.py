@@ -59,16 +59,75 @@ REFERENCE_PREFIX = "HIS"
 STAFF_COUNT = 40
 _TOKEN_NAMESPACE = uuid.UUID("6f1c2f55-3f57-4b8e-9a55-0d8f1c0de0a1")
 
-FIRST_NAMES = ("Alex", "Bea", "Cal", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou", "Max",
-               "Nell", "Ola", "Pip", "Quin", "Ros", "Tam", "Viv")
-LAST_NAMES = ("Ashdown", "Birchley", "Copperfold", "Dunmere", "Elmstead", "Fernhill", "Greywell", "Hollins",
-              "Ivybridge", "Juniper", "Kestrel", "Larkmead", "Millbrook", "Northam", "Oakridge", "Pebworth",
-              "Quarrendon", "Redbourn", "Stonely", "Thornby", "Underhay", "Vinewood", "Westacre")
-JOB_TITLES = ("Staff Nurse", "Healthcare Assistant", "Support Worker", "Occupational Therapist", "Physiotherapist",
-              "Administrator", "Porter", "Pharmacy Technician", "Receptionist", "Community Psychiatric Nurse")
+FIRST_NAMES = (
+    "Alex",
+    "Bea",
+    "Cal",
+    "Dee",
+    "Eli",
+    "Fay",
+    "Gus",
+    "Hal",
+    "Ivy",
+    "Jo",
+    "Kit",
+    "Lou",
+    "Max",
+    "Nell",
+    "Ola",
+    "Pip",
+    "Quin",
+    "Ros",
+    "Tam",
+    "Viv",
+)
+LAST_NAMES = (
+    "Ashdown",
+    "Birchley",
+    "Copperfold",
+    "Dunmere",
+    "Elmstead",
+    "Fernhill",
+    "Greywell",
+    "Hollins",
+    "Ivybridge",
+    "Juniper",
+    "Kestrel",
+    "Larkmead",
+    "Millbrook",
+    "Northam",
+    "Oakridge",
+    "Pebworth",
+    "Quarrendon",
+    "Redbourn",
+    "Stonely",
+    "Thornby",
+    "Underhay",
+    "Vinewood",
+    "Westacre",
+)
+JOB_TITLES = (
+    "Staff Nurse",
+    "Healthcare Assistant",
+    "Support Worker",
+    "Occupational Therapist",
+    "Physiotherapist",
+    "Administrator",
+    "Porter",
+    "Pharmacy Technician",
+    "Receptionist",
+    "Community Psychiatric Nurse",
+)
 PLATFORM_WEIGHTS = {
-    Platform.FACEBOOK: 30, Platform.X: 17, Platform.INSTAGRAM: 15, Platform.TIKTOK: 14, Platform.LINKEDIN: 6,
-    Platform.YOUTUBE: 5, Platform.BLOG: 3, Platform.FLICKR: 1, Platform.OTHER: 9,
+    Platform.FACEBOOK: 30,
+    Platform.X: 17,
+    Platform.INSTAGRAM: 15,
+    Platform.TIKTOK: 14,
+    Platform.LINKEDIN: 6,
+    Platform.YOUTUBE: 5,
+    Platform.BLOG: 3,
+    Platform.FLICKR: 1,
+    Platform.OTHER: 9,
 }
 _LINKS = {
     Platform.FACEBOOK: "https://www.facebook.com/history.demo.{n}/posts/{n}",
@@ -83,9 +142,13 @@ _LINKS = {
 }
 # How often each principle of the Trust's policy is alleged; the rest weigh 1.
 PRINCIPLE_WEIGHTS = {
-    "Respect others": 14, "Protect patient confidentiality": 9, "Use of photos": 8,
-    "Make clear opinions are your own": 6, "Defamation and confidential information": 4,
-    "Respect equality and human rights": 4, "Be aware that posts become public": 3,
+    "Respect others": 14,
+    "Protect patient confidentiality": 9,
+    "Use of photos": 8,
+    "Make clear opinions are your own": 6,
+    "Defamation and confidential information": 4,
+    "Respect equality and human rights": 4,
+    "Be aware that posts become public": 3,
     "Only use social media in your own time": 3,
 }
 DESCRIPTIONS = (
@@ -99,8 +162,12 @@ DESCRIPTIONS = (
     "A thread mocking a manager's decisions.",
 )
 OUTCOME_WEIGHTS = {
-    Outcome.NO_CASE_TO_ANSWER: 20, Outcome.INFORMAL_MANAGEMENT: 20, Outcome.FIRST_WRITTEN_WARNING: 25,
-    Outcome.FINAL_WRITTEN_WARNING: 14, Outcome.DISMISSAL: 8, Outcome.REFERRAL_REGULATOR: 8,
+    Outcome.NO_CASE_TO_ANSWER: 20,
+    Outcome.INFORMAL_MANAGEMENT: 20,
+    Outcome.FIRST_WRITTEN_WARNING: 25,
+    Outcome.FINAL_WRITTEN_WARNING: 14,
+    Outcome.DISMISSAL: 8,
+    Outcome.REFERRAL_REGULATOR: 8,
     Outcome.REFERRAL_POLICE: 5,
 }
 
@@ -120,7 +187,9 @@ def history_ensure(*, people: dict[str, User], months: int = 12, seed: int = 202
         staff = _staff_ensure(people)
         if Case.objects.filter(reference__startswith=f"{REFERENCE_PREFIX}-").exists():
             return 0
-        made = _Generator(people=people, staff=staff, rng=random.Random(seed), now=timezone.now()).run(months)
+        made = _Generator(
+            people=people, staff=staff, rng=random.Random(seed), now=timezone.now()
+        ).run(months)
     governance_cache_bump()  # bulk_create sends no signals
     return made
 
@@ -131,23 +200,32 @@ def _staff_ensure(people: dict[str, User]) -> list[User]:
 
     services = {
         (s.directorate.name, s.name): s
-        for s in Service.objects.select_related("directorate").filter(directorate__name__in=STRUCTURE)
+        for s in Service.objects.select_related("directorate").filter(
+            directorate__name__in=STRUCTURE
+        )
     }
-    ordered = [services[(d, name)] for d, names in STRUCTURE.items() for name in names if (d, name) in services]
+    ordered = [
+        services[(d, name)]
+        for d, names in STRUCTURE.items()
+        for name in names
+        if (d, name) in services
+    ]
     emails = [history_email(n) for n in range(1, STAFF_COUNT + 1)]
     existing = {user.email: user for user in User.objects.filter(email__in=emails)}
     missing = []
     for index, email in enumerate(emails):
         if email in existing:
             continue
-        missing.append(User(
-            email=email,
-            first_name=FIRST_NAMES[(index * 7) % len(FIRST_NAMES)],
-            last_name=LAST_NAMES[(index * 5) % len(LAST_NAMES)],
-            job_title=JOB_TITLES[index % len(JOB_TITLES)],
-            service=ordered[index % len(ordered)] if ordered else None,
-            password=make_password(None),
-        ))
+        missing.append(
+            User(
+                email=email,
+                first_name=FIRST_NAMES[(index * 7) % len(FIRST_NAMES)],
+                last_name=LAST_NAMES[(index * 5) % len(LAST_NAMES)],
+                job_title=JOB_TITLES[index % len(JOB_TITLES)],
+                service=ordered[index % len(ordered)] if ordered else None,
+                password=make_password(None),
+            )
+        )
     if missing:
         User.objects.bulk_create(missing)
         existing = {user.email: user for user in User.objects.filter(email__in=emails)}
@@ -189,14 +267,20 @@ def _hours(value: float) -> dt.timedelta:
 
 
 class _Generator:
-    def __init__(self, *, people: dict[str, User], staff: list[User], rng: random.Random, now: dt.datetime) -> None:
+    def __init__(
+        self, *, people: dict[str, User], staff: list[User], rng: random.Random, now: dt.datetime
+    ) -> None:
         self.people, self.staff, self.rng, self.now = people, staff, rng, now
         self.rules = {clock: rule_for(clock) for clock in Clock}
-        principles = list(Principle.objects.filter(version__policy__slug="trust-social-media-policy"))
+        principles = list(
+            Principle.objects.filter(version__policy__slug="trust-social-media-policy")
+        )
         self.principles = principles or list(Principle.objects.all())
         self.principle_weights = [PRINCIPLE_WEIGHTS.get(p.title, 1) for p in self.principles]
         # Some people are the subject of several cases: a few carry most of the weight.
-        self.poster_weights = [8 if n % 9 == 0 else 3 if n % 4 == 0 else 1 for n in range(len(staff))]
+        self.poster_weights = [
+            8 if n % 9 == 0 else 3 if n % 4 == 0 else 1 for n in range(len(staff))
+        ]
         self.numbers: dict[int, int] = {}
         self.versions: dict[dt.date, list] = {}
         self.serial = 0
@@ -212,13 +296,19 @@ class _Generator:
             first = dt.date(index // 12, index % 12 + 1, 1)
             after = dt.date((index + 1) // 12, (index + 1) % 12 + 1, 1)
             start = timezone.make_aware(dt.datetime.combine(first, dt.time(0, 30)))
-            end = min(timezone.make_aware(dt.datetime.combine(after, dt.time.min)), self.now - _hours(3))
+            end = min(
+                timezone.make_aware(dt.datetime.combine(after, dt.time.min)), self.now - _hours(3)
+            )
             count = self.rng.randint(25, 40)
             if back == 0:  # this month so far
-                share = (end - start) / (timezone.make_aware(dt.datetime.combine(after, dt.time.min)) - start)
+                share = (end - start) / (
+                    timezone.make_aware(dt.datetime.combine(after, dt.time.min)) - start
+                )
                 count = max(3, round(count * max(share, 0)))
             span = max((end - start).total_seconds(), 3600)
-            times = sorted(start + dt.timedelta(seconds=self.rng.uniform(0, span)) for _ in range(count))
+            times = sorted(
+                start + dt.timedelta(seconds=self.rng.uniform(0, span)) for _ in range(count)
+            )
             plans += [self._plan(created) for created in times]
         self._write(plans)
         return len(plans)
@@ -231,22 +321,34 @@ class _Generator:
         Case.objects.bulk_update(cases, ["created_at", "updated_at"], batch_size=500)
         Report.objects.bulk_create([r for plan in plans for r in plan.reports])
         EvidenceLink.objects.bulk_create([link for plan in plans for link in plan.links])
-        Case.principles.through.objects.bulk_create([
-            Case.principles.through(case_id=plan.case.pk, principle_id=p.pk)
-            for plan in plans for p in plan.principles
-        ])
-        Report.principles.through.objects.bulk_create([
-            Report.principles.through(report_id=report.pk, principle_id=p.pk)
-            for plan in plans for report in plan.reports for p in plan.principles
-        ])
-        Case.policy_versions.through.objects.bulk_create([
-            Case.policy_versions.through(case_id=plan.case.pk, policyversion_id=version.pk)
-            for plan in plans for version in self._versions(plan.created_at)
-        ])
+        Case.principles.through.objects.bulk_create(
+            [
+                Case.principles.through(case_id=plan.case.pk, principle_id=p.pk)
+                for plan in plans
+                for p in plan.principles
+            ]
+        )
+        Report.principles.through.objects.bulk_create(
+            [
+                Report.principles.through(report_id=report.pk, principle_id=p.pk)
+                for plan in plans
+                for report in plan.reports
+                for p in plan.principles
+            ]
+        )
+        Case.policy_versions.through.objects.bulk_create(
+            [
+                Case.policy_versions.through(case_id=plan.case.pk, policyversion_id=version.pk)
+                for plan in plans
+                for version in self._versions(plan.created_at)
+            ]
+        )
         Deadline.objects.bulk_create([d for plan in plans for d in plan.deadlines])
         Finding.objects.bulk_create([f for plan in plans for f in plan.findings])
         events = CaseEvent.objects.bulk_create([e for plan in plans for e in plan.events])
-        for event, at in zip(events, [at for plan in plans for at in plan.event_times], strict=True):
+        for event, at in zip(
+            events, [at for plan in plans for at in plan.event_times], strict=True
+        ):
             event.at = at
         # The timeline is written once, here; only the time auto_now_add stamped is corrected.
         CaseEvent.objects.bulk_update(events, ["at"], batch_size=500)
@@ -277,7 +379,9 @@ class _Generator:
             if choice not in principles:
                 principles.append(choice)
         titles = {p.title for p in principles}
-        poster_kind = _pick(rng, {PosterKind.COLLEAGUE: 65, PosterKind.HANDLE: 22, PosterKind.UNKNOWN: 13})
+        poster_kind = _pick(
+            rng, {PosterKind.COLLEAGUE: 65, PosterKind.HANDLE: 22, PosterKind.UNKNOWN: 13}
+        )
         subject = rng.choices(self.staff, weights=self.poster_weights)[0]
         handle = f"@{rng.choice(('night', 'ward', 'shift', 'scrubs', 'bleep'))}_{rng.choice(('owl', 'life', 'talk', 'diary'))}_{rng.randint(10, 999)}"
         identified = poster_kind == PosterKind.COLLEAGUE or rng.random() < 0.4
@@ -301,7 +405,9 @@ class _Generator:
             elif path == "informal" or rng.random() < 0.75:
                 actions.append(("route_to_manager", at))
                 at += _hours(rng.uniform(170, 330) if late(0.2) else rng.uniform(24, 110))
-                actions.append(("resolve_informally" if path == "informal" else "request_investigation", at))
+                actions.append(
+                    ("resolve_informally" if path == "informal" else "request_investigation", at)
+                )
             else:
                 actions.append(("escalate", at))
             if path == "outcome":
@@ -318,7 +424,8 @@ class _Generator:
             reference=reference,
             state=state,
             # A named colleague from the start; a handle or an unknown poster once triage has identified them.
-            poster=subject if poster_kind == PosterKind.COLLEAGUE or (identified and "start_triage" in done)
+            poster=subject
+            if poster_kind == PosterKind.COLLEAGUE or (identified and "start_triage" in done)
             else None,
             poster_handle=handle if poster_kind == PosterKind.HANDLE else "",
             poster_handle_key=handle_normalise(handle) if poster_kind == PosterKind.HANDLE else "",
@@ -329,13 +436,16 @@ class _Generator:
         if "start_triage" in done:
             case.triaged_by, case.triage_started_at = tara, done["start_triage"]
         if len(actions) > 2 and path != "withdraw":
-            case.triage_summary = "Generated history case: the post and the reports were checked at triage."
+            case.triage_summary = (
+                "Generated history case: the post and the reports were checked at triage."
+            )
         if "withdraw" in done:
             case.closure = Closure.WITHDRAWN
         if "dismiss" in done:
             case.closure = Closure.DISMISSED
-            case.dismissal_reason = _pick(rng, {DismissalReason.NO_BREACH: 65,
-                                                DismissalReason.NOT_ENOUGH_INFORMATION: 35})
+            case.dismissal_reason = _pick(
+                rng, {DismissalReason.NO_BREACH: 65, DismissalReason.NOT_ENOUGH_INFORMATION: 35}
+            )
         line_manager = case.poster.line_manager if case.poster else None
         if "route_to_manager" in done:
             case.line_manager, case.routed_at = line_manager, done["route_to_manager"]
@@ -364,13 +474,21 @@ class _Generator:
             case.appeal_deadline = timezone.localdate(case.decided_at) + dt.timedelta(days=14)
 
         # Flags: raised at triage; the clocks run in hours and aren't stopped by closing.
-        confidential = bool(titles & {"Protect patient confidentiality", "Use of photos",
-                                      "Defamation and confidential information"})
+        confidential = bool(
+            titles
+            & {
+                "Protect patient confidentiality",
+                "Use of photos",
+                "Defamation and confidential information",
+            }
+        )
         flag_clocks: list[tuple[Clock, dt.datetime, dt.datetime | None]] = []
         triage_at = done.get("start_triage")
         if triage_at and rng.random() < 0.08:
             case.flag_safeguarding, case.safeguarding_flagged_at = True, triage_at
-            answered = triage_at + _hours(rng.uniform(4.5, 30) if late(0.25) else rng.uniform(0.5, 3.8))
+            answered = triage_at + _hours(
+                rng.uniform(4.5, 30) if late(0.25) else rng.uniform(0.5, 3.8)
+            )
             case.safeguarding_responded_at = answered if answered <= self.now else None
             flag_clocks.append((Clock.SAFEGUARDING, triage_at, case.safeguarding_responded_at))
         if triage_at and rng.random() < (0.2 if confidential else 0.03):
@@ -381,12 +499,23 @@ class _Generator:
                 case.data_breach_reported_to_ico = rng.random() < 0.3
             flag_clocks.append((Clock.DATA_BREACH, created, case.data_breach_assessed_at))
         case.flag_official_account = rng.random() < 0.03
-        case.flag_defamation = "Defamation and confidential information" in titles and rng.random() < 0.3
+        case.flag_defamation = (
+            "Defamation and confidential information" in titles and rng.random() < 0.3
+        )
         case.flag_takedown_requested = rng.random() < 0.06
 
-        plan = _Planned(case=case, principles=principles, created_at=created, updated_at=actions[-1][1])
-        self._reports(plan, platform=platform, poster_kind=poster_kind, subject=subject, handle=handle,
-                      until=closed_at or self.now, confidential=confidential)
+        plan = _Planned(
+            case=case, principles=principles, created_at=created, updated_at=actions[-1][1]
+        )
+        self._reports(
+            plan,
+            platform=platform,
+            poster_kind=poster_kind,
+            subject=subject,
+            handle=handle,
+            until=closed_at or self.now,
+            confidential=confidential,
+        )
         self._deadlines(plan, actions, flag_clocks)
         self._events(plan, actions, decider=decider, line_manager=line_manager)
         if "submit_findings" in done:
@@ -394,24 +523,39 @@ class _Generator:
             plan.findings = [Finding(case=case, principle=p, upheld=upheld) for p in principles]
         return plan
 
-    def _reports(self, plan: _Planned, *, platform: Platform, poster_kind: PosterKind, subject: User,
-                 handle: str, until: dt.datetime, confidential: bool) -> None:
+    def _reports(
+        self,
+        plan: _Planned,
+        *,
+        platform: Platform,
+        poster_kind: PosterKind,
+        subject: User,
+        handle: str,
+        until: dt.datetime,
+        confidential: bool,
+    ) -> None:
         rng, case, created = self.rng, plan.case, plan.created_at
         count = rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
         reporters = rng.sample([u for u in self.staff if u.pk != subject.pk], count)
         link = _LINKS[platform].format(n=f"{self.serial:05d}")
         room = max((until - created).total_seconds() / 3600 * 0.9, 0.1)
         for number, reporter in enumerate(reporters):
-            submitted = created if number == 0 else created + _hours(rng.uniform(0.1, min(72, room)))
+            submitted = (
+                created if number == 0 else created + _hours(rng.uniform(0.1, min(72, room)))
+            )
             report = Report(
                 reference=case.reference if number == 0 else f"{case.reference}-{number + 1}",
-                case=case, reporter=reporter, submitted_at=submitted,
+                case=case,
+                reporter=reporter,
+                submitted_at=submitted,
                 submission_token=uuid.uuid5(_TOKEN_NAMESPACE, f"{case.reference}-{number}"),
-                platform=platform, seen_at=submitted - _hours(rng.uniform(0.5, 30)),
+                platform=platform,
+                seen_at=submitted - _hours(rng.uniform(0.5, 30)),
                 posted_at=submitted - _hours(rng.uniform(31, 60)) if rng.random() < 0.6 else None,
                 description=rng.choice(DESCRIPTIONS),
                 poster_kind=poster_kind if number == 0 else rng.choice(list(PosterKind.values)),
-                shows_patient=Answer.YES if case.flag_data_breach or (confidential and rng.random() < 0.5)
+                shows_patient=Answer.YES
+                if case.flag_data_breach or (confidential and rng.random() < 0.5)
                 else rng.choice((Answer.NO, Answer.NO, Answer.NOT_SURE)),
                 welfare_risk=Answer.YES if case.flag_safeguarding else Answer.NO,
                 confidential=rng.random() < 0.3,
@@ -422,18 +566,37 @@ class _Generator:
                 report.poster_handle = handle
                 report.poster_handle_key = handle_normalise(handle)
             plan.reports.append(report)
-            plan.links.append(EvidenceLink(report=report, url=link, normalised_url=link_normalise(link),
-                                           platform=platform, added_by=reporter, added_at=submitted))
+            plan.links.append(
+                EvidenceLink(
+                    report=report,
+                    url=link,
+                    normalised_url=link_normalise(link),
+                    platform=platform,
+                    added_by=reporter,
+                    added_at=submitted,
+                )
+            )
 
-    def _deadlines(self, plan: _Planned, actions: list[tuple[str, dt.datetime]],
-                   flag_clocks: list[tuple[Clock, dt.datetime, dt.datetime | None]]) -> None:
+    def _deadlines(
+        self,
+        plan: _Planned,
+        actions: list[tuple[str, dt.datetime]],
+        flag_clocks: list[tuple[Clock, dt.datetime, dt.datetime | None]],
+    ) -> None:
         """The clocks ``deadlines_after_action`` would have run, with the steps the sweep would have sent."""
         opened: dict[str, Deadline] = {}
 
         def start(clock: Clock, at: dt.datetime) -> Deadline:
             schedule = schedule_for(self.rules[clock], at)
-            opened[clock] = Deadline(case=plan.case, clock=clock, cycle=0, started_at=at, due_at=schedule.due_at,
-                                     remind_at=schedule.remind_at, escalate_at=schedule.escalate_at)
+            opened[clock] = Deadline(
+                case=plan.case,
+                clock=clock,
+                cycle=0,
+                started_at=at,
+                due_at=schedule.due_at,
+                remind_at=schedule.remind_at,
+                escalate_at=schedule.escalate_at,
+            )
             return opened[clock]
 
         for action, at in actions:
@@ -453,7 +616,11 @@ class _Generator:
             start(clock, started).met_at = answered
         for deadline in opened.values():
             end = deadline.met_at or deadline.cancelled_at or self.now
-            if deadline.remind_at and deadline.remind_at <= end and deadline.remind_at < deadline.due_at:
+            if (
+                deadline.remind_at
+                and deadline.remind_at <= end
+                and deadline.remind_at < deadline.due_at
+            ):
                 deadline.reminder_sent_at = deadline.remind_at
             if deadline.due_at <= end:
                 deadline.overdue_sent_at = deadline.due_at
@@ -464,8 +631,14 @@ class _Generator:
         still_open = [d.due_at for d in plan.deadlines if d.is_open]
         plan.case.next_due_at = min(still_open) if still_open else None
 
-    def _events(self, plan: _Planned, actions: list[tuple[str, dt.datetime]], *, decider: User | None,
-                line_manager: User | None) -> None:
+    def _events(
+        self,
+        plan: _Planned,
+        actions: list[tuple[str, dt.datetime]],
+        *,
+        decider: User | None,
+        line_manager: User | None,
+    ) -> None:
         case, people = plan.case, self.people
 
         def add(at: dt.datetime, **fields: object) -> None:
@@ -473,22 +646,44 @@ class _Generator:
             plan.event_times.append(at)
 
         for number, report in enumerate(plan.reports):
-            add(report.submitted_at, kind=EventKind.REPORT_RECEIVED if number == 0 else EventKind.REPORT_JOINED,
-                actor=report.reporter, report=report, to_state=CaseState.NEW if number == 0 else "",
-                note=f"Report {report.reference} received.")
+            add(
+                report.submitted_at,
+                kind=EventKind.REPORT_RECEIVED if number == 0 else EventKind.REPORT_JOINED,
+                actor=report.reporter,
+                report=report,
+                to_state=CaseState.NEW if number == 0 else "",
+                note=f"Report {report.reference} received.",
+            )
         actors = {
-            "withdraw": plan.reports[0].reporter, "start_triage": people.get("tara.triage"),
-            "dismiss": people.get("tara.triage"), "route_to_manager": people.get("tara.triage"),
-            "escalate": people.get("tara.triage"), "resolve_informally": line_manager,
-            "request_investigation": line_manager, "submit_findings": people.get("ian.investigator"),
+            "withdraw": plan.reports[0].reporter,
+            "start_triage": people.get("tara.triage"),
+            "dismiss": people.get("tara.triage"),
+            "route_to_manager": people.get("tara.triage"),
+            "escalate": people.get("tara.triage"),
+            "resolve_informally": line_manager,
+            "request_investigation": line_manager,
+            "submit_findings": people.get("ian.investigator"),
             "record_outcome": decider,
         }
         previous: str = CaseState.NEW
         for action, at in actions[1:]:
             state = _state_after(action)
-            add(at, kind=EventKind.TRANSITION, action=action, actor=actors[action], from_state=previous,
-                to_state=state, note="Recorded in the demo history.")
+            add(
+                at,
+                kind=EventKind.TRANSITION,
+                action=action,
+                actor=actors[action],
+                from_state=previous,
+                to_state=state,
+                note="Recorded in the demo history.",
+            )
             if action in ("escalate", "request_investigation"):
-                add(at, kind=EventKind.ASSIGNMENT, action="assign", actor=people.get("hannah.hrlead"),
-                    to_state=state, note="Investigator and decision maker assigned.")
+                add(
+                    at,
+                    kind=EventKind.ASSIGNMENT,
+                    action="assign",
+                    actor=people.get("hannah.hrlead"),
+                    to_state=state,
+                    note="Investigator and decision maker assigned.",
+                )
             previous = state

@@ -29,7 +29,12 @@ _TOKEN_NAMESPACE = uuid.UUID("6f1c2f55-3f57-4b8e-9a55-0d8f1c0de001")
 STRUCTURE = {
     "Adult Community Services": ["District Nursing", "Community Hospitals"],
     "Mental Health": ["Adult Inpatients", "Community Mental Health Teams"],
-    "Corporate Services": ["Human Resources", "Marketing and Communications", "Information Governance", "Safeguarding"],
+    "Corporate Services": [
+        "Human Resources",
+        "Marketing and Communications",
+        "Information Governance",
+        "Safeguarding",
+    ],
 }
 
 
@@ -48,36 +53,144 @@ class DemoPerson:
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
-    DemoPerson("nadia.director", "Nadia", "Director", "Director of Nursing", "District Nursing", "Senior manager (top of the chain)"),
-    DemoPerson("mark.manager", "Mark", "Manager", "District Nursing Team Manager", "District Nursing",
-               "Reporter's line manager", manager="nadia.director"),
-    DemoPerson("rita.reporter", "Rita", "Reporter", "Community Staff Nurse", "District Nursing",
-               "Reporter (any member of staff)", manager="mark.manager"),
-    DemoPerson("lina.linemanager", "Lina", "Linemanager", "Ward Manager", "Community Hospitals",
-               "Line manager of the person who posted", manager="nadia.director"),
-    DemoPerson("paul.poster", "Paul", "Poster", "Healthcare Assistant", "Community Hospitals",
-               "Subject of a report (sees no case about himself)", manager="lina.linemanager",
-               employment_type=EmploymentType.TEMPORARY),
-    DemoPerson("sally.student", "Sally", "Student", "Student Nurse", "Adult Inpatients",
-               "Reporter (student on placement)", manager="lina.linemanager", employment_type=EmploymentType.STUDENT),
-    DemoPerson("tara.triage", "Tara", "Triage", "Incident Reporting Officer", "Human Resources", "Triage officer",
-               roles=(Role.TRIAGE_OFFICER,)),
-    DemoPerson("ian.investigator", "Ian", "Investigator", "HR Business Partner", "Human Resources", "HR investigator",
-               roles=(Role.HR_INVESTIGATOR,), manager="hannah.hrlead"),
-    DemoPerson("hannah.hrlead", "Hannah", "Hrlead", "Head of Employee Relations", "Human Resources",
-               "HR lead / decision maker", roles=(Role.HR_LEAD,)),
-    DemoPerson("dev.decision", "Dev", "Decision", "Deputy Director of Workforce", "Human Resources",
-               "HR lead / decision maker (a second one, for conflict checks)", roles=(Role.HR_LEAD,)),
-    DemoPerson("iris.ig", "Iris", "Governance", "Information Governance Lead", "Information Governance",
-               "Information governance lead", roles=(Role.IG_LEAD,)),
-    DemoPerson("sam.safeguarding", "Sam", "Safeguarding", "Named Nurse for Safeguarding", "Safeguarding",
-               "Safeguarding lead", roles=(Role.SAFEGUARDING_LEAD,)),
-    DemoPerson("cora.comms", "Cora", "Comms", "Head of Marketing and Communications", "Marketing and Communications",
-               "Communications lead", roles=(Role.COMMUNICATIONS_LEAD,)),
-    DemoPerson("gordon.governance", "Gordon", "Committee", "Non-Executive Director", "Human Resources",
-               "Governance committee member", roles=(Role.GOVERNANCE,)),
-    DemoPerson("ada.admin", "Ada", "Admin", "Systems Administrator", "Information Governance", "Administrator",
-               roles=(Role.ADMINISTRATOR,), is_admin=True),
+    DemoPerson(
+        "nadia.director",
+        "Nadia",
+        "Director",
+        "Director of Nursing",
+        "District Nursing",
+        "Senior manager (top of the chain)",
+    ),
+    DemoPerson(
+        "mark.manager",
+        "Mark",
+        "Manager",
+        "District Nursing Team Manager",
+        "District Nursing",
+        "Reporter's line manager",
+        manager="nadia.director",
+    ),
+    DemoPerson(
+        "rita.reporter",
+        "Rita",
+        "Reporter",
+        "Community Staff Nurse",
+        "District Nursing",
+        "Reporter (any member of staff)",
+        manager="mark.manager",
+    ),
+    DemoPerson(
+        "lina.linemanager",
+        "Lina",
+        "Linemanager",
+        "Ward Manager",
+        "Community Hospitals",
+        "Line manager of the person who posted",
+        manager="nadia.director",
+    ),
+    DemoPerson(
+        "paul.poster",
+        "Paul",
+        "Poster",
+        "Healthcare Assistant",
+        "Community Hospitals",
+        "Subject of a report (sees no case about himself)",
+        manager="lina.linemanager",
+        employment_type=EmploymentType.TEMPORARY,
+    ),
+    DemoPerson(
+        "sally.student",
+        "Sally",
+        "Student",
+        "Student Nurse",
+        "Adult Inpatients",
+        "Reporter (student on placement)",
+        manager="lina.linemanager",
+        employment_type=EmploymentType.STUDENT,
+    ),
+    DemoPerson(
+        "tara.triage",
+        "Tara",
+        "Triage",
+        "Incident Reporting Officer",
+        "Human Resources",
+        "Triage officer",
+        roles=(Role.TRIAGE_OFFICER,),
+    ),
+    DemoPerson(
+        "ian.investigator",
+        "Ian",
+        "Investigator",
+        "HR Business Partner",
+        "Human Resources",
+        "HR investigator",
+        roles=(Role.HR_INVESTIGATOR,),
+        manager="hannah.hrlead",
+    ),
+    DemoPerson(
+        "hannah.hrlead",
+        "Hannah",
+        "Hrlead",
+        "Head of Employee Relations",
+        "Human Resources",
+        "HR lead / decision maker",
+        roles=(Role.HR_LEAD,),
+    ),
+    DemoPerson(
+        "dev.decision",
+        "Dev",
+        "Decision",
+        "Deputy Director of Workforce",
+        "Human Resources",
+        "HR lead / decision maker (a second one, for conflict checks)",
+        roles=(Role.HR_LEAD,),
+    ),
+    DemoPerson(
+        "iris.ig",
+        "Iris",
+        "Governance",
+        "Information Governance Lead",
+        "Information Governance",
+        "Information governance lead",
+        roles=(Role.IG_LEAD,),
+    ),
+    DemoPerson(
+        "sam.safeguarding",
+        "Sam",
+        "Safeguarding",
+        "Named Nurse for Safeguarding",
+        "Safeguarding",
+        "Safeguarding lead",
+        roles=(Role.SAFEGUARDING_LEAD,),
+    ),
+    DemoPerson(
+        "cora.comms",
+        "Cora",
+        "Comms",
+        "Head of Marketing and Communications",
+        "Marketing and Communications",
+        "Communications lead",
+        roles=(Role.COMMUNICATIONS_LEAD,),
+    ),
+    DemoPerson(
+        "gordon.governance",
+        "Gordon",
+        "Committee",
+        "Non-Executive Director",
+        "Human Resources",
+        "Governance committee member",
+        roles=(Role.GOVERNANCE,),
+    ),
+    DemoPerson(
+        "ada.admin",
+        "Ada",
+        "Admin",
+        "Systems Administrator",
+        "Information Governance",
+        "Administrator",
+        roles=(Role.ADMINISTRATOR,),
+        is_admin=True,
+    ),
 )
 
 
@@ -171,11 +284,16 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
         return
     now = timezone.now()
     # The X thread waited too long for triage: overdue, then escalated to the HR leads.
-    waiting = Case.objects.filter(state=CaseState.NEW, reports__poster_handle__startswith="@").first()
+    waiting = Case.objects.filter(
+        state=CaseState.NEW, reports__poster_handle__startswith="@"
+    ).first()
     if waiting is not None:
         Deadline.objects.filter(case=waiting).update(
-            started_at=now - dt.timedelta(days=8), due_at=now - dt.timedelta(days=7),
-            escalate_at=now - dt.timedelta(days=5), remind_at=None, next_action_at=now - dt.timedelta(days=7),
+            started_at=now - dt.timedelta(days=8),
+            due_at=now - dt.timedelta(days=7),
+            escalate_at=now - dt.timedelta(days=5),
+            remind_at=None,
+            next_action_at=now - dt.timedelta(days=7),
         )
         cases_changed([waiting.pk])
         case_next_due_sync(case=waiting)
@@ -183,7 +301,8 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
     routed = Case.objects.filter(state=CaseState.MANAGER_REVIEW).first()
     if routed is not None:
         Deadline.objects.filter(case=routed, met_at=None, cancelled_at=None).update(
-            remind_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(days=1),
+            remind_at=now - dt.timedelta(hours=1),
+            due_at=now + dt.timedelta(days=1),
             next_action_at=now - dt.timedelta(hours=1),
         )
         cases_changed([routed.pk])
@@ -193,12 +312,22 @@ def _deadline_notifications_ensure(people: dict[str, User]) -> None:
     closed = Case.objects.filter(state=CaseState.CLOSED, merged_into=None, outcome__gt="").first()
     if closed is not None and closed.reopened_count == 0:
         # An appeal reopens it; a second look at triage closes it again (and it can be reopened again).
-        reopened = casework.case_reopen(case=closed, by=people["hannah.hrlead"], reason=ReopenReason.APPEAL,
-                                        note="Appeal received within the deadline.")
-        casework.case_dismiss(case=reopened, by=people["tara.triage"], reason=DismissalReason.NO_BREACH,
-                              note="On appeal: the post gave a personal view and said so.")
+        reopened = casework.case_reopen(
+            case=closed,
+            by=people["hannah.hrlead"],
+            reason=ReopenReason.APPEAL,
+            note="Appeal received within the deadline.",
+        )
+        casework.case_dismiss(
+            case=reopened,
+            by=people["tara.triage"],
+            reason=DismissalReason.NO_BREACH,
+            note="On appeal: the post gave a personal view and said so.",
+        )
     mark = people["mark.manager"]
-    waiting_digest = Notification.objects.filter(recipient=mark, email_status=DeliveryStatus.IN_DIGEST)
+    waiting_digest = Notification.objects.filter(
+        recipient=mark, email_status=DeliveryStatus.IN_DIGEST
+    )
     # A waiting digest row always has its send time.
     waiting_due = [n.email_due_at for n in waiting_digest if n.email_due_at is not None]
     if waiting_due:
@@ -313,24 +442,52 @@ class StagedCase:
 
 
 STAGED_CASES: tuple[StagedCase, ...] = (
-    StagedCase("instagram-rant", "sally.student", "https://www.instagram.com/p/DemoRant01/",
-               "An Instagram story naming two colleagues on the ward as 'useless' and 'lazy'.",
-               ("Respect others",), stage="manager_review"),
-    StagedCase("tiktok-uniform", "mark.manager", "https://www.tiktok.com/@paulp_demo/video/7300000000000000001",
-               "A TikTok video filmed in uniform on the ward, joking about a patient's behaviour. "
-               "The patient isn't named but the bay number is visible.",
-               ("Protect patient confidentiality", "Use of photos"), stage="investigation",
-               shows_patient=Answer.YES, confidential=True),
-    StagedCase("facebook-rota", "rita.reporter", "https://www.facebook.com/groups/demo-night-staff/posts/2002",
-               "A photo of the staff rota with colleagues' phone numbers, posted in a public group.",
-               ("Never breach data protection or post photographs without permission",), stage="decision",
-               flags=("data_breach",)),
-    StagedCase("linkedin-opinion", "sally.student", "https://www.linkedin.com/posts/demo-opinion-3003",
-               "A LinkedIn post giving views on Trust policy as if speaking for the Trust.",
-               ("Make clear opinions are your own",), stage="closed"),
-    StagedCase("youtube-low-mood", "rita.reporter", "https://youtu.be/DemoLowMood4",
-               "A video from a colleague's account talking about feeling hopeless after shifts.",
-               (), stage="triage", flags=("safeguarding",), welfare_risk=Answer.YES),
+    StagedCase(
+        "instagram-rant",
+        "sally.student",
+        "https://www.instagram.com/p/DemoRant01/",
+        "An Instagram story naming two colleagues on the ward as 'useless' and 'lazy'.",
+        ("Respect others",),
+        stage="manager_review",
+    ),
+    StagedCase(
+        "tiktok-uniform",
+        "mark.manager",
+        "https://www.tiktok.com/@paulp_demo/video/7300000000000000001",
+        "A TikTok video filmed in uniform on the ward, joking about a patient's behaviour. "
+        "The patient isn't named but the bay number is visible.",
+        ("Protect patient confidentiality", "Use of photos"),
+        stage="investigation",
+        shows_patient=Answer.YES,
+        confidential=True,
+    ),
+    StagedCase(
+        "facebook-rota",
+        "rita.reporter",
+        "https://www.facebook.com/groups/demo-night-staff/posts/2002",
+        "A photo of the staff rota with colleagues' phone numbers, posted in a public group.",
+        ("Never breach data protection or post photographs without permission",),
+        stage="decision",
+        flags=("data_breach",),
+    ),
+    StagedCase(
+        "linkedin-opinion",
+        "sally.student",
+        "https://www.linkedin.com/posts/demo-opinion-3003",
+        "A LinkedIn post giving views on Trust policy as if speaking for the Trust.",
+        ("Make clear opinions are your own",),
+        stage="closed",
+    ),
+    StagedCase(
+        "youtube-low-mood",
+        "rita.reporter",
+        "https://youtu.be/DemoLowMood4",
+        "A video from a colleague's account talking about feeling hopeless after shifts.",
+        (),
+        stage="triage",
+        flags=("safeguarding",),
+        welfare_risk=Answer.YES,
+    ),
 )
 
 
@@ -369,26 +526,46 @@ def _staged_cases_ensure(people: dict[str, User]) -> int:
         case = submission.report.case
         case = casework.case_triage_start(case=case, by=tara, note="Picked up from the queue.")
         for flag in staged.flags:
-            case = casework.case_flag_set(case=case, by=tara, flag=Flag(flag), raised=True,
-                                          note="Raised at triage from what the report says.")
+            case = casework.case_flag_set(
+                case=case,
+                by=tara,
+                flag=Flag(flag),
+                raised=True,
+                note="Raised at triage from what the report says.",
+            )
         if staged.stage == "triage":
             continue
         case = casework.case_update_details(
-            case=case, by=tara, poster=people["paul.poster"], poster_handle="", principles=principles or
-            _principles("Respect others"), triage_summary="The post is from Paul Poster's own account. "
-            "The screenshots and link match what the reporter describes.")
-        case = casework.case_route_to_manager(case=case, by=tara, note="Poster identified; for the line manager.")
+            case=case,
+            by=tara,
+            poster=people["paul.poster"],
+            poster_handle="",
+            principles=principles or _principles("Respect others"),
+            triage_summary="The post is from Paul Poster's own account. "
+            "The screenshots and link match what the reporter describes.",
+        )
+        case = casework.case_route_to_manager(
+            case=case, by=tara, note="Poster identified; for the line manager."
+        )
         if staged.stage == "manager_review":
             continue
         lina = people["lina.linemanager"]
-        case = casework.case_request_investigation(case=case, by=lina, note="Too serious to handle informally.")
-        case = casework.case_assign(case=case, by=hannah, investigator=people["ian.investigator"],
-                                    decision_maker=people["dev.decision"], note="Assigned on receipt.")
+        case = casework.case_request_investigation(
+            case=case, by=lina, note="Too serious to handle informally."
+        )
+        case = casework.case_assign(
+            case=case,
+            by=hannah,
+            investigator=people["ian.investigator"],
+            decision_maker=people["dev.decision"],
+            note="Assigned on receipt.",
+        )
         if staged.stage == "investigation":
             continue
         ian = people["ian.investigator"]
         case = casework.case_submit_findings(
-            case=case, by=ian,
+            case=case,
+            by=ian,
             terms_of_reference="Whether the post breached the Social Media Policy principles alleged.",
             evidence_summary="The post and a screenshot; Paul Poster accepted he posted it.",
             interview_records="Paul Poster, interviewed with his representative; the reporter, by statement.",
@@ -399,8 +576,11 @@ def _staged_cases_ensure(people: dict[str, User]) -> int:
         if staged.stage == "decision":
             continue
         casework.case_record_outcome(
-            case=case, by=people["dev.decision"], outcome=Outcome.FIRST_WRITTEN_WARNING,
+            case=case,
+            by=people["dev.decision"],
+            outcome=Outcome.FIRST_WRITTEN_WARNING,
             rationale="The post breached the policy; first occurrence, and the employee removed it quickly.",
-            appeal_deadline=timezone.localdate() + dt.timedelta(days=14), note="Outcome letter sent.",
+            appeal_deadline=timezone.localdate() + dt.timedelta(days=14),
+            note="Outcome letter sent.",
         )
     return created

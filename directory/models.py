@@ -35,7 +35,10 @@ class EmploymentType(models.TextChoices):
 
 class EmailPreference(models.TextChoices):
     IMMEDIATE = "immediate", "Email me each notification as it happens"
-    DAILY_DIGEST = "daily_digest", "One email a day with everything (urgent ones still come at once)"
+    DAILY_DIGEST = (
+        "daily_digest",
+        "One email a day with everything (urgent ones still come at once)",
+    )
 
 
 class Directorate(models.Model):
@@ -55,7 +58,9 @@ class Service(models.Model):
     class Meta:
         ordering = ["directorate__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["directorate", "name"], name="service_unique_in_directorate"),
+            models.UniqueConstraint(
+                fields=["directorate", "name"], name="service_unique_in_directorate"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,8 +127,13 @@ class User(AbstractUser):
         """The codes of the user's roles (``Role`` values), read once per instance (a request's user)."""
         cached = getattr(self, "_role_codes", None)
         if cached is None:
-            cached = (frozenset(self.groups.filter(role__isnull=False).values_list("role__code", flat=True))
-                      if self.pk else frozenset())
+            cached = (
+                frozenset(
+                    self.groups.filter(role__isnull=False).values_list("role__code", flat=True)
+                )
+                if self.pk
+                else frozenset()
+            )
             self._role_codes = cached
         return cached
 
@@ -143,7 +153,9 @@ class User(AbstractUser):
         chain: list[User] = []
         seen = {self.pk}
         manager = self.line_manager
-        while manager is not None and manager.pk not in seen and (limit is None or len(chain) < limit):
+        while (
+            manager is not None and manager.pk not in seen and (limit is None or len(chain) < limit)
+        ):
             chain.append(manager)
             seen.add(manager.pk)
             manager = manager.line_manager
@@ -153,7 +165,9 @@ class User(AbstractUser):
 class RoleGroup(models.Model):
     """Which group carries which role: by the role's code, so renaming the group changes nothing."""
 
-    group = models.OneToOneField(Group, on_delete=models.CASCADE, primary_key=True, related_name="role")
+    group = models.OneToOneField(
+        Group, on_delete=models.CASCADE, primary_key=True, related_name="role"
+    )
     code = models.CharField(max_length=40, choices=Role.choices, unique=True)
 
     class Meta:

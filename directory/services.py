@@ -40,7 +40,11 @@ def directorate_of(person: User | None) -> int | None:
     """The id of the directorate of ``person``'s service, if they have one."""
     if person is None or person.service_id is None:
         return None
-    return Service.objects.filter(pk=person.service_id).values_list("directorate_id", flat=True).first()
+    return (
+        Service.objects.filter(pk=person.service_id)
+        .values_list("directorate_id", flat=True)
+        .first()
+    )
 
 
 def roles_ensure() -> None:
@@ -478,7 +482,11 @@ def _loops_find(*, good: dict[str, _StaffRow], directory: dict[str, User]) -> li
 
 
 def _loop_errors(
-    loop: list[str], from_directory: list[bool], *, good: dict[str, _StaffRow], line: _LineOfManagement
+    loop: list[str],
+    from_directory: list[bool],
+    *,
+    good: dict[str, _StaffRow],
+    line: _LineOfManagement,
 ) -> list[RowError]:
     """The error of each row in the file on this loop, each told from that row's person."""
     errors: list[RowError] = []

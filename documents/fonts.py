@@ -282,4 +282,3 @@ def register_fonts() -> dict[str, frozenset[int]]:
             )
             _font_cmaps.update({name: face.coverage for name, face in faces.items()})
     return _font_cmaps
-

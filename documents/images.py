@@ -79,7 +79,9 @@ def image_decode(
                 picture.close()
             if isinstance(error, ImageRefused):
                 raise
-            if isinstance(error, PILImage.DecompressionBombError | PILImage.DecompressionBombWarning):
+            if isinstance(
+                error, PILImage.DecompressionBombError | PILImage.DecompressionBombWarning
+            ):
                 raise ImageRefused("the image is too large to show", reason="bomb") from None
             # Pillow's decoders fail in many ways on damaged or forged files.
             raise ImageRefused(
@@ -108,7 +110,11 @@ def image_for_pdf(raw: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> PdfReady
         orientation = img.getexif().get(0x0112, 1)
         if orientation == 1 and (
             (source_format == "JPEG" and img.mode in ("RGB", "L"))
-            or (source_format == "PNG" and img.mode in ("RGB", "L") and "transparency" not in img.info)
+            or (
+                source_format == "PNG"
+                and img.mode in ("RGB", "L")
+                and "transparency" not in img.info
+            )
         ):
             return PdfReadyImage(raw, width, height)
         normalised = ImageOps.exif_transpose(img) if orientation != 1 else img

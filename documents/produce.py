@@ -77,7 +77,9 @@ def document_produce(
     file = document.file  # type: ignore[attr-defined]
     name = file.field.generate_filename(document, file_name)
     if file.storage.exists(name):
-        file.storage.delete(name)  # a half-written file from a worker that died; the name is this row's alone
+        file.storage.delete(
+            name
+        )  # a half-written file from a worker that died; the name is this row's alone
     stored = file.storage.save(name, ContentFile(rendered.pdf))
     with transaction.atomic():
         done = documents.filter(pk=pk, status=RENDERING).update(

@@ -175,4 +175,3 @@ def pdf_date(value: dt.datetime) -> str:
         return f"D:{value:%Y%m%d%H%M%S}"
     value = value.astimezone(dt.UTC)
     return f"D:{value:%Y%m%d%H%M%S}+00'00'"
-

@@ -29,20 +29,34 @@ def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 class FiguresForm(forms.Form):
-    period = forms.ChoiceField(label="Period", choices=PERIOD_CHOICES, initial=Period.QUARTER, required=False)
+    period = forms.ChoiceField(
+        label="Period", choices=PERIOD_CHOICES, initial=Period.QUARTER, required=False
+    )
     on = forms.DateField(
         label="Containing the date",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="For a month, quarter or year.",
     )
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"},
-                                                                                    format="%Y-%m-%d"))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"},
-                                                                                format="%Y-%m-%d"))
-    directorate = forms.ModelChoiceField(label="Directorate", queryset=Directorate.objects.all(), required=False,
-                                         empty_label="All directorates")
-    platform = forms.ChoiceField(label="Site", choices=[("", "All sites")] + list(Platform.choices), required=False)
+    start = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    directorate = forms.ModelChoiceField(
+        label="Directorate",
+        queryset=Directorate.objects.all(),
+        required=False,
+        empty_label="All directorates",
+    )
+    platform = forms.ChoiceField(
+        label="Site", choices=[("", "All sites")] + list(Platform.choices), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -60,7 +74,9 @@ class FiguresForm(forms.Form):
     @property
     def is_custom(self) -> bool:
         """A valid from–to period was asked for (the page then says which whole months it shows)."""
-        return self.is_bound and self.is_valid() and self.cleaned_data.get("period") == Period.CUSTOM
+        return (
+            self.is_bound and self.is_valid() and self.cleaned_data.get("period") == Period.CUSTOM
+        )
 
     def filters(self) -> Filters:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
@@ -75,5 +91,10 @@ class FiguresForm(forms.Form):
         else:
             start, end = period_bounds(period, data.get("on") or timezone.localdate())
             granularity = period
-        return Filters(start=start, end=end, period=granularity,
-                       directorate_id=directorate.pk if directorate else None, platform=platform)
+        return Filters(
+            start=start,
+            end=end,
+            period=granularity,
+            directorate_id=directorate.pk if directorate else None,
+            platform=platform,
+        )

@@ -23,17 +23,21 @@ class CommitteePack(models.Model):
     start = models.DateField()
     end = models.DateField()
     period = models.CharField(max_length=10)
-    directorate = models.ForeignKey("directory.Directorate", on_delete=models.PROTECT, null=True, blank=True)
+    directorate = models.ForeignKey(
+        "directory.Directorate", on_delete=models.PROTECT, null=True, blank=True
+    )
     platform = models.CharField(max_length=20, blank=True)
     scheduled = models.BooleanField(default=False, help_text="Made by the quarterly schedule.")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=12, choices=PackStatus.choices, default=PackStatus.QUEUED)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    file = models.FileField(upload_to=pack_upload_to, storage=PrivateStorage("SUMMARY_ROOT"), blank=True,
-                            max_length=300)
+    file = models.FileField(
+        upload_to=pack_upload_to, storage=PrivateStorage("SUMMARY_ROOT"), blank=True, max_length=300
+    )
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -42,8 +46,11 @@ class CommitteePack(models.Model):
         ordering = ["-requested_at", "-pk"]
         constraints = [
             # The quarterly schedule makes one pack per quarter, however often it runs.
-            models.UniqueConstraint(fields=["start", "end"], condition=models.Q(scheduled=True),
-                                    name="one_scheduled_pack_per_period"),
+            models.UniqueConstraint(
+                fields=["start", "end"],
+                condition=models.Q(scheduled=True),
+                name="one_scheduled_pack_per_period",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,7 +81,8 @@ class DailyCount(models.Model):
     measure = models.CharField(max_length=20, choices=Measure.choices)
     day = models.DateField()
     directorate = models.BigIntegerField(
-        default=0, help_text="Directorate id; 0 when not identified; -1 for the sum over every directorate."
+        default=0,
+        help_text="Directorate id; 0 when not identified; -1 for the sum over every directorate.",
     )
     platform = models.CharField(max_length=20, blank=True, help_text="Empty for every platform.")
     detail = models.CharField(max_length=80, blank=True)
@@ -84,8 +92,10 @@ class DailyCount(models.Model):
         constraints = [
             # In this order the key's index also serves every read: a measure, a platform, a directorate
             # (or all of them), a range of days.
-            models.UniqueConstraint(fields=["measure", "platform", "directorate", "day", "detail"],
-                                    name="daily_count_key"),
+            models.UniqueConstraint(
+                fields=["measure", "platform", "directorate", "day", "detail"],
+                name="daily_count_key",
+            ),
         ]
 
 

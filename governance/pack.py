@@ -529,7 +529,9 @@ class _Pack:
 
     def cover(self, title: str, prepared_for: str) -> None:
         f = self.figures
-        heading = outline(Paragraph(markup(title, FONT_BOLD), self.p.cover_title), "Cover", "gp-cover", 0)
+        heading = outline(
+            Paragraph(markup(title, FONT_BOLD), self.p.cover_title), "Cover", "gp-cover", 0
+        )
         self.story += [
             Spacer(1, 45 * mm),
             Paragraph("Flagpost · governance figures", self.s.meta),

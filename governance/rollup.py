@@ -75,11 +75,33 @@ def case_facts(case_ids: list[int]) -> dict[int, Facts]:
     """The counted facts of each existing case in ``case_ids`` (four queries)."""
     facts: dict[int, Facts] = {}
     rows = Case.objects.filter(pk__in=case_ids).values_list(
-        "pk", "created_at", "state", "closed_at", "closure", "outcome", "triage_started_at",
-        "flag_safeguarding", "flag_data_breach", "data_breach_aware_at", "data_breach_assessed_at", "directorate_id",
+        "pk",
+        "created_at",
+        "state",
+        "closed_at",
+        "closure",
+        "outcome",
+        "triage_started_at",
+        "flag_safeguarding",
+        "flag_data_breach",
+        "data_breach_aware_at",
+        "data_breach_assessed_at",
+        "directorate_id",
     )
-    for (pk, created, state, closed_at, closure, outcome, triaged, safeguarding, breach, aware,
-         assessed, directorate) in rows:
+    for (
+        pk,
+        created,
+        state,
+        closed_at,
+        closure,
+        outcome,
+        triaged,
+        safeguarding,
+        breach,
+        aware,
+        assessed,
+        directorate,
+    ) in rows:
         closed = state == CaseState.CLOSED and closed_at is not None
         facts[pk] = {
             "opened": _day(created),
@@ -89,7 +111,9 @@ def case_facts(case_ids: list[int]) -> dict[int, Facts]:
             "triaged": _day(triaged),
             "safeguarding": safeguarding,
             "breach": breach,
-            "breach_in_time": bool(breach and aware and assessed and assessed <= aware + BREACH_WINDOW),
+            "breach_in_time": bool(
+                breach and aware and assessed and assessed <= aware + BREACH_WINDOW
+            ),
             "directorate": directorate or 0,
             "reports": [],
             "principles": [],
@@ -98,17 +122,23 @@ def case_facts(case_ids: list[int]) -> dict[int, Facts]:
     if not facts:
         return facts
     found = list(facts)
-    for case_id, submitted, platform in Report.objects.filter(case_id__in=found).values_list(
-        "case_id", "submitted_at", "platform"
-    ).order_by("case_id", "submitted_at", "pk"):
+    for case_id, submitted, platform in (
+        Report.objects.filter(case_id__in=found)
+        .values_list("case_id", "submitted_at", "platform")
+        .order_by("case_id", "submitted_at", "pk")
+    ):
         facts[case_id]["reports"].append([_day(submitted), platform])
-    for case_id, principle_id in Case.principles.through.objects.filter(case_id__in=found).values_list(
-        "case_id", "principle_id"
-    ).order_by("case_id", "principle_id"):
+    for case_id, principle_id in (
+        Case.principles.through.objects.filter(case_id__in=found)
+        .values_list("case_id", "principle_id")
+        .order_by("case_id", "principle_id")
+    ):
         facts[case_id]["principles"].append(principle_id)
-    for case_id, clock, due, met in Deadline.objects.filter(case_id__in=found, cancelled_at=None).values_list(
-        "case_id", "clock", "due_at", "met_at"
-    ).order_by("case_id", "clock", "cycle"):
+    for case_id, clock, due, met in (
+        Deadline.objects.filter(case_id__in=found, cancelled_at=None)
+        .values_list("case_id", "clock", "due_at", "met_at")
+        .order_by("case_id", "clock", "cycle")
+    ):
         facts[case_id]["deadlines"].append([_day(due), clock, bool(met and met <= due)])
     return facts
 
@@ -122,8 +152,12 @@ class WorkingDays:
         self._high: dt.date | None = None
 
     def _extend(self, low: dt.date, high: dt.date) -> None:
-        if (self._low is not None and self._high is not None
-                and self._low <= low and high <= self._high):
+        if (
+            self._low is not None
+            and self._high is not None
+            and self._low <= low
+            and high <= self._high
+        ):
             return
         low = min(low, self._low or low) - dt.timedelta(days=31)
         high = max(high, self._high or high) + dt.timedelta(days=31)
@@ -140,8 +174,13 @@ class WorkingDays:
         return self._running[last] - self._running[first]
 
 
-def facts_counts(facts: Facts, working_days: WorkingDays, into: Counter[Key] | None = None, *,
-                 every_directorate: bool = True) -> Counter[Key]:
+def facts_counts(
+    facts: Facts,
+    working_days: WorkingDays,
+    into: Counter[Key] | None = None,
+    *,
+    every_directorate: bool = True,
+) -> Counter[Key]:
     """What one case adds to ``DailyCount`` (added to ``into`` when given).
 
     Each key is counted under the case's directorate and again under
@@ -150,7 +189,9 @@ def facts_counts(facts: Facts, working_days: WorkingDays, into: Counter[Key] | N
     out, for a rebuild that derives them in one statement afterwards.
     """
     counts: Counter[Key] = Counter() if into is None else into
-    directorates = [facts["directorate"], EVERY_DIRECTORATE] if every_directorate else [facts["directorate"]]
+    directorates = (
+        [facts["directorate"], EVERY_DIRECTORATE] if every_directorate else [facts["directorate"]]
+    )
     slots = [ANY_PLATFORM, *sorted({platform for _, platform in facts["reports"]})]
     opened = dt.date.fromisoformat(facts["opened"])
 
@@ -197,7 +238,7 @@ def _apply(delta: Counter[Key]) -> None:
     table = connection.ops.quote_name(DailyCount._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(changes), 500):
-            chunk = changes[start:start + 500]
+            chunk = changes[start : start + 500]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
             params: list[str | dt.date | int] = []
             for (measure, day, directorate, platform, detail), n in chunk:
@@ -231,8 +272,14 @@ def _refresh_cases(case_ids: list[int], working_days: WorkingDays) -> None:
     gone = [case_id for case_id in case_ids if case_id in old and case_id not in new]
     CaseFacts.objects.filter(case_id__in=gone).delete()
     CaseFacts.objects.bulk_create(
-        [CaseFacts(case_id=case_id, facts=facts) for case_id, facts in new.items() if old.get(case_id) != facts],
-        update_conflicts=True, unique_fields=["case_id"], update_fields=["facts"],
+        [
+            CaseFacts(case_id=case_id, facts=facts)
+            for case_id, facts in new.items()
+            if old.get(case_id) != facts
+        ],
+        update_conflicts=True,
+        unique_fields=["case_id"],
+        update_fields=["facts"],
     )
 
 
@@ -248,7 +295,9 @@ def rollup_refresh() -> int:
     while True:
         with transaction.atomic():
             state = _lock_state()
-            case_ids = list(CaseChange.objects.order_by("case_id").values_list("case_id", flat=True)[:BATCH])
+            case_ids = list(
+                CaseChange.objects.order_by("case_id").values_list("case_id", flat=True)[:BATCH]
+            )
             if not case_ids:
                 return done
             # Claim by deleting first: a change committed after this point marks the case again.
@@ -262,7 +311,9 @@ def rollup_refresh() -> int:
 def _all_case_ids() -> Iterator[list[int]]:
     last = 0
     while True:
-        ids = list(Case.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH])
+        ids = list(
+            Case.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]
+        )
         if not ids:
             return
         yield ids
@@ -287,7 +338,9 @@ def rollup_rebuild() -> int:
             facts = case_facts(case_ids)
             for one in facts.values():
                 facts_counts(one, working_days, into=counts, every_directorate=False)
-            CaseFacts.objects.bulk_create([CaseFacts(case_id=pk, facts=one) for pk, one in facts.items()])
+            CaseFacts.objects.bulk_create(
+                [CaseFacts(case_id=pk, facts=one) for pk, one in facts.items()]
+            )
             counted += len(facts)
         _write_new(counts)
         _every_directorate_derive()
@@ -310,8 +363,11 @@ def _every_directorate_derive() -> None:
 
 def _write_new(counts: Counter[Key]) -> None:
     """Insert rows for keys not yet in ``DailyCount`` (``COPY`` on PostgreSQL)."""
-    rows = ((str(measure), day, directorate, platform, detail, n)
-            for (measure, day, directorate, platform, detail), n in counts.items() if n)
+    rows = (
+        (str(measure), day, directorate, platform, detail, n)
+        for (measure, day, directorate, platform, detail), n in counts.items()
+        if n
+    )
     columns = "measure, day, directorate, platform, detail, n"
     table = connection.ops.quote_name(DailyCount._meta.db_table)
     with connection.cursor() as cursor:
@@ -324,10 +380,14 @@ def _write_new(counts: Counter[Key]) -> None:
         for row in rows:
             batch.append(row)
             if len(batch) == 500:
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", batch)
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", batch
+                )
                 batch = []
         if batch:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", batch)
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", batch
+            )
 
 
 def rollup_differences() -> dict[Key, tuple[int, int]]:
@@ -361,23 +421,33 @@ def _child_saved(sender: type, instance: Report | Deadline, **kwargs: object) ->
     cases_changed([instance.case_id])
 
 
-def _principles_changed(sender: type, instance: Model, action: str, reverse: bool,
-                        pk_set: set | None, **kwargs: object) -> None:
+def _principles_changed(
+    sender: type, instance: Model, action: str, reverse: bool, pk_set: set | None, **kwargs: object
+) -> None:
     if not reverse:
         if action.startswith("post_"):
             cases_changed([instance.pk])
     elif action in ("post_add", "post_remove"):
         cases_changed(pk_set or ())
-    elif action == "pre_clear":  # from the principle's side: its cases are known only before the clear
+    elif (
+        action == "pre_clear"
+    ):  # from the principle's side: its cases are known only before the clear
         cases_changed(
-            Case.principles.through.objects.filter(principle_id=instance.pk).values_list("case_id", flat=True)
+            Case.principles.through.objects.filter(principle_id=instance.pk).values_list(
+                "case_id", flat=True
+            )
         )
 
 
 post_save.connect(_case_saved, sender=Case, dispatch_uid="governance_rollup_case_saved")
 post_delete.connect(_case_saved, sender=Case, dispatch_uid="governance_rollup_case_deleted")
 for _model in (Report, Deadline):
-    post_save.connect(_child_saved, sender=_model, dispatch_uid=f"governance_rollup_{_model.__name__}_saved")
-    post_delete.connect(_child_saved, sender=_model, dispatch_uid=f"governance_rollup_{_model.__name__}_deleted")
-m2m_changed.connect(_principles_changed, sender=Case.principles.through,
-                    dispatch_uid="governance_rollup_principles")
+    post_save.connect(
+        _child_saved, sender=_model, dispatch_uid=f"governance_rollup_{_model.__name__}_saved"
+    )
+    post_delete.connect(
+        _child_saved, sender=_model, dispatch_uid=f"governance_rollup_{_model.__name__}_deleted"
+    )
+m2m_changed.connect(
+    _principles_changed, sender=Case.principles.through, dispatch_uid="governance_rollup_principles"
+)

@@ -113,7 +113,13 @@ def cache_version() -> int:
 def _cache_key(filters: Filters) -> str:
     raw = "|".join(
         str(part)
-        for part in (filters.start, filters.end, filters.period, filters.directorate_id, filters.platform)
+        for part in (
+            filters.start,
+            filters.end,
+            filters.period,
+            filters.directorate_id,
+            filters.platform,
+        )
     )
     return f"governance:figures:v{cache_version()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
@@ -130,7 +136,9 @@ def compute_tables(filters: Filters, *, now: dt.datetime | None = None) -> tuple
     counts = _Counts(filters)
     in_period = counts.between(filters.start, filters.end)
     by_measure = {measure: sum(by_detail.values()) for measure, by_detail in in_period.items()}
-    trend = counts.by_day(periods[0][1], periods[-1][2], (Measure.REPORTS, Measure.OPENED, Measure.CLOSED))
+    trend = counts.by_day(
+        periods[0][1], periods[-1][2], (Measure.REPORTS, Measure.OPENED, Measure.CLOSED)
+    )
     today = timezone.localdate(now)
     open_days = counts.by_day(None, today, (Measure.OPEN,)).get(Measure.OPEN, {})
 
@@ -141,7 +149,9 @@ def compute_tables(filters: Filters, *, now: dt.datetime | None = None) -> tuple
         _by_directorate(counts.opened_by_directorate(filters.start, filters.end)),
         _by_outcome(in_period.get(Measure.CLOSED, {})),
         _timings(in_period.get(Measure.TO_TRIAGE, {}), in_period.get(Measure.TO_CLOSE, {})),
-        _deadlines_met(in_period.get(Measure.DEADLINE_DUE, {}), in_period.get(Measure.DEADLINE_MET, {})),
+        _deadlines_met(
+            in_period.get(Measure.DEADLINE_DUE, {}), in_period.get(Measure.DEADLINE_MET, {})
+        ),
         _open_by_age(open_days, today),
         _repeat_subjects(_scoped_cases(filters), since, until),
         _flags(by_measure),
@@ -155,7 +165,9 @@ class _Counts:
 
     def __init__(self, filters: Filters) -> None:
         everywhere = DailyCount.objects.order_by().filter(
-            directorate=EVERY_DIRECTORATE if filters.directorate_id is None else filters.directorate_id
+            directorate=EVERY_DIRECTORATE
+            if filters.directorate_id is None
+            else filters.directorate_id
         )
         self.everywhere = everywhere  # every platform row, for the platform table
         self.platform = filters.platform
@@ -174,7 +186,9 @@ class _Counts:
             totals.setdefault(measure, {})[detail] = n
         return totals
 
-    def by_day(self, first: dt.date | None, last: dt.date, measures: Iterable[str]) -> dict[str, dict[dt.date, int]]:
+    def by_day(
+        self, first: dt.date | None, last: dt.date, measures: Iterable[str]
+    ) -> dict[str, dict[dt.date, int]]:
         """measure → day → total, for the days up to ``last`` (from ``first`` if given)."""
         rows = self.rows.filter(measure__in=list(measures), day__lte=last)
         if first is not None:
@@ -186,13 +200,19 @@ class _Counts:
 
     def reports_by_platform(self, first: dt.date, last: dt.date) -> dict[str, int]:
         # Each report also counts under its own platform; the "" rows are the same reports again.
-        rows = self.everywhere.filter(measure=Measure.REPORTS, day__gte=first, day__lte=last).exclude(platform="")
+        rows = self.everywhere.filter(
+            measure=Measure.REPORTS, day__gte=first, day__lte=last
+        ).exclude(platform="")
         if self.platform:
             rows = rows.filter(platform=self.platform)
         return dict(rows.values_list("platform").annotate(n=Sum("n")))
 
     def opened_by_directorate(self, first: dt.date, last: dt.date) -> dict[int, int]:
-        rows = DailyCount.objects.order_by().filter(platform=self.platform or "").exclude(directorate=EVERY_DIRECTORATE)
+        rows = (
+            DailyCount.objects.order_by()
+            .filter(platform=self.platform or "")
+            .exclude(directorate=EVERY_DIRECTORATE)
+        )
         if self.directorate_id is not None:
             rows = rows.filter(directorate=self.directorate_id)
         return dict(
@@ -227,7 +247,9 @@ def _by_platform(counts: dict[str, int]) -> Table:
 
 
 def _by_principle(counts: dict[str, int]) -> Table:
-    titles = dict(Principle.objects.filter(pk__in=[int(pk) for pk in counts]).values_list("pk", "title"))
+    titles = dict(
+        Principle.objects.filter(pk__in=[int(pk) for pk in counts]).values_list("pk", "title")
+    )
     by_title: dict[str, int] = {}
     for pk, n in counts.items():
         if n and int(pk) in titles:
@@ -243,7 +265,9 @@ def _by_principle(counts: dict[str, int]) -> Table:
 
 
 def _by_directorate(counts: dict[int, int]) -> Table:
-    names = dict(Directorate.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "name"))
+    names = dict(
+        Directorate.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "name")
+    )
     unidentified = sum(n for pk, n in counts.items() if pk not in names)
     rows = sorted((names[pk], n) for pk, n in counts.items() if pk in names and n)
     if unidentified:
@@ -292,7 +316,10 @@ def _by_outcome(ended: dict[str, int]) -> Table:
 
 def _timings(to_triage: dict[str, int], to_close: dict[str, int]) -> Table:
     rows = []
-    for label, counts in (("From report to triage started", to_triage), ("From report to closed", to_close)):
+    for label, counts in (
+        ("From report to triage started", to_triage),
+        ("From report to closed", to_close),
+    ):
         counted = sorted((int(days), n) for days, n in counts.items() if n)
         total = sum(n for _, n in counted)
         rows.append((label, total, *_weighted_median_p90(counted, total)))
@@ -306,7 +333,9 @@ def _timings(to_triage: dict[str, int], to_close: dict[str, int]) -> Table:
     )
 
 
-def _weighted_median_p90(counted: list[tuple[int, int]], total: int) -> tuple[float | None, int | None]:
+def _weighted_median_p90(
+    counted: list[tuple[int, int]], total: int
+) -> tuple[float | None, int | None]:
     if not total:
         return None, None
 
@@ -341,7 +370,11 @@ def _open_by_age(opened_on: dict[dt.date, int], today: dt.date) -> Table:
     floors = [floor.date() for floor in _age_floors(today, [lowest for _, lowest in AGE_BANDS[1:]])]
     open_now = sum(opened_on.values())
     # at_least[i]: open cases at least as old as band i's lowest age.
-    at_least = [open_now, *(sum(n for day, n in opened_on.items() if day < floor) for floor in floors), 0]
+    at_least = [
+        open_now,
+        *(sum(n for day, n in opened_on.items() if day < floor) for floor in floors),
+        0,
+    ]
     rows = tuple((label, at_least[i] - at_least[i + 1]) for i, (label, _) in enumerate(AGE_BANDS))
     return Table(
         key="open_by_age",
@@ -357,9 +390,9 @@ def _repeat_subjects(cases: QuerySet[Case], since: dt.datetime, until: dt.dateti
     # A person is their poster link until personal details are removed from any of their cases
     # under retention; from then on all their cases share an opaque subject key (records app)
     # and the person is that key, so past figures don't change when the poster link goes.
-    people = _people_with_another_case(cases, "subject_key", since, until) + _people_with_another_case(
-        cases.filter(subject_key__isnull=True), "poster", since, until
-    )
+    people = _people_with_another_case(
+        cases, "subject_key", since, until
+    ) + _people_with_another_case(cases.filter(subject_key__isnull=True), "poster", since, until)
     return Table(
         key="repeat_subjects",
         title="Repeat subjects",
@@ -369,7 +402,9 @@ def _repeat_subjects(cases: QuerySet[Case], since: dt.datetime, until: dt.dateti
     )
 
 
-def _people_with_another_case(cases: QuerySet[Case], person: str, since: dt.datetime, until: dt.datetime) -> int:
+def _people_with_another_case(
+    cases: QuerySet[Case], person: str, since: dt.datetime, until: dt.datetime
+) -> int:
     """People (by ``person``) with a case opened in the period and another opened by its end.
 
     Two in the period, or one in it and an earlier one. The earlier-case test sits
@@ -391,7 +426,12 @@ def _flags(totals: dict[str, int]) -> Table:
     return Table(
         key="flags",
         title="Safeguarding and data-breach flags",
-        columns=("Flag", "Cases flagged", "Assessed within 72 hours", "Share assessed within 72 hours (%)"),
+        columns=(
+            "Flag",
+            "Cases flagged",
+            "Assessed within 72 hours",
+            "Share assessed within 72 hours (%)",
+        ),
         rows=(
             ("Safeguarding or welfare concern", totals.get(Measure.SAFEGUARDING, 0), None, None),
             (
@@ -417,18 +457,27 @@ def _policies_expired(today: dt.date) -> Table:
         title="Policy versions past their expiry date",
         columns=("Policy", "Version", "Expired on"),
         # expired() only matches versions with an expiry date.
-        rows=tuple((title, version, expires.isoformat() if expires else "") for title, version, expires in rows),
+        rows=tuple(
+            (title, version, expires.isoformat() if expires else "")
+            for title, version, expires in rows
+        ),
         note="From the policy register, as at today; not affected by the filters.",
     )
 
 
-def _trend(periods: list[tuple[str, dt.date, dt.date]], by_day: dict[str, dict[dt.date, int]]) -> Table:
+def _trend(
+    periods: list[tuple[str, dt.date, dt.date]], by_day: dict[str, dict[dt.date, int]]
+) -> Table:
     def total(measure: str, first: dt.date, last: dt.date) -> int:
         return sum(n for day, n in by_day.get(measure, {}).items() if first <= day <= last)
 
     rows = tuple(
-        (label, total(Measure.REPORTS, first, last), total(Measure.OPENED, first, last),
-         total(Measure.CLOSED, first, last))
+        (
+            label,
+            total(Measure.REPORTS, first, last),
+            total(Measure.OPENED, first, last),
+            total(Measure.CLOSED, first, last),
+        )
         for label, first, last in periods
     )
     return Table(
@@ -448,7 +497,9 @@ def _scoped_cases(filters: Filters) -> QuerySet[Case]:
     if filters.directorate_id is not None:
         cases = cases.filter(directorate_id=filters.directorate_id)
     if filters.platform:
-        cases = cases.filter(Exists(Report.objects.filter(case_id=OuterRef("pk"), platform=filters.platform)))
+        cases = cases.filter(
+            Exists(Report.objects.filter(case_id=OuterRef("pk"), platform=filters.platform))
+        )
     return cases
 
 
@@ -523,9 +574,13 @@ def _age_floors(today: dt.date, thresholds: list[int]) -> list[dt.datetime]:
 # --- Cache invalidation -----------------------------------------------------------------
 
 for _model in (Case, Report, Deadline):
-    post_save.connect(governance_cache_bump, sender=_model, dispatch_uid=f"governance_bump_save_{_model.__name__}")
+    post_save.connect(
+        governance_cache_bump, sender=_model, dispatch_uid=f"governance_bump_save_{_model.__name__}"
+    )
     post_delete.connect(
-        governance_cache_bump, sender=_model, dispatch_uid=f"governance_bump_delete_{_model.__name__}"
+        governance_cache_bump,
+        sender=_model,
+        dispatch_uid=f"governance_bump_delete_{_model.__name__}",
     )
 m2m_changed.connect(
     governance_cache_bump, sender=Case.principles.through, dispatch_uid="governance_bump_principles"

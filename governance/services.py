@@ -23,9 +23,13 @@ def pack_request(*, filters: Filters, by: User | None, scheduled: bool = False) 
     try:
         with transaction.atomic():
             pack = CommitteePack.objects.create(
-                start=filters.start, end=filters.end, period=filters.period,
-                directorate_id=filters.directorate_id, platform=filters.platform or "",
-                scheduled=scheduled, requested_by=by,
+                start=filters.start,
+                end=filters.end,
+                period=filters.period,
+                directorate_id=filters.directorate_id,
+                platform=filters.platform or "",
+                scheduled=scheduled,
+                requested_by=by,
             )
     except IntegrityError:
         # The schedule already made this quarter's pack.
@@ -42,7 +46,9 @@ def pack_quarterly_due(*, today: dt.date | None = None) -> CommitteePack | None:
     start, end = period_bounds(Period.QUARTER, this_start - dt.timedelta(days=1))
     if CommitteePack.objects.filter(start=start, end=end, scheduled=True).exists():
         return None
-    return pack_request(filters=Filters(start=start, end=end, period=Period.MONTH), by=None, scheduled=True)
+    return pack_request(
+        filters=Filters(start=start, end=end, period=Period.MONTH), by=None, scheduled=True
+    )
 
 
 def pack_produce(*, pack_id: int, now: dt.datetime | None = None) -> str:
@@ -51,13 +57,23 @@ def pack_produce(*, pack_id: int, now: dt.datetime | None = None) -> str:
     from governance.selectors import governance_figures
 
     def render(pack: CommitteePack) -> Rendered:
-        filters = Filters(start=pack.start, end=pack.end, period=pack.period,
-                          directorate_id=pack.directorate_id, platform=pack.platform or None)
+        filters = Filters(
+            start=pack.start,
+            end=pack.end,
+            period=pack.period,
+            directorate_id=pack.directorate_id,
+            platform=pack.platform or None,
+        )
         return Rendered(committee_pack_render(governance_figures(filters)))
 
     return document_produce(
-        CommitteePack.objects.all(), pk=pack_id, render=render, file_name="pack.pdf", lease=RENDER_LEASE,
-        now=now, on_ready=_announce,
+        CommitteePack.objects.all(),
+        pk=pack_id,
+        render=render,
+        file_name="pack.pdf",
+        lease=RENDER_LEASE,
+        now=now,
+        on_ready=_announce,
     )
 
 
@@ -68,5 +84,9 @@ def _announce(pack: CommitteePack) -> None:
 
     link = reverse("governance:pack_download", args=[pack.pk])
     for person in role_members(Role.GOVERNANCE):
-        notification_create(recipient=person, kind=NotificationKind.COMMITTEE_PACK_READY,
-                            context={"pack": pack}, link=link)
+        notification_create(
+            recipient=person,
+            kind=NotificationKind.COMMITTEE_PACK_READY,
+            context={"pack": pack},
+            link=link,
+        )

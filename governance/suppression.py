@@ -76,8 +76,12 @@ SHARES_NOTE = "Percentages are worked out from the rounded counts."
 @dataclass(frozen=True)
 class Rule:
     counts: tuple[str, ...] = ()  # columns of counts of cases, reports, people or deadlines
-    shares: dict[str, tuple[str, str]] = field(default_factory=dict)  # % column -> (part, whole) count columns
-    statistics: dict[str, str] = field(default_factory=dict)  # column -> the count of cases it was computed from
+    shares: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # % column -> (part, whole) count columns
+    statistics: dict[str, str] = field(
+        default_factory=dict
+    )  # column -> the count of cases it was computed from
     exempt: bool = False
 
 
@@ -99,7 +103,9 @@ RULES: dict[str, Rule] = {
     "repeat_subjects": Rule(counts=("Number",)),
     "flags": Rule(
         counts=("Cases flagged", "Assessed within 72 hours"),
-        shares={"Share assessed within 72 hours (%)": ("Assessed within 72 hours", "Cases flagged")},
+        shares={
+            "Share assessed within 72 hours (%)": ("Assessed within 72 hours", "Cases flagged")
+        },
     ),
     "policies_expired": Rule(exempt=True),
     "trend": Rule(counts=("Reports received", "Cases opened", "Cases closed")),
@@ -138,7 +144,9 @@ def suppress(table: Table) -> Table:
     derived = {column[name] for name in (*rule.shares, *rule.statistics) if name in column}
     # The rule's count columns and -- so a renamed column can never slip through unrounded --
     # every other column holding integers that isn't a derived figure.
-    counts = ({column[name] for name in rule.counts if name in column} | _integer_columns(table)) - derived
+    counts = (
+        {column[name] for name in rule.counts if name in column} | _integer_columns(table)
+    ) - derived
 
     rows = []
     for row in table.rows:
@@ -149,10 +157,13 @@ def suppress(table: Table) -> Table:
                 out[c] = publish_count(value)
         for share_name, (part_name, whole_name) in rule.shares.items():
             if {share_name, part_name, whole_name} <= column.keys():
-                out[column[share_name]] = _share(out[column[part_name]], out[column[whole_name]],
-                                                 row[column[share_name]])
+                out[column[share_name]] = _share(
+                    out[column[part_name]], out[column[whole_name]], row[column[share_name]]
+                )
         for statistic_name, base_name in rule.statistics.items():
-            if {statistic_name, base_name} <= column.keys() and row[column[statistic_name]] is not None:
+            if {statistic_name, base_name} <= column.keys() and row[
+                column[statistic_name]
+            ] is not None:
                 base = row[column[base_name]]
                 if not _is_count(base) or base < SUPPRESS_BELOW:
                     out[column[statistic_name]] = SUPPRESSED

@@ -37,11 +37,21 @@ def _charts(figures: Figures) -> list[dict]:
         for index, column in enumerate(table.columns[1:], start=1):
             if table.chart == "bar" and index > 1:
                 break
-            values = [row[index] if isinstance(row[index], (int, float)) else None
-                      for row in table.rows if str(row[0]) != TOTAL]
+            values = [
+                row[index] if isinstance(row[index], (int, float)) else None
+                for row in table.rows
+                if str(row[0]) != TOTAL
+            ]
             series.append({"label": column, "values": values})
-        charts.append({"key": table.key, "kind": table.chart, "title": table.title, "labels": labels,
-                       "series": series})
+        charts.append(
+            {
+                "key": table.key,
+                "kind": table.chart,
+                "title": table.title,
+                "labels": labels,
+                "series": series,
+            }
+        )
     return charts
 
 
@@ -51,16 +61,29 @@ def _audit_export(
     detail = {"export": export, "from": str(figures.filters.start), "to": str(figures.filters.end)}
     if table:
         detail["table"] = table
-    audit_record(kind=AuditKind.GOVERNANCE_EXPORT_DOWNLOADED, actor=request.user, detail=detail, request=request)
+    audit_record(
+        kind=AuditKind.GOVERNANCE_EXPORT_DOWNLOADED,
+        actor=request.user,
+        detail=detail,
+        request=request,
+    )
 
 
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, figures = _figures(request)
-    return render(request, "governance/dashboard.html",
-                  {"form": form, "figures": figures, "charts": _charts(figures),
-                   "query": request.GET.urlencode(), "packs": CommitteePack.objects.all()[:8]})
+    return render(
+        request,
+        "governance/dashboard.html",
+        {
+            "form": form,
+            "figures": figures,
+            "charts": _charts(figures),
+            "query": request.GET.urlencode(),
+            "packs": CommitteePack.objects.all()[:8],
+        },
+    )
 
 
 @login_required
@@ -98,7 +121,9 @@ def pack_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     form = FiguresForm(request.POST)
     pack_request(filters=form.filters(), by=request.user)
-    messages.info(request, "Preparing the committee pack. The governance group is told when it is ready.")
+    messages.info(
+        request, "Preparing the committee pack. The governance group is told when it is ready."
+    )
     return redirect("governance:dashboard")
 
 
@@ -108,9 +133,20 @@ def pack_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     if not may_see_governance(request.user):
         raise Http404
     pack = get_object_or_404(CommitteePack, pk=pk, status=PackStatus.READY)
-    audit_record(kind=AuditKind.GOVERNANCE_EXPORT_DOWNLOADED, actor=request.user, request=request,
-                 detail={"export": "committee_pack", "pack": pack.pk, "from": str(pack.start), "to": str(pack.end)})
+    audit_record(
+        kind=AuditKind.GOVERNANCE_EXPORT_DOWNLOADED,
+        actor=request.user,
+        request=request,
+        detail={
+            "export": "committee_pack",
+            "pack": pack.pk,
+            "from": str(pack.start),
+            "to": str(pack.end),
+        },
+    )
     response = FileResponse(pack.file.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = attachment_header(f"flagpost-committee-pack-{pack.start}-{pack.end}.pdf")
+    response["Content-Disposition"] = attachment_header(
+        f"flagpost-committee-pack-{pack.start}-{pack.end}.pdf"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

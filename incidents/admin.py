@@ -36,9 +36,16 @@ class _AddedByMixin(_AdminBase):
     """The person who added a piece of evidence, withheld where they reported the case in confidence."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceLink | EvidenceFile]:
-        return (super().get_queryset(request)
-                .select_related("added_by")
-                .annotate(added_by_withheld=confidential_reporter_exists(case="report__case_id", person="added_by_id")))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("added_by")
+            .annotate(
+                added_by_withheld=confidential_reporter_exists(
+                    case="report__case_id", person="added_by_id"
+                )
+            )
+        )
 
     @admin.display(description="added by")
     def added_by_shown(self, evidence: EvidenceLink | EvidenceFile) -> str:
@@ -60,7 +67,12 @@ class EvidenceLinkInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline)
 class EvidenceFileInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = EvidenceFile
     fields = readonly_fields = (
-        "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at"
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "added_by_shown",
+        "added_at",
     )
     extra = 0
 
@@ -77,14 +89,32 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [EvidenceLinkInline, EvidenceFileInline]
     # Listed rather than left to the model, so the reporter is only ever shown through reporter_shown.
     fields = readonly_fields = (
-        "reference", "case", "reporter_shown", "submitted_at", "platform", "seen_at", "posted_at",
-        "description", "poster_kind", "poster", "poster_handle", "principles", "shows_patient",
-        "welfare_risk", "confidential",
+        "reference",
+        "case",
+        "reporter_shown",
+        "submitted_at",
+        "platform",
+        "seen_at",
+        "posted_at",
+        "description",
+        "poster_kind",
+        "poster",
+        "poster_handle",
+        "principles",
+        "shows_patient",
+        "welfare_risk",
+        "confidential",
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
-        return (super().get_queryset(request).select_related("reporter")
-                .annotate(reporter_withheld=confidential_reporter_exists(case="case_id", person="reporter_id")))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("reporter")
+            .annotate(
+                reporter_withheld=confidential_reporter_exists(case="case_id", person="reporter_id")
+            )
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_superuser
@@ -104,12 +134,26 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 class EvidenceFileAdmin(_AddedByMixin, AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     audit_page = "admin_evidence"
     case_lookup = "report__case"
-    list_display = ["original_name", "report", "content_type", "size", "sha256", "added_by_shown", "added_at",
-                    "download"]
+    list_display = [
+        "original_name",
+        "report",
+        "content_type",
+        "size",
+        "sha256",
+        "added_by_shown",
+        "added_at",
+        "download",
+    ]
     search_fields = ["sha256", "report__reference", "original_name"]
     list_select_related = ["report__case", "added_by"]
     fields = readonly_fields = (
-        "report", "original_name", "content_type", "size", "sha256", "added_by_shown", "added_at",
+        "report",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "added_by_shown",
+        "added_at",
         "download",
     )
 
@@ -125,4 +169,6 @@ class EvidenceFileAdmin(_AddedByMixin, AuditedCaseAdminMixin, ReadOnlyAdminMixin
     @admin.display(description="File")
     def download(self, obj: EvidenceFile) -> str:
         # The permission-checked download, which writes its own audit row; never the stored file's address.
-        return format_html('<a href="{}">Download</a>', reverse("incidents:evidence_download", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">Download</a>', reverse("incidents:evidence_download", args=[obj.pk])
+        )

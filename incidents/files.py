@@ -80,7 +80,11 @@ def evidence_file_check(upload: UploadedFile) -> CheckedFile:
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
             "“%(name)s” is %(size)s; files can be at most %(limit)s.",
-            params={"name": name, "size": size_text(upload.size, beside=limit), "limit": size_text(limit)},
+            params={
+                "name": name,
+                "size": size_text(upload.size, beside=limit),
+                "limit": size_text(limit),
+            },
             code="too_big",
         )
     if not upload.size:
@@ -185,8 +189,16 @@ def picture_reencode(stream: IO[bytes], *, name: str, image_format: str) -> byte
     with picture:
         try:
             return _picture_save(picture, image_format)
-        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, ZeroDivisionError,
-                struct.error):
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            EOFError,
+            IndexError,
+            TypeError,
+            ZeroDivisionError,
+            struct.error,
+        ):
             raise _unreadable_picture(name, image_format) from None
 
 
@@ -206,7 +218,9 @@ def _picture_save(picture: Image.Image, image_format: str) -> bytes:
     # Only transparency is kept from the picture's information: everything else
     # there (EXIF, XMP, comments, text, colour profile, DPI) would be saved again.
     transparency = picture.info.get("transparency")
-    upright.info = {} if transparency is None or upright.mode == "RGBA" else {"transparency": transparency}
+    upright.info = (
+        {} if transparency is None or upright.mode == "RGBA" else {"transparency": transparency}
+    )
     out = io.BytesIO()
     try:
         upright.save(out, image_format, **options)
@@ -214,7 +228,9 @@ def _picture_save(picture: Image.Image, image_format: str) -> bytes:
         # A mode the encoder can't write as it is (rare PNG and JPEG variants).
         out = io.BytesIO()
         plain = upright.convert("RGBA" if image_format == "PNG" else "RGB")
-        plain.save(out, image_format, **{key: value for key, value in options.items() if key == "quality"})
+        plain.save(
+            out, image_format, **{key: value for key, value in options.items() if key == "quality"}
+        )
     return out.getvalue()
 
 
@@ -253,7 +269,9 @@ def _pdf_refused(name: str, found: str) -> ValidationError:
 def _pdf_names_active(raw: bytes) -> str | None:
     """The first active name written anywhere outside stream data, ``#xx`` escapes decoded."""
     for match in _PDF_NAME.finditer(raw):
-        decoded = _PDF_NAME_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), match.group(1))
+        decoded = _PDF_NAME_ESCAPE.sub(
+            lambda escape: bytes([int(escape.group(1), 16)]), match.group(1)
+        )
         text = decoded.decode("latin-1")
         if text in _PDF_ACTIVE:
             return text
@@ -291,8 +309,17 @@ def pdf_check(stream: IO[bytes], *, name: str) -> None:
         found = _pdf_objects_active(reader)
     except ValidationError:
         raise
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
-            NotImplementedError, IndexError):
+    except (
+        PyPdfError,
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+        NotImplementedError,
+        IndexError,
+    ):
         raise unreadable from None
     if found:
         raise _pdf_refused(name, found)

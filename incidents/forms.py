@@ -66,7 +66,9 @@ class PrincipleGroup:
 
 class ColleagueChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        details = ", ".join(part for part in (obj.job_title, obj.service.name if obj.service else "") if part)
+        details = ", ".join(
+            part for part in (obj.job_title, obj.service.name if obj.service else "") if part
+        )
         return f"{obj.get_full_name()} ({details})" if details else obj.get_full_name()
 
 
@@ -170,7 +172,9 @@ class ReportForm(forms.Form):
         label="When was it posted?",
         help_text="If you know. Posts often show a date or “2 days ago”.",
         required=False,
-        error_messages={"invalid": "Enter the date and time it was posted, for example 19/11/2026 22:05."},
+        error_messages={
+            "invalid": "Enter the date and time it was posted, for example 19/11/2026 22:05."
+        },
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         widget=DateTimeLocalInput(),
     )
@@ -182,7 +186,7 @@ class ReportForm(forms.Form):
         error_messages={
             "required": "Describe what the post shows.",
             "max_length": "Please keep the description to %(limit_value)s characters or fewer "
-            "(it has %(show_value)s). Screenshots can carry the rest."
+            "(it has %(show_value)s). Screenshots can carry the rest.",
         },
     )
     poster_kind = forms.ChoiceField(
@@ -212,14 +216,18 @@ class ReportForm(forms.Form):
         label="Does it show a patient, or information about a patient?",
         choices=Answer.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether it shows a patient or patient information (“Not sure” is fine)."},
+        error_messages={
+            "required": "Say whether it shows a patient or patient information (“Not sure” is fine)."
+        },
     )
     welfare_risk = forms.ChoiceField(
         label="Do you think someone's welfare is at risk?",
         help_text="For example a post showing low mood or thoughts of self-harm.",
         choices=Answer.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether you think someone's welfare is at risk (“Not sure” is fine)."},
+        error_messages={
+            "required": "Say whether you think someone's welfare is at risk (“Not sure” is fine)."
+        },
     )
     screenshots = MultipleFileField(
         label="Screenshots",
@@ -246,7 +254,9 @@ class ReportForm(forms.Form):
             "Pictures are saved without their hidden details, such as where a photo was taken."
         )
         cast(ColleagueChoiceField, self.fields["poster"]).queryset = (
-            User.objects.filter(is_active=True).select_related("service").order_by("last_name", "first_name")
+            User.objects.filter(is_active=True)
+            .select_related("service")
+            .order_by("last_name", "first_name")
         )
         self._principles = list(principles_for_reporting())
         cast(PrincipleChoiceField, self.fields["principles"]).queryset = principles_for_reporting()
@@ -258,9 +268,14 @@ class ReportForm(forms.Form):
         for principle in self._principles:
             title = principle.version.policy.title
             group = groups.setdefault(
-                title, PrincipleGroup(title=title, organisation=principle.version.policy.organisation, options=[])
+                title,
+                PrincipleGroup(
+                    title=title, organisation=principle.version.policy.organisation, options=[]
+                ),
             )
-            group.options.append(PrincipleOption(principle=principle, checked=str(principle.pk) in chosen))
+            group.options.append(
+                PrincipleOption(principle=principle, checked=str(principle.pk) in chosen)
+            )
         return list(groups.values())
 
     def clean_links(self) -> list[str]:
@@ -269,7 +284,9 @@ class ReportForm(forms.Form):
     def clean_seen_at(self) -> dt.datetime:
         seen_at = self.cleaned_data["seen_at"]
         if seen_at > timezone.now() + dt.timedelta(minutes=5):
-            raise ValidationError("This is in the future. When did you see the post?", code="future")
+            raise ValidationError(
+                "This is in the future. When did you see the post?", code="future"
+            )
         return seen_at
 
     def clean_screenshots(self) -> list[CheckedFile]:
@@ -282,9 +299,13 @@ class ReportForm(forms.Form):
         cleaned = self.cleaned_data
         kind = cleaned.get("poster_kind")
         if kind == PosterKind.COLLEAGUE and not cleaned.get("poster"):
-            self.add_error("poster", "Choose the colleague who posted it, or pick another answer above.")
+            self.add_error(
+                "poster", "Choose the colleague who posted it, or pick another answer above."
+            )
         if kind == PosterKind.HANDLE and not cleaned.get("poster_handle", "").strip():
-            self.add_error("poster_handle", "Give the account name or handle, or pick another answer above.")
+            self.add_error(
+                "poster_handle", "Give the account name or handle, or pick another answer above."
+            )
         seen_at, posted_at = cleaned.get("seen_at"), cleaned.get("posted_at")
         if seen_at and posted_at and posted_at > seen_at:
             self.add_error("posted_at", "The post can't have been made after you saw it.")
@@ -325,12 +346,19 @@ class EvidenceAddForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, uploader: User, files_already: int = 0, links_already: int = 0, **kwargs: Any
+        self,
+        *args: Any,
+        uploader: User,
+        files_already: int = 0,
+        links_already: int = 0,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.uploader = uploader
         self.notices: list[str] = []  # what to tell the reporter once the evidence is saved
-        self.fields["screenshots"].help_text = (
+        self.fields[
+            "screenshots"
+        ].help_text = (
             f"PNG, JPEG or PDF, {size_text(settings.EVIDENCE_MAX_FILE_BYTES)} each at most."
         )
         self.files_already = files_already
@@ -351,7 +379,9 @@ class EvidenceAddForm(forms.Form):
 
     def clean_screenshots(self) -> list[CheckedFile]:
         return _files_clean(
-            self.cleaned_data.get("screenshots") or [], uploader=self.uploader, already=self.files_already
+            self.cleaned_data.get("screenshots") or [],
+            uploader=self.uploader,
+            already=self.files_already,
         )
 
     def clean(self) -> dict[str, Any]:

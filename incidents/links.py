@@ -17,7 +17,21 @@ from incidents.models import Platform
 
 # Query parameters that only say where a click came from, never which post it is.
 _TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "igshid", "igsh", "si", "mibextid", "ref", "ref_src", "ref_url", "s", "t", "feature", "_rdr"}
+    {
+        "fbclid",
+        "gclid",
+        "igshid",
+        "igsh",
+        "si",
+        "mibextid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "s",
+        "t",
+        "feature",
+        "_rdr",
+    }
 )
 _TRACKING_PREFIXES = ("utm_",)
 
@@ -54,16 +68,53 @@ _PLATFORM_HOSTS: dict[str, Platform] = {
 # lower-cased them and folded full-width and other compatibility forms.
 _LOOKALIKES: dict[str, str] = {
     # Cyrillic
-    "а": "a", "ь": "b", "с": "c", "ԁ": "d", "е": "e", "һ": "h", "і": "i", "ј": "j", "к": "k",
-    "ӏ": "l", "п": "n", "о": "o", "р": "p", "ԛ": "q", "г": "r", "ѕ": "s", "у": "y", "ү": "y",
-    "х": "x", "ԝ": "w",
+    "а": "a",
+    "ь": "b",
+    "с": "c",
+    "ԁ": "d",
+    "е": "e",
+    "һ": "h",
+    "і": "i",
+    "ј": "j",
+    "к": "k",
+    "ӏ": "l",
+    "п": "n",
+    "о": "o",
+    "р": "p",
+    "ԛ": "q",
+    "г": "r",
+    "ѕ": "s",
+    "у": "y",
+    "ү": "y",
+    "х": "x",
+    "ԝ": "w",
     # Greek
-    "α": "a", "ϲ": "c", "ι": "i", "ϳ": "j", "κ": "k", "η": "n", "ο": "o", "ρ": "p", "υ": "u",
-    "ν": "v", "ω": "w", "χ": "x", "γ": "y",
+    "α": "a",
+    "ϲ": "c",
+    "ι": "i",
+    "ϳ": "j",
+    "κ": "k",
+    "η": "n",
+    "ο": "o",
+    "ρ": "p",
+    "υ": "u",
+    "ν": "v",
+    "ω": "w",
+    "χ": "x",
+    "γ": "y",
     # Armenian
-    "ց": "g", "հ": "h", "ո": "n", "օ": "o", "զ": "q", "ս": "u",
+    "ց": "g",
+    "հ": "h",
+    "ո": "n",
+    "օ": "o",
+    "զ": "q",
+    "ս": "u",
     # Latin letters that are not a-z
-    "ɑ": "a", "ɡ": "g", "ı": "i", "ɩ": "i", "ȷ": "j",
+    "ɑ": "a",
+    "ɡ": "g",
+    "ı": "i",
+    "ɩ": "i",
+    "ȷ": "j",
 }
 # Scripts written together as a matter of course (Japanese mixes all of these, and Latin).
 _EAST_ASIAN = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"})
@@ -146,7 +197,9 @@ def link_check(raw: str) -> CheckedLink:
         )
     if "@" not in netloc:
         return CheckedLink(url=url, sign_in_removed=False)
-    return CheckedLink(url=f"{head}://{netloc.rpartition('@')[2]}{rest[len(netloc):]}", sign_in_removed=True)
+    return CheckedLink(
+        url=f"{head}://{netloc.rpartition('@')[2]}{rest[len(netloc) :]}", sign_in_removed=True
+    )
 
 
 def _visible(text: str) -> str:
@@ -302,7 +355,8 @@ def link_normalise(url: str) -> str:
     # punycode by another is one post, and is never folded into the site it imitates.
     host = _host_of(url)
     if parts.port and not (
-        (parts.scheme.lower() == "http" and parts.port == 80) or (parts.scheme.lower() == "https" and parts.port == 443)
+        (parts.scheme.lower() == "http" and parts.port == 80)
+        or (parts.scheme.lower() == "https" and parts.port == 443)
     ):
         host = f"{host}:{parts.port}"
     path = parts.path.rstrip("/")

@@ -75,21 +75,26 @@ class Report(models.Model):
     )
     poster_handle = models.CharField("account name or handle", max_length=200, blank=True)
     # The handle as every lookup compares it, kept by save() (see directory.handles).
-    poster_handle_key = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False,
-                                         db_index=True)
+    poster_handle_key = models.CharField(
+        max_length=200, blank=True, default="", db_default="", editable=False, db_index=True
+    )
 
     principles = models.ManyToManyField("policies.Principle", blank=True, related_name="reports")
     shows_patient = models.CharField(
         "shows a patient or patient information", max_length=10, choices=Answer.choices
     )
-    welfare_risk = models.CharField("someone's welfare is at risk", max_length=10, choices=Answer.choices)
+    welfare_risk = models.CharField(
+        "someone's welfare is at risk", max_length=10, choices=Answer.choices
+    )
     confidential = models.BooleanField("keep my identity confidential", default=False)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["reporter", "-submitted_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["reporter", "submission_token"], name="report_submitted_once"),
+            models.UniqueConstraint(
+                fields=["reporter", "submission_token"], name="report_submitted_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,7 +114,9 @@ class EvidenceLink(models.Model):
     url = models.URLField(max_length=2000, help_text="As the reporter gave it.")
     normalised_url = models.CharField(max_length=2000, db_index=True)
     platform = models.CharField(max_length=20, choices=Platform.choices)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -122,7 +129,9 @@ class EvidenceLink(models.Model):
 def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
     # The stored name is generated: nothing the uploader chose reaches the disk.
     now = timezone.now()
-    extension = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}[instance.content_type]
+    extension = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}[
+        instance.content_type
+    ]
     return f"{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
@@ -133,7 +142,9 @@ class EvidenceFile(models.Model):
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -84,7 +84,9 @@ def reference_next(*, on: dt.date) -> str:
 def _case_already_reporting(normalised: Sequence[str]) -> Case | None:
     """The open case that already holds one of these links, locked for the join."""
     case_id = (
-        EvidenceLink.objects.filter(normalised_url__in=normalised, report__case__state__in=OPEN_STATES)
+        EvidenceLink.objects.filter(
+            normalised_url__in=normalised, report__case__state__in=OPEN_STATES
+        )
         .order_by("-report__case__created_at")
         .values_list("report__case_id", flat=True)
         .first()
@@ -99,14 +101,18 @@ def report_submit(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
 
     Submitting the same form twice (same token) returns the first report.
     """
-    existing = Report.objects.filter(submission_token=draft.submission_token, reporter=reporter).first()
+    existing = Report.objects.filter(
+        submission_token=draft.submission_token, reporter=reporter
+    ).first()
     if existing is not None:
         return ReportSubmission(report=existing, joined_existing_case=False, already_submitted=True)
     try:
         return _report_create(reporter=reporter, draft=draft)
     except IntegrityError:
         # Two requests with one token raced; the other one saved the report.
-        existing = Report.objects.filter(submission_token=draft.submission_token, reporter=reporter).first()
+        existing = Report.objects.filter(
+            submission_token=draft.submission_token, reporter=reporter
+        ).first()
         if existing is None:
             raise
         return ReportSubmission(report=existing, joined_existing_case=False, already_submitted=True)
@@ -127,7 +133,9 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
                 reference=reference,
                 poster=draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None,
                 poster_handle=draft.poster_handle if draft.poster_kind == PosterKind.HANDLE else "",
-                directorate_id=directorate_of(draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None),
+                directorate_id=directorate_of(
+                    draft.poster if draft.poster_kind == PosterKind.COLLEAGUE else None
+                ),
             )
             case.policy_versions.set(versions_in_force(on=timezone.localdate(draft.seen_at)))
             case_subject_key_follow(case=case)
@@ -172,7 +180,9 @@ def _evidence_store(
             report=report,
             url=url,
             normalised_url=link_normalise(url),
-            platform=platform_detect(url) if platform_detect(url) != Platform.OTHER else report.platform,
+            platform=platform_detect(url)
+            if platform_detect(url) != Platform.OTHER
+            else report.platform,
             added_by=by,
             added_at=at,
         )
@@ -285,7 +295,9 @@ def upload_limit_check(
     )
     if len(recent) + adding <= limit:
         return
-    later = " You can send the report without them now and add them to it later." if with_report else ""
+    later = (
+        " You can send the report without them now and add them to it later." if with_report else ""
+    )
     if adding > limit:
         raise UploadLimitReached(
             "You can upload at most %(limit)s files an hour; you chose %(adding)s." + later,
@@ -316,7 +328,9 @@ def upload_limit_check(
     raise UploadLimitReached(message + later, params=params, code="upload_limit")
 
 
-def _upload_limit_hold(*, user: User, adding: int, at: dt.datetime, with_report: bool = False) -> None:
+def _upload_limit_hold(
+    *, user: User, adding: int, at: dt.datetime, with_report: bool = False
+) -> None:
     """The limit again inside the saving transaction, with the uploader's row locked.
 
     The form has already checked, but two uploads sent at the same moment would

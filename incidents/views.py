@@ -44,7 +44,11 @@ def report_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         # A resubmitted form (double click, browser back-and-resend) goes
         # straight to the receipt of the report it already made.
         if token:
-            done = visible_reports_as_reporter(request.user).filter(submission_token__iexact=token).first()
+            done = (
+                visible_reports_as_reporter(request.user)
+                .filter(submission_token__iexact=token)
+                .first()
+            )
             if done is not None:
                 return redirect("incidents:report_receipt", reference=done.reference)
         if form.is_valid():
@@ -88,9 +92,14 @@ def report_receipt(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
 @login_required
 @require_GET
 def my_reports(request: AuthenticatedHttpRequest) -> HttpResponse:
-    reports = visible_reports_as_reporter(request.user).select_related("case").annotate(
-        link_count=Count("links", distinct=True), file_count=Count("files", distinct=True)
-    ).order_by("-submitted_at", "-pk")
+    reports = (
+        visible_reports_as_reporter(request.user)
+        .select_related("case")
+        .annotate(
+            link_count=Count("links", distinct=True), file_count=Count("files", distinct=True)
+        )
+        .order_by("-submitted_at", "-pk")
+    )
     query = request.GET.get("q", "").strip()
     if query:
         reports = reports.filter(reference__icontains=query)
@@ -116,7 +125,10 @@ def report_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     can_add = may_add_evidence(request.user, report)
     form = None
     if can_add:
-        counts = {"files_already": len(report.files.all()), "links_already": len(report.links.all())}
+        counts = {
+            "files_already": len(report.files.all()),
+            "links_already": len(report.links.all()),
+        }
         if request.method == "POST":
             form = EvidenceAddForm(request.POST, request.FILES, uploader=request.user, **counts)
             if form.is_valid():
@@ -132,7 +144,9 @@ def report_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
                 except UploadLimitReached as error:
                     form.add_error("screenshots", error)
                 else:
-                    messages.success(request, "Thank you. Your further evidence has been added to the report.")
+                    messages.success(
+                        request, "Thank you. Your further evidence has been added to the report."
+                    )
                     for notice in form.notices:
                         messages.info(request, notice)
                 if not form.errors:
@@ -165,8 +179,12 @@ def report_withdraw(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     form = WithdrawForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
-            case_withdraw(case=case, by=request.user, note=form.cleaned_data["note"],
-                          seen_revision=form.cleaned_data["seen_revision"])
+            case_withdraw(
+                case=case,
+                by=request.user,
+                note=form.cleaned_data["note"],
+                seen_revision=form.cleaned_data["seen_revision"],
+            )
         except CaseActionError as error:
             messages.error(request, str(error))
         else:
@@ -179,9 +197,17 @@ def report_withdraw(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
 @require_GET
 def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     evidence = get_object_or_404(visible_evidence_files(request.user), pk=pk)
-    audit_record(kind=AuditKind.EVIDENCE_DOWNLOADED, actor=request.user, case=evidence.report.case,
-                 detail={"file": evidence.pk, "report": evidence.report.reference, "sha256": evidence.sha256},
-                 request=request)
+    audit_record(
+        kind=AuditKind.EVIDENCE_DOWNLOADED,
+        actor=request.user,
+        case=evidence.report.case,
+        detail={
+            "file": evidence.pk,
+            "report": evidence.report.reference,
+            "sha256": evidence.sha256,
+        },
+        request=request,
+    )
     extension = (evidence.file.name or "").rsplit(".", 1)[-1]
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
     response["Content-Disposition"] = attachment_header(

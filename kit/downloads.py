@@ -60,7 +60,9 @@ def download_name(filename: str, default: str = "download") -> str:
 
 def _ascii_only(text: str) -> str:
     """Accents dropped ("é" → "e"); anything else outside plain ASCII letters and digits becomes "_"."""
-    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if unicodedata.category(ch) != "Mn")
+    bare = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if unicodedata.category(ch) != "Mn"
+    )
     return _UNSAFE_IN_FALLBACK.sub("_", bare).strip(" ._")
 
 

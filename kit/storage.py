@@ -28,7 +28,9 @@ class PrivateStorage(FileSystemStorage):
         return os.path.abspath(self.base_location)
 
     def url(self, name: str | None) -> str:
-        raise ValueError("Private files have no public URL; use the permission-checked download view.")
+        raise ValueError(
+            "Private files have no public URL; use the permission-checked download view."
+        )
 
     def deconstruct(self) -> tuple[str, tuple, dict]:
         return ("kit.storage.PrivateStorage", (self.setting_name,), {})

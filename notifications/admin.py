@@ -27,9 +27,18 @@ REPORTER_KINDS = [NotificationKind.REPORT_RECEIPT, NotificationKind.REPORT_CLOSE
 
 
 @admin.register(Notification)
-class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["subject", "recipient_shown", "kind", "created_at", "email_status", "email_attempts",
-                    "email_sent_at"]
+class NotificationAdmin(
+    WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    list_display = [
+        "subject",
+        "recipient_shown",
+        "kind",
+        "created_at",
+        "email_status",
+        "email_attempts",
+        "email_sent_at",
+    ]
     list_filter = ["email_status", "kind"]
     search_fields = ["subject"]
     person_search_fields = ("recipient__email",)
@@ -37,8 +46,19 @@ class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadO
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
     fields = readonly_fields = (
-        "recipient_shown", "kind", "subject", "link", "case", "urgent", "created_at", "read_at",
-        "email_status", "email_due_at", "email_claimed_at", "email_attempts", "email_sent_at",
+        "recipient_shown",
+        "kind",
+        "subject",
+        "link",
+        "case",
+        "urgent",
+        "created_at",
+        "read_at",
+        "email_status",
+        "email_due_at",
+        "email_claimed_at",
+        "email_attempts",
+        "email_sent_at",
         "error_shown",
     )
 
@@ -52,7 +72,9 @@ class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadO
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
         # Anyone who has ever reported in confidence, rather than the one report the row is about: a
         # receipt names its report only in its text, and withholding too much here costs nothing.
-        in_confidence = Exists(Report.objects.filter(reporter_id=OuterRef("recipient_id"), confidential=True))
+        in_confidence = Exists(
+            Report.objects.filter(reporter_id=OuterRef("recipient_id"), confidential=True)
+        )
         return super().get_queryset(request).annotate(recipient_in_confidence=in_confidence)
 
     def person_searchable(self) -> Q:
@@ -71,7 +93,9 @@ class NotificationAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadO
         # A mail server's refusal often quotes the address it refused.
         error = notification.email_error
         if self._withheld(notification) and notification.recipient.email:
-            error = re.sub(re.escape(notification.recipient.email), "[withheld]", error, flags=re.IGNORECASE)
+            error = re.sub(
+                re.escape(notification.recipient.email), "[withheld]", error, flags=re.IGNORECASE
+            )
         return error
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -44,7 +44,11 @@ class Notification(models.Model):
     body_html = models.TextField()
     link = models.CharField(max_length=500, blank=True)
     case = models.ForeignKey(
-        "casework.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        "casework.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     # Urgent kinds (safeguarding, data breach, escalations) are emailed at once, digest or not.
     urgent = models.BooleanField(default=False)

@@ -29,7 +29,9 @@ SWEEP_GRACE = dt.timedelta(minutes=2)
 def next_digest_at(now: dt.datetime | None = None) -> dt.datetime:
     """The next morning digest (DIGEST_HOUR local time)."""
     local = timezone.localtime(now or timezone.now())
-    moment = local.replace(hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    moment = local.replace(
+        hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0, second=0, microsecond=0
+    )
     if moment <= local:
         moment = timezone.localtime(moment + dt.timedelta(days=1)).replace(
             hour=settings.NOTIFICATION_DIGEST_HOUR, minute=0, second=0, microsecond=0
@@ -49,8 +51,10 @@ def notification_create(
     """Write one notification (inbox row and email) in the caller's transaction."""
     from notifications.tasks import notification_deliver
 
-    rendered = notification_render(kind=kind, context={**context, "recipient": recipient, "link": link,
-                                                        "site_url": settings.SITE_URL})
+    rendered = notification_render(
+        kind=kind,
+        context={**context, "recipient": recipient, "link": link, "site_url": settings.SITE_URL},
+    )
     digest = recipient.email_preference == EmailPreference.DAILY_DIGEST and not urgent
     notification = Notification.objects.create(
         recipient=recipient,
@@ -81,7 +85,9 @@ def digest_send_for(*, recipient_id: int, now: dt.datetime) -> Notification | No
     with transaction.atomic():
         rows = list(
             Notification.objects.filter(
-                recipient_id=recipient_id, email_status=DeliveryStatus.IN_DIGEST, email_due_at__lte=now
+                recipient_id=recipient_id,
+                email_status=DeliveryStatus.IN_DIGEST,
+                email_due_at__lte=now,
             ).order_by("created_at", "pk")
         )
         if not rows:

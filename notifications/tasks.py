@@ -24,8 +24,16 @@ MAX_ATTEMPTS = 6
 def _claim_lease() -> dt.timedelta:
     # A claim older than this belongs to a worker that died mid-send.
     return dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
-TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPResponseException,
-                    socket.timeout, ConnectionError, OSError)
+
+
+TRANSIENT_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPResponseException,
+    socket.timeout,
+    ConnectionError,
+    OSError,
+)
 
 
 def _abandoned(now: dt.datetime, *, attempts_left: bool) -> Q:
@@ -34,8 +42,12 @@ def _abandoned(now: dt.datetime, *, attempts_left: bool) -> Q:
     Each sweep queues a new message for such a claim, so the per-message bound of
     BoundedDeliveryTask can't stop an email that kills its worker: the attempt count does.
     """
-    attempts = Q(email_attempts__lt=MAX_ATTEMPTS) if attempts_left else Q(email_attempts__gte=MAX_ATTEMPTS)
-    return Q(email_status=DeliveryStatus.SENDING, email_claimed_at__lt=now - _claim_lease()) & attempts
+    attempts = (
+        Q(email_attempts__lt=MAX_ATTEMPTS) if attempts_left else Q(email_attempts__gte=MAX_ATTEMPTS)
+    )
+    return (
+        Q(email_status=DeliveryStatus.SENDING, email_claimed_at__lt=now - _claim_lease()) & attempts
+    )
 
 
 def _backoff(attempt: int) -> dt.timedelta:
@@ -52,11 +64,17 @@ def notification_deliver(notification_id: int) -> str:
     # find nothing to claim once it is taken or sent.
     # A first attempt goes at once; a retry waits for its backoff, even if a duplicate
     # message turns up early.
-    ready = Q(email_status=DeliveryStatus.PENDING) & (Q(email_attempts=0) | Q(email_due_at__lte=now))
+    ready = Q(email_status=DeliveryStatus.PENDING) & (
+        Q(email_attempts=0) | Q(email_due_at__lte=now)
+    )
     claimed = Notification.objects.filter(
         ready | _abandoned(now, attempts_left=True),
         pk=notification_id,
-    ).update(email_status=DeliveryStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    ).update(
+        email_status=DeliveryStatus.SENDING,
+        email_claimed_at=now,
+        email_attempts=F("email_attempts") + 1,
+    )
     if not claimed:
         return "not claimed"
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
@@ -80,7 +98,10 @@ def notification_deliver(notification_id: int) -> str:
         log.warning("notification %s not sent (attempt %s): %s", notification_id, attempts, error)
         return "failed" if failed else "will retry"
     Notification.objects.filter(pk=notification_id).update(
-        email_status=DeliveryStatus.SENT, email_sent_at=timezone.now(), email_due_at=None, email_error=""
+        email_status=DeliveryStatus.SENT,
+        email_sent_at=timezone.now(),
+        email_due_at=None,
+        email_error="",
     )
     return "sent"
 
@@ -91,12 +112,14 @@ def notifications_sweep(limit: int = 500) -> int:
     now = timezone.now()
     # A claim abandoned on its last attempt: the send keeps killing its worker, so stop.
     Notification.objects.filter(_abandoned(now, attempts_left=False)).update(
-        email_status=DeliveryStatus.FAILED, email_due_at=None,
+        email_status=DeliveryStatus.FAILED,
+        email_due_at=None,
         email_error=f"Gave up: the worker sending it stopped without finishing {MAX_ATTEMPTS} times.",
     )
     due = list(
         Notification.objects.filter(
-            Q(email_status=DeliveryStatus.PENDING, email_due_at__lte=now) | _abandoned(now, attempts_left=True)
+            Q(email_status=DeliveryStatus.PENDING, email_due_at__lte=now)
+            | _abandoned(now, attempts_left=True)
         )
         .order_by("email_due_at")
         .values_list("pk", flat=True)[:limit]
@@ -119,4 +142,6 @@ def notifications_digest_send(limit: int = 500) -> int:
         .values_list("recipient_id", flat=True)
         .distinct()[:limit]
     )
-    return sum(1 for recipient_id in recipients if digest_send_for(recipient_id=recipient_id, now=now))
+    return sum(
+        1 for recipient_id in recipients if digest_send_for(recipient_id=recipient_id, now=now)
+    )

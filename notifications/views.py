@@ -20,7 +20,9 @@ PAGE_SIZE = 25
 
 class PreferenceForm(forms.Form):
     email_preference = forms.ChoiceField(
-        label="How would you like to get emails?", choices=EmailPreference.choices, widget=forms.RadioSelect
+        label="How would you like to get emails?",
+        choices=EmailPreference.choices,
+        widget=forms.RadioSelect,
     )
 
 
@@ -40,7 +42,9 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
 def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read, then go where it points."""
     notification = get_object_or_404(notifications_for(request.user), pk=pk)
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     target = notification.link if notification.link else None
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

@@ -96,7 +96,9 @@ class Principle(models.Model):
     class Meta:
         ordering = ["version__policy__title", "position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "title"], name="principle_title_unique_in_version"),
+            models.UniqueConstraint(
+                fields=["version", "title"], name="principle_title_unique_in_version"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,12 +26,28 @@ class _ReadOnly(admin.ModelAdmin):
 
 @admin.register(RetentionRun)
 class RetentionRunAdmin(_ReadOnly):
-    list_display = ["started_at", "trigger", "month", "cases_due", "cases_anonymised", "files_removed",
-                    "error_count", "finished_at"]
+    list_display = [
+        "started_at",
+        "trigger",
+        "month",
+        "cases_due",
+        "cases_anonymised",
+        "files_removed",
+        "error_count",
+        "finished_at",
+    ]
     list_filter = ["trigger"]
     date_hierarchy = "started_at"
-    readonly_fields = ["trigger", "month", "started_at", "finished_at", "cases_due", "cases_anonymised",
-                       "files_removed", "errors"]
+    readonly_fields = [
+        "trigger",
+        "month",
+        "started_at",
+        "finished_at",
+        "cases_due",
+        "cases_anonymised",
+        "files_removed",
+        "errors",
+    ]
 
     @admin.display(description="errors")
     def error_count(self, run: RetentionRun) -> int:
@@ -45,7 +61,15 @@ class LegalHoldAdmin(NotAboutThemAdminMixin, _ReadOnly):
     list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
     search_fields = ["case__reference"]
     list_select_related = ["case", "placed_by", "lifted_by"]
-    readonly_fields = ["case", "reason", "placed_by", "placed_at", "lifted_by", "lifted_at", "lift_reason"]
+    readonly_fields = [
+        "case",
+        "reason",
+        "placed_by",
+        "placed_at",
+        "lifted_by",
+        "lifted_at",
+        "lift_reason",
+    ]
 
     @admin.display(description="in force", boolean=True)
     def in_force_display(self, hold: LegalHold) -> bool:

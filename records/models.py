@@ -23,7 +23,9 @@ class LegalHold(models.Model):
 
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="legal_holds")
     reason = models.TextField()
-    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     placed_at = models.DateTimeField(auto_now_add=True)
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -35,8 +37,9 @@ class LegalHold(models.Model):
         ordering = ["-placed_at", "-pk"]
         constraints = [
             # One hold in force per case: placing a second while one lasts would make lifting ambiguous.
-            models.UniqueConstraint(fields=["case"], condition=Q(lifted_at__isnull=True),
-                                    name="legal_hold_one_in_force"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(lifted_at__isnull=True), name="legal_hold_one_in_force"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -69,8 +72,9 @@ class RetentionRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["month"], condition=Q(trigger="schedule"),
-                                    name="retention_run_once_a_month"),
+            models.UniqueConstraint(
+                fields=["month"], condition=Q(trigger="schedule"), name="retention_run_once_a_month"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -80,8 +84,12 @@ class RetentionRun(models.Model):
 class SubjectAccessExport(models.Model):
     """One archive made for a subject access request: who made it, when, about whom, and its fingerprint."""
 
-    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sha256 = models.CharField("SHA-256 of the archive", max_length=64)
     size = models.PositiveIntegerField()

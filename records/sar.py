@@ -99,7 +99,11 @@ class Roles:
             self._add(getattr(case, attribute), role)
 
     def _reporter_number(self, person_id: int) -> int:
-        numbered = [name for pk, name in self.names.items() if name.startswith("Reporter ") and pk != person_id]
+        numbered = [
+            name
+            for pk, name in self.names.items()
+            if name.startswith("Reporter ") and pk != person_id
+        ]
         return len(numbered) + 1
 
     def _add(self, person: User | None, role: str) -> None:
@@ -162,14 +166,20 @@ def _profile(subject: User) -> dict[str, Any]:
         "employment_type": _label(EmploymentType, subject.employment_type),
         "service": service.name if service else None,
         "directorate": service.directorate.name if service else None,
-        "line_manager": "Recorded (name withheld as a third party)" if subject.line_manager_id else "None recorded",
+        "line_manager": "Recorded (name withheld as a third party)"
+        if subject.line_manager_id
+        else "None recorded",
         "roles": sorted(str(Role(code).label) for code in subject.role_codes),
         "account_active": subject.is_active,
         "joined": _when(subject.date_joined),
         "last_signed_in": _when(subject.last_login),
         "email_preference": subject.get_email_preference_display(),
         "handles_linked_to_you": [
-            {"handle": link.handle, "linked_at": _when(link.linked_at), "linked_by": "Triage officer or HR lead"}
+            {
+                "handle": link.handle,
+                "linked_at": _when(link.linked_at),
+                "linked_by": "Triage officer or HR lead",
+            }
             for link in HandleLink.objects.filter(user=subject).order_by("linked_at", "pk")
         ],
     }
@@ -190,26 +200,39 @@ def _reports_made(subject: User, roles: RolesByCase) -> tuple[list[dict[str, Any
             extension = _EXTENSIONS.get(evidence.content_type, "bin")
             path = f"evidence/{report.reference}/{n}-{evidence.sha256[:12]}.{extension}"
             files.append((path, evidence))
-            report_files.append({
-                "file_in_this_archive": path, "name_you_gave": evidence.original_name, "type": evidence.content_type,
-                "size_bytes": evidence.size, "sha256": evidence.sha256, "added_at": _when(evidence.added_at),
-            })
-        rows.append({
-            "reference": report.reference,
-            "submitted_at": _when(report.submitted_at),
-            "status": _label(ReporterStatus, report.case.reporter_status),
-            "platform": _label(Platform, report.platform),
-            "seen_at": _when(report.seen_at),
-            "posted_at": _when(report.posted_at),
-            "what_the_post_shows_in_your_words": roles.scrub(report.case_id, report.description),
-            "who_posted_it": named,
-            "principles_you_chose": [principle.title for principle in report.principles.all()],
-            "shows_a_patient": _label(Answer, report.shows_patient),
-            "welfare_risk": _label(Answer, report.welfare_risk),
-            "you_asked_for_confidentiality": report.confidential,
-            "links_you_gave": [{"url": link.url, "added_at": _when(link.added_at)} for link in report.links.all()],
-            "files_you_gave": report_files,
-        })
+            report_files.append(
+                {
+                    "file_in_this_archive": path,
+                    "name_you_gave": evidence.original_name,
+                    "type": evidence.content_type,
+                    "size_bytes": evidence.size,
+                    "sha256": evidence.sha256,
+                    "added_at": _when(evidence.added_at),
+                }
+            )
+        rows.append(
+            {
+                "reference": report.reference,
+                "submitted_at": _when(report.submitted_at),
+                "status": _label(ReporterStatus, report.case.reporter_status),
+                "platform": _label(Platform, report.platform),
+                "seen_at": _when(report.seen_at),
+                "posted_at": _when(report.posted_at),
+                "what_the_post_shows_in_your_words": roles.scrub(
+                    report.case_id, report.description
+                ),
+                "who_posted_it": named,
+                "principles_you_chose": [principle.title for principle in report.principles.all()],
+                "shows_a_patient": _label(Answer, report.shows_patient),
+                "welfare_risk": _label(Answer, report.welfare_risk),
+                "you_asked_for_confidentiality": report.confidential,
+                "links_you_gave": [
+                    {"url": link.url, "added_at": _when(link.added_at)}
+                    for link in report.links.all()
+                ],
+                "files_you_gave": report_files,
+            }
+        )
     return rows, files
 
 
@@ -226,23 +249,42 @@ def _case_about(case: Case, subject: User) -> dict[str, Any]:
         "appeal_deadline": _when(case.appeal_deadline),
         "flags": [str(flag.label) for flag in case.active_flags],
         "reports": [
-            {"reporter": roles.of(report.reporter_id), "received": _when(report.submitted_at),
-             "platform": _label(Platform, report.platform)}
+            {
+                "reporter": roles.of(report.reporter_id),
+                "received": _when(report.submitted_at),
+                "platform": _label(Platform, report.platform),
+            }
             for report in reports
         ],
         "principles_alleged": [
-            {"reference": principle.reference, "title": principle.title,
-             "investigated_under": getattr(principle.investigated_under, "title", None)}
+            {
+                "reference": principle.reference,
+                "title": principle.title,
+                "investigated_under": getattr(principle.investigated_under, "title", None),
+            }
             for principle in case.principles.all()
         ],
         "timeline": [
-            {"at": _when(event.at), "what": _label(EventKind, event.kind),
-             **({"from": _label(CaseState, event.from_state), "to": _label(CaseState, event.to_state)}
-                if event.kind == EventKind.TRANSITION else {})}
+            {
+                "at": _when(event.at),
+                "what": _label(EventKind, event.kind),
+                **(
+                    {
+                        "from": _label(CaseState, event.from_state),
+                        "to": _label(CaseState, event.to_state),
+                    }
+                    if event.kind == EventKind.TRANSITION
+                    else {}
+                ),
+            }
             for event in case.events.all()
         ],
         "findings": [
-            {"principle": finding.principle.title, "upheld": finding.upheld, "note": roles.scrub(finding.note)}
+            {
+                "principle": finding.principle.title,
+                "upheld": finding.upheld,
+                "note": roles.scrub(finding.note),
+            }
             for finding in case.findings.all()
         ],
         "informal_action": roles.scrub(case.informal_action),
@@ -252,14 +294,18 @@ def _case_about(case: Case, subject: User) -> dict[str, Any]:
 
 def _actions(subject: User, roles: RolesByCase) -> list[dict[str, Any]]:
     rows = []
-    for event in CaseEvent.objects.filter(actor=subject).select_related("case").order_by("at", "pk"):
-        rows.append({
-            "case": event.case.reference,
-            "at": _when(event.at),
-            "what": _label(EventKind, event.kind),
-            "action": event.action,
-            "your_note": roles.scrub(event.case_id, event.note),
-        })
+    for event in (
+        CaseEvent.objects.filter(actor=subject).select_related("case").order_by("at", "pk")
+    ):
+        rows.append(
+            {
+                "case": event.case.reference,
+                "at": _when(event.at),
+                "what": _label(EventKind, event.kind),
+                "action": event.action,
+                "your_note": roles.scrub(event.case_id, event.note),
+            }
+        )
     return rows
 
 
@@ -275,8 +321,13 @@ def _roles_held(subject: User, cases: Iterable[Case]) -> list[dict[str, str]]:
 def _notifications(subject: User) -> list[dict[str, Any]]:
     # The subject line only: bodies can name the people on a case, and the line says what it was about.
     return [
-        {"sent_at": _when(item.created_at), "kind": item.get_kind_display(), "subject": item.subject,
-         "read_at": _when(item.read_at), "email": item.get_email_status_display()}
+        {
+            "sent_at": _when(item.created_at),
+            "kind": item.get_kind_display(),
+            "subject": item.subject,
+            "read_at": _when(item.read_at),
+            "email": item.get_email_status_display(),
+        }
         for item in Notification.objects.filter(recipient=subject).order_by("created_at", "pk")
     ]
 
@@ -284,17 +335,31 @@ def _notifications(subject: User) -> list[dict[str, Any]]:
 def _audit(subject: User, roles: RolesByCase) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     entries = []
     for event in AuditEvent.objects.filter(actor=subject).order_by("seq").iterator(chunk_size=2000):
-        detail = {key: roles.scrub(event.case_id, value) if isinstance(value, str) else value
-                  for key, value in (event.detail or {}).items()}
-        entries.append({"entry": event.seq, "at": _when(event.at), "what": event.get_kind_display(),
-                        "case": event.case_reference or None, "from_address": event.ip_address or None,
-                        "detail": detail})
+        detail = {
+            key: roles.scrub(event.case_id, value) if isinstance(value, str) else value
+            for key, value in (event.detail or {}).items()
+        }
+        entries.append(
+            {
+                "entry": event.seq,
+                "at": _when(event.at),
+                "what": event.get_kind_display(),
+                "case": event.case_reference or None,
+                "from_address": event.ip_address or None,
+                "detail": detail,
+            }
+        )
     fingerprint = username_fingerprint(subject.email)
     attempts = [
-        {"entry": event.seq, "at": _when(event.at), "what": event.get_kind_display(),
-         "from_address": event.ip_address or None}
+        {
+            "entry": event.seq,
+            "at": _when(event.at),
+            "what": event.get_kind_display(),
+            "from_address": event.ip_address or None,
+        }
         for event in AuditEvent.objects.filter(
-            kind__in=[AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT], detail__username_sha256=fingerprint
+            kind__in=[AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT],
+            detail__username_sha256=fingerprint,
         ).order_by("seq")
     ]
     return entries, attempts
@@ -304,8 +369,13 @@ def sar_collect(subject: User, *, now: dt.datetime | None = None) -> Collected:
     """Everything about ``subject``, with third parties replaced by their roles."""
     now = now or timezone.now()
     about = Q(pk__in=case_ids_about(subject))
-    took_part = Q(triaged_by=subject) | Q(line_manager=subject) | Q(investigator=subject) | Q(
-        decision_maker=subject) | Q(events__actor=subject)
+    took_part = (
+        Q(triaged_by=subject)
+        | Q(line_manager=subject)
+        | Q(investigator=subject)
+        | Q(decision_maker=subject)
+        | Q(events__actor=subject)
+    )
     reported = Q(reports__reporter=subject)
     cases = {case.pk: case for case in _cases(about | took_part | reported)}
     about_ids = set(Case.objects.filter(about).values_list("pk", flat=True))
@@ -321,7 +391,9 @@ def sar_collect(subject: User, *, now: dt.datetime | None = None) -> Collected:
         "you_in_the_staff_directory": _profile(subject),
         "reports_made": reports_made,
         "cases_about_you": [_case_about(cases[pk], subject) for pk in cases if pk in about_ids],
-        "roles_you_held_on_cases": _roles_held(subject, (case for pk, case in cases.items() if pk not in about_ids)),
+        "roles_you_held_on_cases": _roles_held(
+            subject, (case for pk, case in cases.items() if pk not in about_ids)
+        ),
         "actions_taken": _actions(subject, roles),
         "notifications": _notifications(subject),
         "audit_entries": audit_entries,

@@ -19,11 +19,17 @@ PEOPLE_SEARCH_LIMIT = 25
 def cases_due_for_removal(now: dt.datetime) -> QuerySet[Case]:
     """Closed cases past their retention period, not yet anonymised and not on legal hold, oldest first."""
     held = LegalHold.objects.filter(case_id=OuterRef("pk"), lifted_at__isnull=True)
-    return Case.objects.filter(due_for_removal(now)).exclude(Exists(held)).order_by("closed_at", "pk")
+    return (
+        Case.objects.filter(due_for_removal(now)).exclude(Exists(held)).order_by("closed_at", "pk")
+    )
 
 
 def legal_hold_in_force(case: Case) -> LegalHold | None:
-    return LegalHold.objects.filter(case=case, lifted_at__isnull=True).select_related("placed_by").first()
+    return (
+        LegalHold.objects.filter(case=case, lifted_at__isnull=True)
+        .select_related("placed_by")
+        .first()
+    )
 
 
 def people_search(query: str) -> QuerySet[User]:
@@ -32,9 +38,7 @@ def people_search(query: str) -> QuerySet[User]:
         full_name=Concat("first_name", Value(" "), "last_name")
     )
     for word in query.split():
-        people = people.filter(
-            Q(full_name__icontains=word) | Q(email__icontains=word)
-        )
+        people = people.filter(Q(full_name__icontains=word) | Q(email__icontains=word))
     return people.select_related("service__directorate").order_by("last_name", "first_name", "pk")[
         :PEOPLE_SEARCH_LIMIT
     ]

@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 HOLD_REASON_MIN = 10
 _ERROR_LIMIT = 300
-REMOVED_NOTICE = "The details of this notification were removed under the retention schedule on {day}."
+REMOVED_NOTICE = (
+    "The details of this notification were removed under the retention schedule on {day}."
+)
 
 
 class HoldRefused(Exception):
@@ -62,8 +64,12 @@ def retention_placeholder() -> User:
     """
     person, _ = User.objects.get_or_create(
         email=PLACEHOLDER_EMAIL,
-        defaults={"first_name": "Removed under", "last_name": "retention", "is_active": False,
-                  "password": make_password(None)},
+        defaults={
+            "first_name": "Removed under",
+            "last_name": "retention",
+            "is_active": False,
+            "password": make_password(None),
+        },
     )
     return person
 
@@ -85,7 +91,9 @@ def _locked_case(case: Case, by: User) -> Case:
     return locked
 
 
-def legal_hold_place(*, case: Case, by: User, reason: str, request: HttpRequest | None = None) -> LegalHold:
+def legal_hold_place(
+    *, case: Case, by: User, reason: str, request: HttpRequest | None = None
+) -> LegalHold:
     """Put a case on legal hold: the retention run leaves it alone, however old, until the hold is lifted."""
     reason = _reason(reason, "the hold")
     with transaction.atomic():
@@ -98,23 +106,39 @@ def legal_hold_place(*, case: Case, by: User, reason: str, request: HttpRequest 
         if LegalHold.objects.filter(case=locked, lifted_at__isnull=True).exists():
             raise HoldRefused("This case is already on legal hold.")
         hold = LegalHold.objects.create(case=locked, placed_by=by, reason=reason)
-        audit_record(kind=AuditKind.LEGAL_HOLD_PLACED, actor=by, case=locked,
-                     detail={"hold": hold.pk, "reason": reason}, request=request)
+        audit_record(
+            kind=AuditKind.LEGAL_HOLD_PLACED,
+            actor=by,
+            case=locked,
+            detail={"hold": hold.pk, "reason": reason},
+            request=request,
+        )
     return hold
 
 
-def legal_hold_lift(*, case: Case, by: User, reason: str, request: HttpRequest | None = None) -> LegalHold:
+def legal_hold_lift(
+    *, case: Case, by: User, reason: str, request: HttpRequest | None = None
+) -> LegalHold:
     """End the hold in force; the case then follows the retention schedule again."""
     reason = _reason(reason, "lifting the hold")
     with transaction.atomic():
         locked = _locked_case(case, by)
-        hold = LegalHold.objects.select_for_update().filter(case=locked, lifted_at__isnull=True).first()
+        hold = (
+            LegalHold.objects.select_for_update()
+            .filter(case=locked, lifted_at__isnull=True)
+            .first()
+        )
         if hold is None:
             raise HoldRefused("This case is not on legal hold.")
         hold.lifted_by, hold.lifted_at, hold.lift_reason = by, timezone.now(), reason
         hold.save(update_fields=["lifted_by", "lifted_at", "lift_reason"])
-        audit_record(kind=AuditKind.LEGAL_HOLD_LIFTED, actor=by, case=locked,
-                     detail={"hold": hold.pk, "reason": reason}, request=request)
+        audit_record(
+            kind=AuditKind.LEGAL_HOLD_LIFTED,
+            actor=by,
+            case=locked,
+            detail={"hold": hold.pk, "reason": reason},
+            request=request,
+        )
     return hold
 
 
@@ -149,7 +173,9 @@ def _stand_in(person_id: int | None, placeholder: User) -> User | None:
     return placeholder if person_id is not None else None
 
 
-def _remove_personal_details(case: Case, *, placeholder: User, now: dt.datetime) -> list[tuple[Storage, str]]:
+def _remove_personal_details(
+    case: Case, *, placeholder: User, now: dt.datetime
+) -> list[tuple[Storage, str]]:
     """Clear what identifies people on one locked case; return the stored files to delete after commit.
 
     Kept: everything the governance figures count (dates, state, closure,
@@ -159,18 +185,41 @@ def _remove_personal_details(case: Case, *, placeholder: User, now: dt.datetime)
     case.subject_key = _subject_key_for(case)
     case.poster = None
     case.poster_handle = ""
-    for text in ("triage_summary", "informal_action", "terms_of_reference", "evidence_summary",
-                 "interview_records", "recommendation", "outcome_rationale"):
+    for text in (
+        "triage_summary",
+        "informal_action",
+        "terms_of_reference",
+        "evidence_summary",
+        "interview_records",
+        "recommendation",
+        "outcome_rationale",
+    ):
         setattr(case, text, "")
     for role in ("triaged_by", "line_manager", "investigator", "decision_maker"):
         setattr(case, role, _stand_in(getattr(case, f"{role}_id"), placeholder))
     case.anonymised_at = now
     case.revision += 1
-    case.save(update_fields=[
-        "subject_key", "poster", "poster_handle", "triage_summary", "informal_action", "terms_of_reference",
-        "evidence_summary", "interview_records", "recommendation", "outcome_rationale", "triaged_by",
-        "line_manager", "investigator", "decision_maker", "anonymised_at", "revision", "updated_at",
-    ])
+    case.save(
+        update_fields=[
+            "subject_key",
+            "poster",
+            "poster_handle",
+            "triage_summary",
+            "informal_action",
+            "terms_of_reference",
+            "evidence_summary",
+            "interview_records",
+            "recommendation",
+            "outcome_rationale",
+            "triaged_by",
+            "line_manager",
+            "investigator",
+            "decision_maker",
+            "anonymised_at",
+            "revision",
+            "updated_at",
+        ]
+    )
 
     Finding.objects.filter(case=case).update(note="")
     # The timeline keeps what happened and when; who did it and what they wrote go.
@@ -186,7 +235,9 @@ def _remove_personal_details(case: Case, *, placeholder: User, now: dt.datetime)
     EvidenceFile.objects.filter(report__in=reports).delete()
     EvidenceLink.objects.filter(report__in=reports).delete()
     # Dates, platforms and principles stay: the figures count reports by them.
-    reports.update(reporter=placeholder, description="", poster=None, poster_handle="", poster_handle_key="")
+    reports.update(
+        reporter=placeholder, description="", poster=None, poster_handle="", poster_handle_key=""
+    )
 
     for summary in CaseSummary.objects.filter(case=case).exclude(file=""):
         files.append((summary.file.storage, cast(str, summary.file.name)))
@@ -215,21 +266,30 @@ def case_anonymise(*, case_id: int, now: dt.datetime) -> int | None:
         if case is None or not cases_due_for_removal(now).filter(pk=case_id).exists():
             return None
         files = _remove_personal_details(case, placeholder=retention_placeholder(), now=now)
-        audit_record(kind=AuditKind.PERSONAL_DATA_REMOVED, actor=None, case=case,
-                     detail={"files_removed": len(files), "closure": case.closure, "outcome": case.outcome})
+        audit_record(
+            kind=AuditKind.PERSONAL_DATA_REMOVED,
+            actor=None,
+            case=case,
+            detail={"files_removed": len(files), "closure": case.closure, "outcome": case.outcome},
+        )
         transaction.on_commit(lambda: _delete_stored(files))
     return len(files)
 
 
-def retention_apply(*, now: dt.datetime | None = None, dry_run: bool = False,
-                    run: RetentionRun | None = None) -> RetentionResult:
+def retention_apply(
+    *, now: dt.datetime | None = None, dry_run: bool = False, run: RetentionRun | None = None
+) -> RetentionResult:
     """Remove personal details from every case past its retention period and not on hold.
 
     A case that fails is recorded with its error and the others still go
     ahead. With ``dry_run`` nothing is written: the result lists what would be done.
     """
     now = now or timezone.now()
-    due = list(cases_due_for_removal(now).only("pk", "reference", "state", "closure", "outcome", "closed_at"))
+    due = list(
+        cases_due_for_removal(now).only(
+            "pk", "reference", "state", "closure", "outcome", "closed_at"
+        )
+    )
     result = RetentionResult(due=due)
     if dry_run:
         return result
@@ -241,7 +301,9 @@ def retention_apply(*, now: dt.datetime | None = None, dry_run: bool = False,
             removed = case_anonymise(case_id=case.pk, now=now)
         except Exception as exc:
             log.exception("retention: case %s could not be anonymised", case.reference)
-            result.errors.append({"case": case.reference, "error": f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]})
+            result.errors.append(
+                {"case": case.reference, "error": f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]}
+            )
             continue
         if removed is not None:
             result.anonymised.append(case.reference)
@@ -252,11 +314,26 @@ def retention_apply(*, now: dt.datetime | None = None, dry_run: bool = False,
         run.cases_anonymised = len(result.anonymised)
         run.files_removed = result.files_removed
         run.errors = result.errors
-        run.save(update_fields=["finished_at", "cases_due", "cases_anonymised", "files_removed", "errors"])
-        audit_record(kind=AuditKind.RETENTION_RUN, actor=None, detail={
-            "run": run.pk, "cases_due": len(due), "cases_anonymised": len(result.anonymised),
-            "files_removed": result.files_removed, "errors": [error["case"] for error in result.errors],
-        })
+        run.save(
+            update_fields=[
+                "finished_at",
+                "cases_due",
+                "cases_anonymised",
+                "files_removed",
+                "errors",
+            ]
+        )
+        audit_record(
+            kind=AuditKind.RETENTION_RUN,
+            actor=None,
+            detail={
+                "run": run.pk,
+                "cases_due": len(due),
+                "cases_anonymised": len(result.anonymised),
+                "files_removed": result.files_removed,
+                "errors": [error["case"] for error in result.errors],
+            },
+        )
     return result
 
 
@@ -270,7 +347,9 @@ def retention_month_claim(*, now: dt.datetime | None = None) -> RetentionRun | N
     month = timezone.localdate(now).replace(day=1)
     try:
         with transaction.atomic():
-            return RetentionRun.objects.create(trigger=RunTrigger.SCHEDULE, month=month, started_at=now)
+            return RetentionRun.objects.create(
+                trigger=RunTrigger.SCHEDULE, month=month, started_at=now
+            )
     except IntegrityError:
         return None
 
@@ -287,8 +366,9 @@ def sar_filename(subject: User, *, on: dt.date) -> str:
     return f"subject-access-{slugify(subject.get_full_name()) or 'person'}-{on:%Y-%m-%d}.zip"
 
 
-def subject_access_export(*, subject: User, by: User,
-                          request: HttpRequest | None = None) -> tuple[SubjectAccessExport, bytes]:
+def subject_access_export(
+    *, subject: User, by: User, request: HttpRequest | None = None
+) -> tuple[SubjectAccessExport, bytes]:
     """Make the archive of everything about ``subject``, record who made it and when, and return it."""
     if subject.pk == by.pk:
         raise SubjectAccessRefused(
@@ -299,10 +379,21 @@ def subject_access_export(*, subject: User, by: User,
     archive = sar_archive(collected)
     with transaction.atomic():
         export = SubjectAccessExport.objects.create(
-            subject=subject, requested_by=by, sha256=hashlib.sha256(archive).hexdigest(), size=len(archive),
+            subject=subject,
+            requested_by=by,
+            sha256=hashlib.sha256(archive).hexdigest(),
+            size=len(archive),
             counts=collected.counts,
         )
-        audit_record(kind=AuditKind.SUBJECT_ACCESS_EXPORT, actor=by, request=request,
-                     detail={"export": export.pk, "subject": subject.pk, "sha256": export.sha256,
-                             **collected.counts})
+        audit_record(
+            kind=AuditKind.SUBJECT_ACCESS_EXPORT,
+            actor=by,
+            request=request,
+            detail={
+                "export": export.pk,
+                "subject": subject.pk,
+                "sha256": export.sha256,
+                **collected.counts,
+            },
+        )
     return export, archive

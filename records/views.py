@@ -39,18 +39,27 @@ def legal_hold_place(request: AuthenticatedHttpRequest, reference: str) -> HttpR
     form = LegalHoldPlaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.legal_hold_place(case=case, by=request.user, reason=form.cleaned_data["reason"], request=request)
+            services.legal_hold_place(
+                case=case, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
         except CaseNotFound:
             raise Http404 from None
         except HoldRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, f"Case {case.reference} is on legal hold. Nothing on it will be removed "
-                                      "under the retention schedule until the hold is lifted.")
+            messages.success(
+                request,
+                f"Case {case.reference} is on legal hold. Nothing on it will be removed "
+                "under the retention schedule until the hold is lifted.",
+            )
             return redirect("casework:case_detail", case.reference)
     status = 400 if form.errors else 200
-    return render(request, "records/legal_hold_form.html",
-                  {"case": case, "form": form, "placing": True, "hold": legal_hold_in_force(case)}, status=status)
+    return render(
+        request,
+        "records/legal_hold_form.html",
+        {"case": case, "form": form, "placing": True, "hold": legal_hold_in_force(case)},
+        status=status,
+    )
 
 
 @login_required
@@ -60,18 +69,27 @@ def legal_hold_lift(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     form = LegalHoldLiftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.legal_hold_lift(case=case, by=request.user, reason=form.cleaned_data["reason"], request=request)
+            services.legal_hold_lift(
+                case=case, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
         except CaseNotFound:
             raise Http404 from None
         except HoldRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, f"The legal hold on case {case.reference} is lifted. The case follows the "
-                                      "retention schedule again.")
+            messages.success(
+                request,
+                f"The legal hold on case {case.reference} is lifted. The case follows the "
+                "retention schedule again.",
+            )
             return redirect("casework:case_detail", case.reference)
     status = 400 if form.errors else 200
-    return render(request, "records/legal_hold_form.html",
-                  {"case": case, "form": form, "placing": False, "hold": legal_hold_in_force(case)}, status=status)
+    return render(
+        request,
+        "records/legal_hold_form.html",
+        {"case": case, "form": form, "placing": False, "hold": legal_hold_in_force(case)},
+        status=status,
+    )
 
 
 @login_required
@@ -82,11 +100,16 @@ def subject_access(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     form = PersonSearchForm(request.GET or None)
     people = list(people_search(form.cleaned_data["q"])) if form.is_valid() else None
-    return render(request, "records/subject_access.html", {
-        "form": form,
-        "people": people,
-        "exports": recent_exports(),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "records/subject_access.html",
+        {
+            "form": form,
+            "people": people,
+            "exports": recent_exports(),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

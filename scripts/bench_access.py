@@ -117,27 +117,52 @@ def fill_access() -> None:
     started = time.perf_counter()
     user_min = User.objects.order_by("pk").values_list("pk", flat=True)[0]
     # Every fifth member of staff has two handles: handle_<2i> and handle_<2i + 1>.
-    _run("handle links", bench_governance._insert(HandleLink, {
-        "handle": "'handle_' || h", "user_id": f"{user_min} + (h / 2) * 5", "linked_by_id": str(user_min + 1),
-        "linked_at": "now()",
-    }, f"FROM generate_series(0, {HANDLE_LINKS - 1}) h"))
-    _run("evidence files", bench_governance._insert(EvidenceFile, {
-        "report_id": "r.id", "file": "'2026/01/' || md5(r.id::text) || '.png'",
-        "original_name": "'screenshot.png'", "content_type": "'image/png'", "size": "48000",
-        "sha256": "md5(r.id::text) || md5((-r.id)::text)", "added_by_id": "r.reporter_id", "added_at": "r.submitted_at",
-    }, 'FROM "incidents_report" r WHERE r.case_id % 10 = 0'))
+    _run(
+        "handle links",
+        bench_governance._insert(
+            HandleLink,
+            {
+                "handle": "'handle_' || h",
+                "user_id": f"{user_min} + (h / 2) * 5",
+                "linked_by_id": str(user_min + 1),
+                "linked_at": "now()",
+            },
+            f"FROM generate_series(0, {HANDLE_LINKS - 1}) h",
+        ),
+    )
+    _run(
+        "evidence files",
+        bench_governance._insert(
+            EvidenceFile,
+            {
+                "report_id": "r.id",
+                "file": "'2026/01/' || md5(r.id::text) || '.png'",
+                "original_name": "'screenshot.png'",
+                "content_type": "'image/png'",
+                "size": "48000",
+                "sha256": "md5(r.id::text) || md5((-r.id)::text)",
+                "added_by_id": "r.reporter_id",
+                "added_at": "r.submitted_at",
+            },
+            'FROM "incidents_report" r WHERE r.case_id % 10 = 0',
+        ),
+    )
 
     with connection.cursor() as cursor:
         cursor.execute('SELECT min(id), max(id) FROM "casework_case"')
         case_min, case_max = cursor.fetchone()
         cursor.execute('SELECT max(id) FROM "directory_user"')
         (user_max,) = cursor.fetchone()
-    kinds = [AuditKind.CASE_VIEWED] * 6 + [AuditKind.CASE_EVENT] * 3 + [AuditKind.EVIDENCE_DOWNLOADED]
+    kinds = (
+        [AuditKind.CASE_VIEWED] * 6 + [AuditKind.CASE_EVENT] * 3 + [AuditKind.EVIDENCE_DOWNLOADED]
+    )
     kind_array = ",".join(f"'{kind.value}'" for kind in kinds)
     # Append-only: the trigger refuses UPDATE and DELETE, not INSERT. The hashes only have to be
     # distinct and linked; nothing here checks them against the rows' content.
     digest = "md5(({g})::text) || md5(({g})::text || 'x')"
-    _run("audit rows", f"""
+    _run(
+        "audit rows",
+        f"""
         INSERT INTO "{AuditEvent._meta.db_table}"
             (seq, at, kind, actor_id, case_id, case_reference, detail, ip_address, prev_hash, hash)
         SELECT s.g, now() - make_interval(secs => ({AUDIT_ROWS} - s.g) * 300),
@@ -153,12 +178,16 @@ def fill_access() -> None:
                              ELSE {case_min} + (g * 104729) % {case_max - case_min + 1} END AS case_id
               FROM generate_series(1::bigint, {AUDIT_ROWS}) g) s
         LEFT JOIN "casework_case" c ON c.id = s.case_id
-    """)
+    """,
+    )
     last_hash = digest.format(g=str(AUDIT_ROWS))
-    _run("audit chain head", f"""
+    _run(
+        "audit chain head",
+        f"""
         INSERT INTO audit_auditchainhead (id, seq, hash) SELECT 1, {AUDIT_ROWS}, {last_hash}
         ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash
-    """)
+    """,
+    )
     step = time.perf_counter()
     with connection.cursor() as cursor:
         for table in ("casework_handlelink", "incidents_evidencefile", "audit_auditevent"):
@@ -191,10 +220,14 @@ def _about(user: User) -> set[int]:
     from incidents.models import Report
 
     handles = list(HandleLink.objects.filter(user_id=user.pk).values_list("handle", flat=True))
-    return (set(Case.objects.filter(poster_id=user.pk).values_list("pk", flat=True))
-            | set(Case.objects.filter(poster_handle_key__in=handles).values_list("pk", flat=True))
-            | set(Report.objects.filter(poster_id=user.pk).values_list("case_id", flat=True))
-            | set(Report.objects.filter(poster_handle_key__in=handles).values_list("case_id", flat=True)))
+    return (
+        set(Case.objects.filter(poster_id=user.pk).values_list("pk", flat=True))
+        | set(Case.objects.filter(poster_handle_key__in=handles).values_list("pk", flat=True))
+        | set(Report.objects.filter(poster_id=user.pk).values_list("case_id", flat=True))
+        | set(
+            Report.objects.filter(poster_handle_key__in=handles).values_list("case_id", flat=True)
+        )
+    )
 
 
 def personas() -> list[Persona]:
@@ -211,7 +244,9 @@ def personas() -> list[Persona]:
         ("Triage officer", Role.TRIAGE_OFFICER, Q(state__in=[CaseState.NEW, CaseState.TRIAGE])),
         ("IG lead", Role.IG_LEAD, Q(flag_data_breach=True)),
     ]
-    linked = list(HandleLink.objects.order_by("user_id").values_list("user_id", flat=True).distinct()[:3])
+    linked = list(
+        HandleLink.objects.order_by("user_id").values_list("user_id", flat=True).distinct()[:3]
+    )
     middle = Case.objects.order_by("-pk").values_list("pk", flat=True)[0] // 2
     chosen = []
     for (title, role, opens), user_id in zip(roles, linked):
@@ -220,20 +255,30 @@ def personas() -> list[Persona]:
         user = User.objects.get(pk=user_id)  # roles read afresh
         persona = Persona(title, user, _about(user))
         # A case in the middle of the table that the persona may open, with evidence files (every tenth case).
-        for pk, reference in (Case.objects.filter(opens, pk__gte=middle).order_by("pk")
-                              .values_list("pk", "reference")[:500]):
+        for pk, reference in (
+            Case.objects.filter(opens, pk__gte=middle)
+            .order_by("pk")
+            .values_list("pk", "reference")[:500]
+        ):
             if pk % 10 == 0 and pk not in persona.about:
                 persona.case_pk, persona.case_reference = pk, reference
                 break
         if not persona.case_pk:
-            sys.exit(f"No case with evidence files that the {title} may open: is the database filled?")
-        persona.file_pk = (EvidenceFile.objects.filter(report__case_id=persona.case_pk).order_by("pk")
-                           .values_list("pk", flat=True)[0])
+            sys.exit(
+                f"No case with evidence files that the {title} may open: is the database filled?"
+            )
+        persona.file_pk = (
+            EvidenceFile.objects.filter(report__case_id=persona.case_pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[0]
+        )
         handles = list(user.handles.order_by("handle").values_list("handle", flat=True))
-        print(f"  {title}: {user.email} (user {user.pk}), handles {', '.join('@' + h for h in handles)}; "
-              f"{len(persona.about)} cases about them "
-              f"({Case.objects.filter(poster=user).count()} as the poster); "
-              f"case page {persona.case_reference}, evidence file {persona.file_pk}")
+        print(
+            f"  {title}: {user.email} (user {user.pk}), handles {', '.join('@' + h for h in handles)}; "
+            f"{len(persona.about)} cases about them "
+            f"({Case.objects.filter(poster=user).count()} as the poster); "
+            f"case page {persona.case_reference}, evidence file {persona.file_pk}"
+        )
         chosen.append(persona)
     return chosen
 
@@ -273,21 +318,49 @@ def measures(persona: Persona) -> list[Measure]:
         return list(Paginator(cases, views.PAGE_SIZE).get_page(1).object_list)
 
     found = [
-        Measure("case list, first page", lambda: page(views._listing(user).order_by("-updated_at", "-pk"))),
+        Measure(
+            "case list, first page",
+            lambda: page(views._listing(user).order_by("-updated_at", "-pk")),
+        ),
     ]
     if may_see_triage_queue(user):
-        found.append(Measure("triage queue, first page", lambda: page(
-            views._listing(user).filter(state__in=[CaseState.NEW, CaseState.TRIAGE]).order_by("created_at", "pk"))))
-    found.append(Measure(f"case page {persona.case_reference}",
-                         lambda: views._case_for_page(user, persona.case_reference), shown=1))
+        found.append(
+            Measure(
+                "triage queue, first page",
+                lambda: page(
+                    views._listing(user)
+                    .filter(state__in=[CaseState.NEW, CaseState.TRIAGE])
+                    .order_by("created_at", "pk")
+                ),
+            )
+        )
+    found.append(
+        Measure(
+            f"case page {persona.case_reference}",
+            lambda: views._case_for_page(user, persona.case_reference),
+            shown=1,
+        )
+    )
     if _may_read_access_history(user):
-        found.append(Measure(f"access_history_cases(user).filter(pk={persona.case_pk})",
-                             lambda: list(access_history_cases(user).filter(pk=persona.case_pk))))
-    found.append(Measure(f"visible_evidence_files(user).filter(pk={persona.file_pk})",
-                         lambda: list(visible_evidence_files(user).filter(pk=persona.file_pk))))
+        found.append(
+            Measure(
+                f"access_history_cases(user).filter(pk={persona.case_pk})",
+                lambda: list(access_history_cases(user).filter(pk=persona.case_pk)),
+            )
+        )
+    found.append(
+        Measure(
+            f"visible_evidence_files(user).filter(pk={persona.file_pk})",
+            lambda: list(visible_evidence_files(user).filter(pk=persona.file_pk)),
+        )
+    )
     if may_see_audit_log(user):
-        found.append(Measure("audit_log(LogFilters(), viewer=user)[:50]",
-                             lambda: list(audit_log(LogFilters(), viewer=user)[:50])))
+        found.append(
+            Measure(
+                "audit_log(LogFilters(), viewer=user)[:50]",
+                lambda: list(audit_log(LogFilters(), viewer=user)[:50]),
+            )
+        )
     found.append(Measure("cases_about(user)", lambda: list(cases_about(user))))
     return found
 
@@ -315,12 +388,17 @@ def _whole_table_scans(plan: list[str]) -> list[str]:
         if "Index" in name.split(" on ")[0]:
             depth = len(line) - len(line.lstrip())
             details = []
-            for following in plan[number + 1:]:
-                if len(following) - len(following.lstrip()) <= depth or following.strip().startswith("->"):
+            for following in plan[number + 1 :]:
+                if len(following) - len(
+                    following.lstrip()
+                ) <= depth or following.strip().startswith("->"):
                     break
                 details.append(following.strip())
             # "Index Cond: (id IS NOT NULL)" (the HR lead's every-case scope) bounds nothing either.
-            if any(detail.startswith("Index Cond:") and not detail.endswith(" IS NOT NULL)") for detail in details):
+            if any(
+                detail.startswith("Index Cond:") and not detail.endswith(" IS NOT NULL)")
+                for detail in details
+            ):
                 continue
             if "(actual " not in rest or _rows(rest) < WALK_ROWS:
                 continue  # unrun, an estimate can't tell a whole walk from one a LIMIT stops early
@@ -328,7 +406,9 @@ def _whole_table_scans(plan: list[str]) -> list[str]:
         elif "Seq Scan" not in name:
             continue
         actual = rest.partition("(actual ")[2]
-        found.append(f"{name} (actual {actual}" if actual else f"{name} ({rest.partition(')')[0]}, not run)")
+        found.append(
+            f"{name} (actual {actual}" if actual else f"{name} ({rest.partition(')')[0]}, not run)"
+        )
     return found
 
 
@@ -383,19 +463,26 @@ def measure(measure: Measure, runs: int, timeout: float) -> tuple[float | None, 
             note = f"EXPLAIN (the query was cancelled after {timeout:g} s, so the planner's estimates only)"
         found = _whole_table_scans(plan)
         scans += found
-        took = next((line.split(":", 1)[1].strip() for line in plan if line.startswith("Execution Time")),
-                    "cancelled")
+        took = next(
+            (line.split(":", 1)[1].strip() for line in plan if line.startswith("Execution Time")),
+            "cancelled",
+        )
         if measure.shown is not None and number >= measure.shown:
-            print(f"     prefetch {number}: {took}, "
-                  f"{'whole-table scans: ' + '; '.join(found) if found else 'no whole-table scan'}"
-                  f"  [{sql.split(' FROM ', 1)[-1].split()[0]}]")
+            print(
+                f"     prefetch {number}: {took}, "
+                f"{'whole-table scans: ' + '; '.join(found) if found else 'no whole-table scan'}"
+                f"  [{sql.split(' FROM ', 1)[-1].split()[0]}]"
+            )
             continue
         print(f"     SQL {number + 1}: {connection.ops.compose_sql(sql, params)}")  # type: ignore[attr-defined]  # PostgreSQL's operations; the benchmark runs only there
         print(f"     {note}:")
         for line in plan:
             print("       " + line)
-        print("     whole-table scans:" + "".join(f"\n       {line}" for line in found) if found
-              else "     whole-table scans: none")
+        print(
+            "     whole-table scans:" + "".join(f"\n       {line}" for line in found)
+            if found
+            else "     whole-table scans: none"
+        )
     if over:
         print(f"     not timed: cancelled after {timeout:g} s (statement_timeout)")
         return None, scans
@@ -409,8 +496,10 @@ def measure(measure: Measure, runs: int, timeout: float) -> tuple[float | None, 
         times.append(seconds)
         db_times.append(sum(t for t, _, _ in queries))
     median = statistics.median(times)
-    print(f"     median of {runs} runs: {_s(median)} (database {_s(statistics.median(db_times))}); "
-          f"runs {', '.join(_s(t) for t in times)}")
+    print(
+        f"     median of {runs} runs: {_s(median)} (database {_s(statistics.median(db_times))}); "
+        f"runs {', '.join(_s(t) for t in times)}"
+    )
     return median, scans
 
 
@@ -418,9 +507,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="Reuse the filled database: no drop, no fill.")
-    parser.add_argument("--timeout", type=float, default=60,
-                        help="Cancel any one query after this many seconds (statement_timeout).")
+    parser.add_argument(
+        "--keep", action="store_true", help="Reuse the filled database: no drop, no fill."
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60,
+        help="Cancel any one query after this many seconds (statement_timeout).",
+    )
     arguments = parser.parse_args()
 
     if not os.environ.get("DATABASE_URL"):
@@ -438,7 +533,9 @@ def main() -> None:
     if not arguments.keep:
         print(f"Database {connection.settings_dict['NAME']} (recreated); migrating …")
         call_command("migrate", verbosity=0)
-        print(f"Filling {arguments.cases:,} cases over {YEARS} years (the governance fill, no daily counts) …")
+        print(
+            f"Filling {arguments.cases:,} cases over {YEARS} years (the governance fill, no daily counts) …"
+        )
         bench_governance.fill(cases=arguments.cases, years=YEARS)
     else:
         call_command("migrate", verbosity=0)
@@ -459,11 +556,15 @@ def main() -> None:
             median, scans = measure(item, arguments.runs, arguments.timeout)
             table.append((persona.title, item.label, median, scans))
 
-    print("\nMedians (ms), and the tables of casework_case / incidents_report / audit_auditevent read whole:")
+    print(
+        "\nMedians (ms), and the tables of casework_case / incidents_report / audit_auditevent read whole:"
+    )
     width = max(len(label) for _, label, _, _ in table)
     for title, label, median, scans in table:
         tables = sorted({line.split(" on ")[1].split()[0].rstrip(",") for line in scans})
-        figure = f"{median * 1000:,.1f}" if median is not None else f"> {arguments.timeout * 1000:,.0f}"
+        figure = (
+            f"{median * 1000:,.1f}" if median is not None else f"> {arguments.timeout * 1000:,.0f}"
+        )
         print(f"  {title:<15} {label:<{width}} {figure:>10}  {', '.join(tables) or '-'}")
 
 

@@ -54,20 +54,36 @@ sys.path.insert(0, str(ROOT))
 DASHBOARD_TARGET = 1.0
 PACK_TARGET = 10.0
 USERS = 5_000
-PLATFORMS = ["facebook", "facebook", "facebook", "x", "x", "instagram", "instagram", "tiktok", "tiktok",
-             "linkedin", "youtube", "blog", "flickr", "other"]
+PLATFORMS = [
+    "facebook",
+    "facebook",
+    "facebook",
+    "x",
+    "x",
+    "instagram",
+    "instagram",
+    "tiktok",
+    "tiktok",
+    "linkedin",
+    "youtube",
+    "blog",
+    "flickr",
+    "other",
+]
 
 
 def _environment() -> None:
     if not os.environ.get("DATABASE_URL"):
         sys.exit("Set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/flagpost_gov_bench")
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",  # no query log kept in memory, as in production
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 40),
-        "ALLOWED_HOSTS": "localhost",
-        "LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "false",  # no query log kept in memory, as in production
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 40),
+            "ALLOWED_HOSTS": "localhost",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 def _database_check(*, recreate: bool) -> None:
@@ -80,12 +96,20 @@ def _database_check(*, recreate: bool) -> None:
     if "postgresql" not in config["ENGINE"]:
         sys.exit(f"Refusing to run: {config['ENGINE']} is not PostgreSQL.")
     if not name.endswith("_bench"):
-        sys.exit(f"Refusing to run against database {name!r}: its name must end in _bench "
-                 "(it is dropped and recreated).")
+        sys.exit(
+            f"Refusing to run against database {name!r}: its name must end in _bench "
+            "(it is dropped and recreated)."
+        )
     if not recreate:
         return
-    with psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
-                         password=config["PASSWORD"] or None, dbname="postgres", autocommit=True) as admin:
+    with psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
 
@@ -141,9 +165,14 @@ def fill(*, cases: int, years: int) -> None:
     services = []
     for d in range(8):
         directorate = Directorate.objects.create(name=f"Bench directorate {d + 1}")
-        services += [Service.objects.create(directorate=directorate, name=f"Service {s + 1}") for s in range(5)]
+        services += [
+            Service.objects.create(directorate=directorate, name=f"Service {s + 1}")
+            for s in range(5)
+        ]
     service_ids = ",".join(str(s.pk) for s in services)
-    principle_ids = ",".join(str(pk) for pk in Principle.objects.order_by("pk").values_list("pk", flat=True))
+    principle_ids = ",".join(
+        str(pk) for pk in Principle.objects.order_by("pk").values_list("pk", flat=True)
+    )
     span = years * 365 * 86400
     platforms = ",".join(f"'{p}'" for p in PLATFORMS)
 
@@ -158,97 +187,178 @@ def fill(*, cases: int, years: int) -> None:
         cursor.execute("SET synchronous_commit = off")
         cursor.execute("SELECT setseed(0.2026)")
 
-    run("users", _insert(User, {
-        "password": "'!'", "is_superuser": "FALSE", "first_name": "'Bench'", "last_name": "'Person ' || g",
-        "email": "'bench.' || g || '@trust.example'", "is_staff": "FALSE", "is_active": "TRUE",
-        "date_joined": "now()", "employment_type": "'permanent'", "email_preference": "'immediate'",
-        "service_id": f"(ARRAY[{service_ids}])[1 + g % {len(services)}]",
-    }, f"FROM generate_series(1, {USERS}) g"))
-    user_min, user_max = User.objects.order_by("pk").values_list("pk", flat=True)[0], User.objects.order_by(
-        "-pk").values_list("pk", flat=True)[0]
+    run(
+        "users",
+        _insert(
+            User,
+            {
+                "password": "'!'",
+                "is_superuser": "FALSE",
+                "first_name": "'Bench'",
+                "last_name": "'Person ' || g",
+                "email": "'bench.' || g || '@trust.example'",
+                "is_staff": "FALSE",
+                "is_active": "TRUE",
+                "date_joined": "now()",
+                "employment_type": "'permanent'",
+                "email_preference": "'immediate'",
+                "service_id": f"(ARRAY[{service_ids}])[1 + g % {len(services)}]",
+            },
+            f"FROM generate_series(1, {USERS}) g",
+        ),
+    )
+    user_min, user_max = (
+        User.objects.order_by("pk").values_list("pk", flat=True)[0],
+        User.objects.order_by("-pk").values_list("pk", flat=True)[0],
+    )
     users = f"({user_min} + floor(%s * {user_max - user_min + 1})::int)"
 
     # r1: state, r2: closure/outcome, r3: triage delay, r4: time to close, r5: flags, r6: poster, r7: breach delay
     created = f"(now() - make_interval(secs => r0 * {span}))"
     closed = f"(r1 < 0.88 AND r0 * {span} > 86400 * 3)"
-    run("cases", _insert(Case, {
-        "reference": "'BEN-' || lpad(g::text, 8, '0')",
-        "state": f"CASE WHEN {closed} THEN 'closed' WHEN r1 < 0.91 THEN 'new' WHEN r1 < 0.94 THEN 'triage' "
-                 "WHEN r1 < 0.96 THEN 'manager_review' WHEN r1 < 0.985 THEN 'investigation' ELSE 'decision' END",
-        "revision": "1",
-        "created_at": created, "updated_at": created,
-        "poster_id": f"CASE WHEN r6 < 0.7 THEN {users % 'r6 / 0.7'} END",
-        "poster_handle": "CASE WHEN r6 >= 0.85 THEN '@handle_' || (g % 5000) ELSE '' END",
-        "poster_handle_key": "CASE WHEN r6 >= 0.85 THEN 'handle_' || (g % 5000) ELSE '' END",
-        "triage_started_at": f"CASE WHEN {closed} AND r2 < 0.04 THEN NULL WHEN {closed} OR r1 >= 0.91 "
-                             f"THEN {created} + make_interval(secs => r3 * 172800) END",
-        "closure": f"CASE WHEN NOT {closed} THEN '' WHEN r2 < 0.04 THEN 'withdrawn' WHEN r2 < 0.34 THEN 'dismissed' "
-                   "WHEN r2 < 0.67 THEN 'resolved_informally' ELSE 'outcome' END",
-        "dismissal_reason": f"CASE WHEN {closed} AND r2 >= 0.04 AND r2 < 0.34 THEN 'no_breach' ELSE '' END",
-        "outcome": f"CASE WHEN {closed} AND r2 >= 0.67 THEN (ARRAY['no_case_to_answer','informal_management',"
-                   "'first_written_warning','final_written_warning','dismissal','referral_regulator',"
-                   "'referral_police'])[1 + (g % 7)] ELSE '' END",
-        "closed_at": f"CASE WHEN {closed} THEN {created} + make_interval(secs => 86400 + r4 * 86400 * 60) END",
-        "flag_safeguarding": "r5 < 0.05",
-        "safeguarding_flagged_at": f"CASE WHEN r5 < 0.05 THEN {created} END",
-        "flag_data_breach": "r5 >= 0.05 AND r5 < 0.13",
-        "data_breach_aware_at": f"CASE WHEN r5 >= 0.05 AND r5 < 0.13 THEN {created} END",
-        "data_breach_assessed_at": f"CASE WHEN r5 >= 0.05 AND r5 < 0.13 THEN {created} "
-                                   "+ make_interval(secs => r7 * 3600 * 100) END",
-        "flag_official_account": "r5 >= 0.97",
-    }, "FROM (SELECT g, random() r0, random() r1, random() r2, random() r3, random() r4, random() r5, "
-       f"random() r6, random() r7 FROM generate_series(1, {cases}) g) s"))
-    run("case directorates", 'UPDATE "casework_case" c SET directorate_id = s.directorate_id '
-        'FROM "directory_user" u JOIN "directory_service" s ON s.id = u.service_id WHERE u.id = c.poster_id')
-    run("reports", _insert(Report, {
-        "reference": "c.reference || '-' || k",
-        "case_id": "c.id",
-        "reporter_id": f"{user_min} + (c.id * 7 + k * 131) % {user_max - user_min + 1}",
-        "submitted_at": "c.created_at + make_interval(hours => (k - 1) * 5)",
-        "submission_token": "gen_random_uuid()",
-        "platform": f"(ARRAY[{platforms}])[1 + (c.id * 31) % {len(PLATFORMS)}]",
-        "seen_at": "c.created_at - interval '3 hours'",
-        "description": "'A post.'",
-        "poster_kind": "CASE WHEN c.poster_id IS NOT NULL THEN 'colleague' WHEN c.poster_handle <> '' "
-                       "THEN 'handle' ELSE 'unknown' END",
-        "poster_id": "c.poster_id", "poster_handle": "c.poster_handle",
-        "poster_handle_key": "c.poster_handle_key",
-        "shows_patient": "'no'", "welfare_risk": "'no'", "confidential": "FALSE",
-    }, 'FROM "casework_case" c CROSS JOIN LATERAL generate_series(1, 1 + (c.id % 5 = 0)::int '
-       "+ (c.id % 17 = 0)::int) k"))
+    run(
+        "cases",
+        _insert(
+            Case,
+            {
+                "reference": "'BEN-' || lpad(g::text, 8, '0')",
+                "state": f"CASE WHEN {closed} THEN 'closed' WHEN r1 < 0.91 THEN 'new' WHEN r1 < 0.94 THEN 'triage' "
+                "WHEN r1 < 0.96 THEN 'manager_review' WHEN r1 < 0.985 THEN 'investigation' ELSE 'decision' END",
+                "revision": "1",
+                "created_at": created,
+                "updated_at": created,
+                "poster_id": f"CASE WHEN r6 < 0.7 THEN {users % 'r6 / 0.7'} END",
+                "poster_handle": "CASE WHEN r6 >= 0.85 THEN '@handle_' || (g % 5000) ELSE '' END",
+                "poster_handle_key": "CASE WHEN r6 >= 0.85 THEN 'handle_' || (g % 5000) ELSE '' END",
+                "triage_started_at": f"CASE WHEN {closed} AND r2 < 0.04 THEN NULL WHEN {closed} OR r1 >= 0.91 "
+                f"THEN {created} + make_interval(secs => r3 * 172800) END",
+                "closure": f"CASE WHEN NOT {closed} THEN '' WHEN r2 < 0.04 THEN 'withdrawn' WHEN r2 < 0.34 THEN 'dismissed' "
+                "WHEN r2 < 0.67 THEN 'resolved_informally' ELSE 'outcome' END",
+                "dismissal_reason": f"CASE WHEN {closed} AND r2 >= 0.04 AND r2 < 0.34 THEN 'no_breach' ELSE '' END",
+                "outcome": f"CASE WHEN {closed} AND r2 >= 0.67 THEN (ARRAY['no_case_to_answer','informal_management',"
+                "'first_written_warning','final_written_warning','dismissal','referral_regulator',"
+                "'referral_police'])[1 + (g % 7)] ELSE '' END",
+                "closed_at": f"CASE WHEN {closed} THEN {created} + make_interval(secs => 86400 + r4 * 86400 * 60) END",
+                "flag_safeguarding": "r5 < 0.05",
+                "safeguarding_flagged_at": f"CASE WHEN r5 < 0.05 THEN {created} END",
+                "flag_data_breach": "r5 >= 0.05 AND r5 < 0.13",
+                "data_breach_aware_at": f"CASE WHEN r5 >= 0.05 AND r5 < 0.13 THEN {created} END",
+                "data_breach_assessed_at": f"CASE WHEN r5 >= 0.05 AND r5 < 0.13 THEN {created} "
+                "+ make_interval(secs => r7 * 3600 * 100) END",
+                "flag_official_account": "r5 >= 0.97",
+            },
+            "FROM (SELECT g, random() r0, random() r1, random() r2, random() r3, random() r4, random() r5, "
+            f"random() r6, random() r7 FROM generate_series(1, {cases}) g) s",
+        ),
+    )
+    run(
+        "case directorates",
+        'UPDATE "casework_case" c SET directorate_id = s.directorate_id '
+        'FROM "directory_user" u JOIN "directory_service" s ON s.id = u.service_id WHERE u.id = c.poster_id',
+    )
+    run(
+        "reports",
+        _insert(
+            Report,
+            {
+                "reference": "c.reference || '-' || k",
+                "case_id": "c.id",
+                "reporter_id": f"{user_min} + (c.id * 7 + k * 131) % {user_max - user_min + 1}",
+                "submitted_at": "c.created_at + make_interval(hours => (k - 1) * 5)",
+                "submission_token": "gen_random_uuid()",
+                "platform": f"(ARRAY[{platforms}])[1 + (c.id * 31) % {len(PLATFORMS)}]",
+                "seen_at": "c.created_at - interval '3 hours'",
+                "description": "'A post.'",
+                "poster_kind": "CASE WHEN c.poster_id IS NOT NULL THEN 'colleague' WHEN c.poster_handle <> '' "
+                "THEN 'handle' ELSE 'unknown' END",
+                "poster_id": "c.poster_id",
+                "poster_handle": "c.poster_handle",
+                "poster_handle_key": "c.poster_handle_key",
+                "shows_patient": "'no'",
+                "welfare_risk": "'no'",
+                "confidential": "FALSE",
+            },
+            'FROM "casework_case" c CROSS JOIN LATERAL generate_series(1, 1 + (c.id % 5 = 0)::int '
+            "+ (c.id % 17 = 0)::int) k",
+        ),
+    )
     through = Case.principles.through._meta.db_table
-    run("case principles", f'INSERT INTO "{through}" (case_id, principle_id) '
+    run(
+        "case principles",
+        f'INSERT INTO "{through}" (case_id, principle_id) '
         f"SELECT c.id, (ARRAY[{principle_ids}])[1 + (c.id * 13) % {principle_ids.count(',') + 1}] "
         'FROM "casework_case" c UNION '
         f"SELECT c.id, (ARRAY[{principle_ids}])[1 + (c.id * 29 + 5) % {principle_ids.count(',') + 1}] "
-        'FROM "casework_case" c WHERE c.id % 3 = 0')
+        'FROM "casework_case" c WHERE c.id % 3 = 0',
+    )
 
     # Deadlines: the stage clocks each case went through, met on time about four times in five.
     stages = [
         ("triage_start", "c.created_at", "1", "c.triage_started_at", "TRUE"),
-        ("triage_complete", "c.triage_started_at", "3", "CASE WHEN c.state = 'closed' THEN c.closed_at END",
-         "c.triage_started_at IS NOT NULL"),
-        ("manager_decision", "c.triage_started_at + interval '2 days'", "5",
-         "CASE WHEN c.state = 'closed' THEN c.closed_at END",
-         "c.triage_started_at IS NOT NULL AND c.closure IN ('resolved_informally', 'outcome')"),
-        ("investigation", "c.triage_started_at + interval '5 days'", "28",
-         "CASE WHEN c.state = 'closed' THEN c.closed_at - interval '3 days' END",
-         "c.closure = 'outcome' OR c.state IN ('investigation', 'decision')"),
-        ("decision", "c.closed_at - interval '3 days'", "7", "c.closed_at", "c.closure = 'outcome'"),
-        ("safeguarding", "c.safeguarding_flagged_at", "0.1667",
-         "c.safeguarding_flagged_at + make_interval(secs => (c.id % 10) * 2400)", "c.flag_safeguarding"),
-        ("data_breach", "c.data_breach_aware_at", "3", "c.data_breach_assessed_at", "c.flag_data_breach"),
+        (
+            "triage_complete",
+            "c.triage_started_at",
+            "3",
+            "CASE WHEN c.state = 'closed' THEN c.closed_at END",
+            "c.triage_started_at IS NOT NULL",
+        ),
+        (
+            "manager_decision",
+            "c.triage_started_at + interval '2 days'",
+            "5",
+            "CASE WHEN c.state = 'closed' THEN c.closed_at END",
+            "c.triage_started_at IS NOT NULL AND c.closure IN ('resolved_informally', 'outcome')",
+        ),
+        (
+            "investigation",
+            "c.triage_started_at + interval '5 days'",
+            "28",
+            "CASE WHEN c.state = 'closed' THEN c.closed_at - interval '3 days' END",
+            "c.closure = 'outcome' OR c.state IN ('investigation', 'decision')",
+        ),
+        (
+            "decision",
+            "c.closed_at - interval '3 days'",
+            "7",
+            "c.closed_at",
+            "c.closure = 'outcome'",
+        ),
+        (
+            "safeguarding",
+            "c.safeguarding_flagged_at",
+            "0.1667",
+            "c.safeguarding_flagged_at + make_interval(secs => (c.id % 10) * 2400)",
+            "c.flag_safeguarding",
+        ),
+        (
+            "data_breach",
+            "c.data_breach_aware_at",
+            "3",
+            "c.data_breach_assessed_at",
+            "c.flag_data_breach",
+        ),
     ]
     for clock, start, days, met, condition in stages:
         due = f"({start} + make_interval(secs => {days} * 86400))"
-        run(f"deadlines {clock}", _insert(Deadline, {
-            "case_id": "c.id", "clock": f"'{clock}'", "cycle": "0", "started_at": start, "due_at": due,
-            "remind_at": f"{start} + make_interval(secs => {days} * 43200)",
-            "escalate_at": f"{due} + interval '2 days'",
-            "met_at": met,
-            "cancelled_at": f"CASE WHEN c.state = 'closed' AND ({met}) IS NULL AND '{clock}' NOT IN "
-                            "('safeguarding', 'data_breach') THEN c.closed_at END",
-        }, f'FROM "casework_case" c WHERE {condition}'))
+        run(
+            f"deadlines {clock}",
+            _insert(
+                Deadline,
+                {
+                    "case_id": "c.id",
+                    "clock": f"'{clock}'",
+                    "cycle": "0",
+                    "started_at": start,
+                    "due_at": due,
+                    "remind_at": f"{start} + make_interval(secs => {days} * 43200)",
+                    "escalate_at": f"{due} + interval '2 days'",
+                    "met_at": met,
+                    "cancelled_at": f"CASE WHEN c.state = 'closed' AND ({met}) IS NULL AND '{clock}' NOT IN "
+                    "('safeguarding', 'data_breach') THEN c.closed_at END",
+                },
+                f'FROM "casework_case" c WHERE {condition}',
+            ),
+        )
     with connection.cursor() as cursor:
         step = time.perf_counter()
         cursor.execute("VACUUM ANALYZE")
@@ -266,7 +376,12 @@ class QueryLog:
         self.queries: list[tuple[float, str, Any]] = []
 
     def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
     ) -> Any:
         started = time.perf_counter()
         try:
@@ -305,9 +420,11 @@ def count(*, rebuild: bool) -> None:
     cases = rollup_rebuild() if rebuild else rollup_refresh()
     seconds = time.perf_counter() - started
     if cases:
-        print(f"Daily counts {'rebuilt' if rebuild else 'brought up to date'} for {cases:,} cases in "
-              f"{_s(seconds)} ({DailyCount.objects.count():,} rows); a one-off after the fill, "
-              "not part of any dashboard request")
+        print(
+            f"Daily counts {'rebuilt' if rebuild else 'brought up to date'} for {cases:,} cases in "
+            f"{_s(seconds)} ({DailyCount.objects.count():,} rows); a one-off after the fill, "
+            "not part of any dashboard request"
+        )
 
 
 def refresh_after_changes(changed: int) -> None:
@@ -323,8 +440,10 @@ def refresh_after_changes(changed: int) -> None:
     cases_changed(ids)
     started = time.perf_counter()
     done = rollup_refresh()
-    print(f"Counting {done:,} changed cases (what a refresh does before the figures are read): "
-          f"{_s(time.perf_counter() - started)}")
+    print(
+        f"Counting {done:,} changed cases (what a refresh does before the figures are read): "
+        f"{_s(time.perf_counter() - started)}"
+    )
 
 
 def measure(runs: int) -> tuple[Figures, list[tuple[float, str, Any]]]:
@@ -335,9 +454,14 @@ def measure(runs: int) -> tuple[Figures, list[tuple[float, str, Any]]]:
     from governance.selectors import governance_figures
 
     today = timezone.localdate()
-    filters = Filters(start=today.replace(year=today.year - 1) + dt.timedelta(days=1), end=today,
-                      period=Period.MONTH)
-    print(f"governance_figures({filters.start} to {filters.end}, monthly trend), cold cache, {runs} runs:")
+    filters = Filters(
+        start=today.replace(year=today.year - 1) + dt.timedelta(days=1),
+        end=today,
+        period=Period.MONTH,
+    )
+    print(
+        f"governance_figures({filters.start} to {filters.end}, monthly trend), cold cache, {runs} runs:"
+    )
     totals, db_times, logs = [], [], []
     figures = None
     for number in range(runs):
@@ -351,11 +475,15 @@ def measure(runs: int) -> tuple[Figures, list[tuple[float, str, Any]]]:
         totals.append(total)
         db_times.append(db)
         logs.append(log.queries)
-        print(f"  run {number + 1}: {_s(total)} ({_s(db)} in {len(log.queries)} queries, {_s(total - db)} in Python)")
+        print(
+            f"  run {number + 1}: {_s(total)} ({_s(db)} in {len(log.queries)} queries, {_s(total - db)} in Python)"
+        )
     median = statistics.median(totals)
     verdict = "meets" if median < DASHBOARD_TARGET else "MISSES"
-    print(f"  median {_s(median)}: {verdict} the {DASHBOARD_TARGET:g} s target "
-          f"(median database time {_s(statistics.median(db_times))})")
+    print(
+        f"  median {_s(median)}: {verdict} the {DASHBOARD_TARGET:g} s target "
+        f"(median database time {_s(statistics.median(db_times))})"
+    )
     slowest = sorted(logs[totals.index(median)], key=lambda q: q[0], reverse=True)
     print("  slowest queries of the median run:")
     for seconds, sql, _ in slowest[:6]:
@@ -379,8 +507,16 @@ def explain(slowest: list[tuple[float, str, Any]]) -> None:
     text = "\n".join(plan)
     seq = sorted({line.split(" on ")[1].split()[0] for line in plan if "Seq Scan on " in line})
     indexes = sorted(
-        {line.split(" using ")[1].split()[0] for line in plan if "Index" in line and " using " in line}
-        | {line.split("Bitmap Index Scan on ")[1].split()[0] for line in plan if "Bitmap Index Scan on " in line}
+        {
+            line.split(" using ")[1].split()[0]
+            for line in plan
+            if "Index" in line and " using " in line
+        }
+        | {
+            line.split("Bitmap Index Scan on ")[1].split()[0]
+            for line in plan
+            if "Bitmap Index Scan on " in line
+        }
     )
     print(f"  indexes used: {', '.join(indexes) or 'none'}")
     print(f"  sequential scans: {', '.join(seq) or 'none'}")
@@ -398,7 +534,9 @@ def pack(figures: Figures) -> None:
     pdf = committee_pack_render(figures)
     seconds = time.perf_counter() - started
     verdict = "meets" if seconds < PACK_TARGET else "MISSES"
-    print(f"Committee pack: {len(pdf):,} bytes in {_s(seconds)}: {verdict} the {PACK_TARGET:g} s target")
+    print(
+        f"Committee pack: {len(pdf):,} bytes in {_s(seconds)}: {verdict} the {PACK_TARGET:g} s target"
+    )
 
 
 def main() -> None:
@@ -406,7 +544,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--keep", action="store_true", help="Reuse the filled database: no drop, no fill.")
+    parser.add_argument(
+        "--keep", action="store_true", help="Reuse the filled database: no drop, no fill."
+    )
     arguments = parser.parse_args()
 
     _environment()
@@ -425,8 +565,10 @@ def main() -> None:
     else:
         step = time.perf_counter()
         call_command("migrate", verbosity=0)
-        print(f"Database {connection.settings_dict['NAME']} kept; migrations applied in "
-              f"{_s(time.perf_counter() - step)}")
+        print(
+            f"Database {connection.settings_dict['NAME']} kept; migrations applied in "
+            f"{_s(time.perf_counter() - step)}"
+        )
     count(rebuild=not arguments.keep)
     figures, slowest = measure(arguments.runs)
     explain(slowest)

@@ -79,10 +79,18 @@ def _database_recreate() -> None:
     if "postgresql" not in config["ENGINE"]:
         sys.exit(f"Refusing to run: {config['ENGINE']} is not PostgreSQL.")
     if not name.endswith("_bench"):
-        sys.exit(f"Refusing to run against database {name!r}: its name must end in _bench "
-                 "(it is dropped and recreated).")
-    with psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
-                         password=config["PASSWORD"] or None, dbname="postgres", autocommit=True) as admin:
+        sys.exit(
+            f"Refusing to run against database {name!r}: its name must end in _bench "
+            "(it is dropped and recreated)."
+        )
+    with psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
 
@@ -101,11 +109,13 @@ class Bench:
         self.now = timezone.now().replace(microsecond=0)
         self.made = 0
         self.rows: list[tuple[str, ...]] = []
-        self.triage_officer = User.objects.create_user("bench-triage@trust.example.nhs.uk", None,
-                                                       first_name="Tom", last_name="Triage")
+        self.triage_officer = User.objects.create_user(
+            "bench-triage@trust.example.nhs.uk", None, first_name="Tom", last_name="Triage"
+        )
         self.triage_officer.groups.add(role_group(Role.TRIAGE_OFFICER))
-        self.hr_lead = User.objects.create_user("bench-hr@trust.example.nhs.uk", None,
-                                                first_name="Hana", last_name="Lead")
+        self.hr_lead = User.objects.create_user(
+            "bench-hr@trust.example.nhs.uk", None, first_name="Hana", last_name="Lead"
+        )
         self.hr_lead.groups.add(role_group(Role.HR_LEAD))
 
     def cases_add(self, count: int) -> None:
@@ -117,7 +127,9 @@ class Bench:
         for first in range(self.made, self.made + count, BATCH):
             size = min(BATCH, self.made + count - first)
             cases = Case.objects.bulk_create(
-                Case(reference=f"BENCH-{first + n:06d}", next_due_at=self.now + dt.timedelta(days=1))
+                Case(
+                    reference=f"BENCH-{first + n:06d}", next_due_at=self.now + dt.timedelta(days=1)
+                )
                 for n in range(size)
             )
             deadlines = []
@@ -125,14 +137,23 @@ class Bench:
                 # Spread the next actions over three weeks, none of them due yet.
                 remind = self.now + dt.timedelta(minutes=30 + ((first + n) * 7919) % (21 * 24 * 60))
                 due = remind + dt.timedelta(hours=12)
-                deadlines.append(Deadline(
-                    case_id=case.pk, clock=Clock.TRIAGE_START, started_at=remind - dt.timedelta(hours=12),
-                    due_at=due, remind_at=remind, escalate_at=due + dt.timedelta(days=2), next_action_at=remind,
-                ))
+                deadlines.append(
+                    Deadline(
+                        case_id=case.pk,
+                        clock=Clock.TRIAGE_START,
+                        started_at=remind - dt.timedelta(hours=12),
+                        due_at=due,
+                        remind_at=remind,
+                        escalate_at=due + dt.timedelta(days=2),
+                        next_action_at=remind,
+                    )
+                )
             Deadline.objects.bulk_create(deadlines)
         self.made += count
         self._analyze()
-        print(f"  {self.made:,} open cases with deadlines ({count:,} added in {_ms(time.perf_counter() - started)})")
+        print(
+            f"  {self.made:,} open cases with deadlines ({count:,} added in {_ms(time.perf_counter() - started)})"
+        )
 
     def _analyze(self) -> None:
         from django.db import connection
@@ -157,8 +178,9 @@ class Bench:
             ids = ids[::step][:count]
         due = self.now - dt.timedelta(minutes=1)
         for first in range(0, len(ids), BATCH):
-            Deadline.objects.filter(pk__in=ids[first:first + BATCH]).update(
-                remind_at=due, next_action_at=due, due_at=self.now + dt.timedelta(hours=12))
+            Deadline.objects.filter(pk__in=ids[first : first + BATCH]).update(
+                remind_at=due, next_action_at=due, due_at=self.now + dt.timedelta(hours=12)
+            )
         self._analyze()
 
     def measure(self, label: str, due: int) -> None:
@@ -190,14 +212,26 @@ class Bench:
             sweep = time.perf_counter() - started
         assert sent == due, (sent, due)
         per_step = _ms(sweep / due) if due else "-"
-        self.rows.append((label, f"{self.made:,}", f"{due:,}", _ms(statistics.median(listing)), _ms(sweep),
-                          f"{queries:,}", per_step))
+        self.rows.append(
+            (
+                label,
+                f"{self.made:,}",
+                f"{due:,}",
+                _ms(statistics.median(listing)),
+                _ms(sweep),
+                f"{queries:,}",
+                per_step,
+            )
+        )
 
     def explain(self) -> str:
         from deadlines.models import Deadline
 
-        query = (Deadline.objects.filter(next_action_at__lte=self.now).order_by("next_action_at")
-                 .values_list("pk", flat=True)[:1000])
+        query = (
+            Deadline.objects.filter(next_action_at__lte=self.now)
+            .order_by("next_action_at")
+            .values_list("pk", flat=True)[:1000]
+        )
         return query.explain(analyze=True)
 
 
@@ -230,16 +264,24 @@ def worker_benchmark(count: int, env: dict[str, str], *, label: str) -> tuple[st
     from notifications.models import DeliveryStatus, Notification, NotificationKind
     from notifications.tasks import notification_deliver
 
-    print(f"(b) Delivery, {label}: {count:,} pending notifications, one solo worker on "
-          f"{env['CELERY_BROKER_URL']} …")
+    print(
+        f"(b) Delivery, {label}: {count:,} pending notifications, one solo worker on "
+        f"{env['CELERY_BROKER_URL']} …"
+    )
     purged = app.control.purge()
     people = list(User.objects.order_by("pk")[:2])
     later = timezone.now() + dt.timedelta(hours=1)  # out of the sweeper's way
     rows = Notification.objects.bulk_create(
-        Notification(recipient=people[n % len(people)], kind=NotificationKind.DEADLINE_REMINDER,
-                     subject=f"Reminder: triage started on case BENCH-{n:06d} is due",
-                     body_text="This is a reminder.\n" * 5, body_html="<p>This is a reminder.</p>" * 5,
-                     link=f"/cases/BENCH-{n:06d}/", email_status=DeliveryStatus.PENDING, email_due_at=later)
+        Notification(
+            recipient=people[n % len(people)],
+            kind=NotificationKind.DEADLINE_REMINDER,
+            subject=f"Reminder: triage started on case BENCH-{n:06d} is due",
+            body_text="This is a reminder.\n" * 5,
+            body_html="<p>This is a reminder.</p>" * 5,
+            link=f"/cases/BENCH-{n:06d}/",
+            email_status=DeliveryStatus.PENDING,
+            email_due_at=later,
+        )
         for n in range(count)
     )
     ids = [row.pk for row in rows]
@@ -250,9 +292,22 @@ def worker_benchmark(count: int, env: dict[str, str], *, label: str) -> tuple[st
     celery = Path(sys.executable).parent / "celery"
     with log.open("w") as output:
         worker = subprocess.Popen(
-            [str(celery), "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING", "-n", node,
-             "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
+            [
+                str(celery),
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "-n",
+                node,
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     try:
         started = time.monotonic()
@@ -270,8 +325,9 @@ def worker_benchmark(count: int, env: dict[str, str], *, label: str) -> tuple[st
             if time.monotonic() > limit or worker.poll() is not None:
                 raise SystemExit(f"Delivery didn't finish; see {log}")
             time.sleep(0.05)
-        times = Notification.objects.filter(pk__in=ids).aggregate(first=Min("email_sent_at"),
-                                                                  last=Max("email_sent_at"))
+        times = Notification.objects.filter(pk__in=ids).aggregate(
+            first=Min("email_sent_at"), last=Max("email_sent_at")
+        )
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
@@ -289,7 +345,10 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     lines = [" | ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True))]
     lines.append("-+-".join("-" * width for width in widths))
-    lines += [" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines += [
+        " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     return "\n".join(lines)
 
 
@@ -316,8 +375,20 @@ def main() -> None:
         started = time.perf_counter()
         bench = sweep_benchmark(arguments.cases)
         print()
-        print(table(("sweep", "open deadlines", "due", "deadlines_due()", "deadlines_sweep()", "queries",
-                     "per step"), bench.rows))
+        print(
+            table(
+                (
+                    "sweep",
+                    "open deadlines",
+                    "due",
+                    "deadlines_due()",
+                    "deadlines_sweep()",
+                    "queries",
+                    "per step",
+                ),
+                bench.rows,
+            )
+        )
         print(f"  ({_ms(time.perf_counter() - started)} for part (a) in all)")
         print()
     if not arguments.skip_worker:
@@ -326,11 +397,20 @@ def main() -> None:
         # As deployed (a new database connection per task), then with persistent connections,
         # which shows how much of the per-task cost is connecting.
         url = os.environ["DATABASE_URL"]
-        persistent = {**env, "DATABASE_URL": url + ("&" if "?" in url else "?") + "conn_max_age=600"}
-        rows = [worker_benchmark(arguments.notifications, env, label="as configured"),
-                worker_benchmark(arguments.notifications, persistent, label="conn_max_age=600")]
+        persistent = {
+            **env,
+            "DATABASE_URL": url + ("&" if "?" in url else "?") + "conn_max_age=600",
+        }
+        rows = [
+            worker_benchmark(arguments.notifications, env, label="as configured"),
+            worker_benchmark(arguments.notifications, persistent, label="conn_max_age=600"),
+        ]
         print()
-        print(table(("worker", "notifications", "enqueue", "first sent", "last sent", "delivered"), rows))
+        print(
+            table(
+                ("worker", "notifications", "enqueue", "first sent", "last sent", "delivered"), rows
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ class SummaryVariant(models.TextChoices):
 
 
 def summary_upload_to(instance: CaseSummary, filename: str) -> str:
-    return f"{instance.case.reference}/{instance.pk}-{instance.variant}-r{instance.case_revision}.pdf"
+    return (
+        f"{instance.case.reference}/{instance.pk}-{instance.variant}-r{instance.case_revision}.pdf"
+    )
 
 
 class CaseSummary(models.Model):
@@ -30,14 +32,22 @@ class CaseSummary(models.Model):
     variant = models.CharField(max_length=20, choices=SummaryVariant.choices)
     # The case as it was when asked for: a retried task renders the same version, once.
     case_revision = models.PositiveIntegerField()
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     archived = models.BooleanField(default=False, help_text="Kept with the case when it closed.")
-    status = models.CharField(max_length=12, choices=SummaryStatus.choices, default=SummaryStatus.QUEUED)
+    status = models.CharField(
+        max_length=12, choices=SummaryStatus.choices, default=SummaryStatus.QUEUED
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    file = models.FileField(upload_to=summary_upload_to, storage=PrivateStorage("SUMMARY_ROOT"), blank=True,
-                            max_length=300)
+    file = models.FileField(
+        upload_to=summary_upload_to,
+        storage=PrivateStorage("SUMMARY_ROOT"),
+        blank=True,
+        max_length=300,
+    )
     sha256 = models.CharField("SHA-256 of the file", max_length=64, blank=True, db_index=True)
     fingerprint = models.CharField("content fingerprint", max_length=64, blank=True, db_index=True)
     size = models.PositiveIntegerField(default=0)
@@ -47,7 +57,8 @@ class CaseSummary(models.Model):
         ordering = ["-requested_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "variant", "case_revision", "requested_by"], name="summary_once_per_revision"
+                fields=["case", "variant", "case_revision", "requested_by"],
+                name="summary_once_per_revision",
             ),
         ]
 

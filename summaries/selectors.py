@@ -66,7 +66,11 @@ def _deadline_status(deadline: Deadline, now: dt.datetime) -> str:
 
 def _event_what(event: CaseEvent) -> str:
     what = event.get_kind_display()
-    if event.kind == EventKind.TRANSITION and event.from_state and event.from_state != event.to_state:
+    if (
+        event.kind == EventKind.TRANSITION
+        and event.from_state
+        and event.from_state != event.to_state
+    ):
         what += f": {event.get_from_state_display()} → {event.get_to_state_display()}"
     return what
 
@@ -83,11 +87,20 @@ def _file_bytes(evidence: EvidenceFile) -> bytes | None:
 
 def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime) -> SummaryData:
     case = (
-        Case.objects.select_related("poster__line_manager", "line_manager", "investigator", "decision_maker",
-                                    "triaged_by")
-        .prefetch_related("reports__reporter", "reports__links__added_by", "reports__files__added_by",
-                          "principles__investigated_under", "principles__version__policy",
-                          "policy_versions__policy", "findings__principle", "events__actor", "deadlines")
+        Case.objects.select_related(
+            "poster__line_manager", "line_manager", "investigator", "decision_maker", "triaged_by"
+        )
+        .prefetch_related(
+            "reports__reporter",
+            "reports__links__added_by",
+            "reports__files__added_by",
+            "principles__investigated_under",
+            "principles__version__policy",
+            "policy_versions__policy",
+            "findings__principle",
+            "events__actor",
+            "deadlines",
+        )
         .get(pk=case.pk)
     )
     hidden = _hidden_reporters(case, variant)
@@ -95,15 +108,31 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
     employee = variant == Variant.EMPLOYEE
     manager = variant == Variant.MANAGER
 
-    people = [Person("Person who posted", _name(case.poster) if case.poster else
-                     (case.poster_handle or "Not identified"))]
-    people += [Person(f"Reporter ({report.reference})", _who(report.reporter, hidden)) for report in reports]
+    people = [
+        Person(
+            "Person who posted",
+            _name(case.poster) if case.poster else (case.poster_handle or "Not identified"),
+        )
+    ]
+    people += [
+        Person(f"Reporter ({report.reference})", _who(report.reporter, hidden))
+        for report in reports
+    ]
     if not employee:
         people += [
-            Person("Line manager", _name(case.line_manager or (case.poster.line_manager if case.poster else None))
-                   if (case.line_manager or case.poster) else "Not known"),
-            Person("Investigator", _name(case.investigator) if case.investigator else "Not assigned"),
-            Person("Decision maker", _name(case.decision_maker) if case.decision_maker else "Not assigned"),
+            Person(
+                "Line manager",
+                _name(case.line_manager or (case.poster.line_manager if case.poster else None))
+                if (case.line_manager or case.poster)
+                else "Not known",
+            ),
+            Person(
+                "Investigator", _name(case.investigator) if case.investigator else "Not assigned"
+            ),
+            Person(
+                "Decision maker",
+                _name(case.decision_maker) if case.decision_maker else "Not assigned",
+            ),
         ]
 
     timeline: list[EventItem] = []
@@ -112,8 +141,11 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
             note = event.note
             if manager and event.action in HR_ONLY_NOTES:  # as each action's declaration says
                 note = ""
-            timeline.append(EventItem(at=event.at, actor=_who(event.actor, hidden), what=_event_what(event),
-                                      note=note))
+            timeline.append(
+                EventItem(
+                    at=event.at, actor=_who(event.actor, hidden), what=_event_what(event), note=note
+                )
+            )
 
     def versions() -> tuple[str, ...]:
         labels = []
@@ -137,9 +169,13 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
         policy_versions=versions(),
         flags=tuple(flag.label for flag in case.active_flags) if not employee else (),
         deadlines=tuple(
-            DeadlineItem(what=d.get_clock_display(), due_at=d.due_at, status=_deadline_status(d, now))
+            DeadlineItem(
+                what=d.get_clock_display(), due_at=d.due_at, status=_deadline_status(d, now)
+            )
             for d in case.deadlines.all()
-        ) if not employee else (),
+        )
+        if not employee
+        else (),
         people=tuple(people),
         reports=tuple(
             ReportItem(
@@ -166,9 +202,14 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
             for principle in case.principles.all()
         ),
         links=tuple(
-            EvidenceLinkItem(url=link_for_reader(link.url), report_reference=report.reference, added_by=_who(link.added_by, hidden),
-                             added_at=link.added_at)
-            for report in reports for link in report.links.all()
+            EvidenceLinkItem(
+                url=link_for_reader(link.url),
+                report_reference=report.reference,
+                added_by=_who(link.added_by, hidden),
+                added_at=link.added_at,
+            )
+            for report in reports
+            for link in report.links.all()
         ),
         files=tuple(
             EvidenceFileItem(
@@ -181,7 +222,8 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
                 added_at=evidence.added_at,
                 image=_file_bytes(evidence),
             )
-            for report in reports for evidence in report.files.all()
+            for report in reports
+            for evidence in report.files.all()
         ),
         timeline=tuple(timeline),
         triage_summary="" if employee else case.triage_summary,
@@ -189,8 +231,11 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
         evidence_summary=case.evidence_summary if not (manager or employee) else "",
         interview_records=case.interview_records if not (manager or employee) else "",
         recommendation=case.recommendation if not (manager or employee) else "",
-        findings=tuple(FindingItem(principle=f.principle.title, upheld=f.upheld) for f in case.findings.all())
-        if not employee else (),
+        findings=tuple(
+            FindingItem(principle=f.principle.title, upheld=f.upheld) for f in case.findings.all()
+        )
+        if not employee
+        else (),
         outcome=case.get_outcome_display() if case.outcome and not employee else "",
         outcome_rationale=case.outcome_rationale if not employee else "",
         appeal_deadline=case.appeal_deadline if not employee else None,

@@ -40,7 +40,9 @@ def summary_request(*, case: Case, variant: str, by: User, archived: bool = Fals
     lookup = {"case": case, "variant": variant, "case_revision": case.revision, "requested_by": by}
     try:
         with transaction.atomic():
-            summary, created = CaseSummary.objects.get_or_create(**lookup, defaults={"archived": archived})
+            summary, created = CaseSummary.objects.get_or_create(
+                **lookup, defaults={"archived": archived}
+            )
     except IntegrityError:
         summary, created = CaseSummary.objects.get(**lookup), False
     if created or summary.status == SummaryStatus.FAILED:
@@ -66,14 +68,22 @@ def summary_produce(*, summary_id: int, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
 
     def render(summary: CaseSummary) -> Rendered:
-        data = summary_data_for(case=summary.case, variant=summary.variant, viewer=summary.requested_by, now=now)
+        data = summary_data_for(
+            case=summary.case, variant=summary.variant, viewer=summary.requested_by, now=now
+        )
         if summary.archived:
             data = dataclasses.replace(data, generated_for="the case record, on closing")
-        return Rendered(summary_render(data), ready_fields={"fingerprint": summary_fingerprint(data)})
+        return Rendered(
+            summary_render(data), ready_fields={"fingerprint": summary_fingerprint(data)}
+        )
 
     return document_produce(
         CaseSummary.objects.select_related("case", "requested_by"),
-        pk=summary_id, render=render, file_name="summary.pdf", lease=RENDER_LEASE, now=now,
+        pk=summary_id,
+        render=render,
+        file_name="summary.pdf",
+        lease=RENDER_LEASE,
+        now=now,
     )
 
 
@@ -96,7 +106,9 @@ def summary_verify(*, fingerprint: str) -> CaseSummary | None:
     if len(value) != 64 or any(ch not in "0123456789abcdef" for ch in value):
         return None
     return (
-        CaseSummary.objects.filter(Q(fingerprint=value) | Q(sha256=value), status=SummaryStatus.READY)
+        CaseSummary.objects.filter(
+            Q(fingerprint=value) | Q(sha256=value), status=SummaryStatus.READY
+        )
         .select_related("case", "requested_by")
         .first()
     )

@@ -9,6 +9,10 @@ app_name = "summaries"
 urlpatterns = [
     path("cases/<str:reference>/summaries/", views.summary_create, name="create"),
     path("cases/<str:reference>/summaries/<int:pk>/status/", views.summary_status, name="status"),
-    path("cases/<str:reference>/summaries/<int:pk>/download/", views.summary_download, name="download"),
+    path(
+        "cases/<str:reference>/summaries/<int:pk>/download/",
+        views.summary_download,
+        name="download",
+    ),
     path("verify/", views.verify, name="verify"),
 ]

@@ -44,7 +44,11 @@ def _summary(request: AuthenticatedHttpRequest, reference: str, pk: int) -> Case
 
 def visible_summaries(user: User, case: Case) -> list[CaseSummary]:
     variants = summary_variants(user, case)
-    return list(case.summaries.filter(variant__in=variants).select_related("requested_by")[:20]) if variants else []
+    return (
+        list(case.summaries.filter(variant__in=variants).select_related("requested_by")[:20])
+        if variants
+        else []
+    )
 
 
 @login_required
@@ -52,10 +56,15 @@ def visible_summaries(user: User, case: Case) -> list[CaseSummary]:
 def summary_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case(request, reference)
     try:
-        summary = summary_request(case=case, variant=request.POST.get("variant", ""), by=request.user)
+        summary = summary_request(
+            case=case, variant=request.POST.get("variant", ""), by=request.user
+        )
     except SummaryNotAllowed:
         raise Http404 from None
-    messages.info(request, f"Preparing the {summary.get_variant_display().lower()}. It will appear below when ready.")
+    messages.info(
+        request,
+        f"Preparing the {summary.get_variant_display().lower()}. It will appear below when ready.",
+    )
     return redirect(f"{reverse('casework:case_detail', args=[case.reference])}#summaries")
 
 
@@ -68,7 +77,8 @@ def summary_status(request: AuthenticatedHttpRequest, reference: str, pk: int) -
             "status": summary.status,
             "label": summary.get_status_display(),
             "download": reverse("summaries:download", args=[reference, summary.pk])
-            if summary.status == SummaryStatus.READY else "",
+            if summary.status == SummaryStatus.READY
+            else "",
         }
     )
 
@@ -82,10 +92,18 @@ def summary_download(request: AuthenticatedHttpRequest, reference: str, pk: int)
     # The timeline line and the audit row are one record of the download: both or neither.
     with transaction.atomic():
         summary_downloaded(summary=summary, by=request.user)
-        audit_record(kind=AuditKind.SUMMARY_DOWNLOADED, actor=request.user, case=summary.case,
-                     detail={"summary": summary.pk, "variant": summary.variant, "revision": summary.case_revision,
-                             "sha256": summary.sha256},
-                     request=request)
+        audit_record(
+            kind=AuditKind.SUMMARY_DOWNLOADED,
+            actor=request.user,
+            case=summary.case,
+            detail={
+                "summary": summary.pk,
+                "variant": summary.variant,
+                "revision": summary.case_revision,
+                "sha256": summary.sha256,
+            },
+            request=request,
+        )
     response = FileResponse(summary.file.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = attachment_header(
         f"{summary.case.reference}-{summary.variant}-r{summary.case_revision}.pdf"
@@ -113,5 +131,8 @@ def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         checked = True
         result = summary_verify(fingerprint=form.cleaned_data["fingerprint"])
     case_visible = bool(result and visible_cases(request.user).filter(pk=result.case_id).exists())
-    return render(request, "summaries/verify.html",
-                  {"form": form, "result": result, "checked": checked, "case_visible": case_visible})
+    return render(
+        request,
+        "summaries/verify.html",
+        {"form": form, "result": result, "checked": checked, "case_visible": case_visible},
+    )

@@ -28,8 +28,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     if connection.vendor == "postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…); "
-                            "on SQLite run with -m 'not postgresql'")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (set DATABASE_URL=postgres://…); "
+        "on SQLite run with -m 'not postgresql'"
+    )
     for item in items:
         if item.get_closest_marker("postgresql"):
             item.add_marker(skip)

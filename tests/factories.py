@@ -96,7 +96,10 @@ class PrincipleFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Principle {n}")
     summary = "Don't post things that identify a patient."
     investigated_under = factory.SubFactory(
-        PolicyFactory, slug="disciplinary", title="Disciplinary Policy and Procedure", kind=PolicyKind.INVESTIGATING
+        PolicyFactory,
+        slug="disciplinary",
+        title="Disciplinary Policy and Procedure",
+        kind=PolicyKind.INVESTIGATING,
     )
 
 
@@ -109,7 +112,9 @@ class CaseFactory(factory.django.DjangoModelFactory):
     poster = None
     # As the services do: the poster's directorate, taken when they are identified.
     directorate = factory.LazyAttribute(
-        lambda case: case.poster.service.directorate if case.poster and case.poster.service_id else None
+        lambda case: (
+            case.poster.service.directorate if case.poster and case.poster.service_id else None
+        )
     )
 
 

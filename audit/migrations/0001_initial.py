@@ -6,58 +6,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0005_alter_caseevent_kind'),
+        ("casework", "0005_alter_caseevent_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditCheck',
+            name="AuditCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('ok', models.BooleanField()),
-                ('rows_verified', models.BigIntegerField(default=0)),
-                ('first_bad_seq', models.BigIntegerField(blank=True, null=True)),
-                ('problem', models.CharField(blank=True, choices=[('changed', 'A row no longer matches its hash'), ('relinked', "A row does not carry the previous row's hash"), ('missing', 'A row is missing'), ('truncated', 'Rows are missing from the end'), ('unchained', 'A row was written outside the chain')], max_length=20)),
-                ('message', models.TextField(blank=True)),
-                ('alerted', models.BooleanField(default=False)),
-                ('by', models.ForeignKey(blank=True, help_text='Empty for the nightly check.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("ok", models.BooleanField()),
+                ("rows_verified", models.BigIntegerField(default=0)),
+                ("first_bad_seq", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "problem",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("changed", "A row no longer matches its hash"),
+                            ("relinked", "A row does not carry the previous row's hash"),
+                            ("missing", "A row is missing"),
+                            ("truncated", "Rows are missing from the end"),
+                            ("unchained", "A row was written outside the chain"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("alerted", models.BooleanField(default=False)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the nightly check.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('alerted', True)), fields=('first_bad_seq', 'problem'), name='audit_break_alerted_once')],
+                "ordering": ["-at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("alerted", True)),
+                        fields=("first_bad_seq", "problem"),
+                        name="audit_break_alerted_once",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('kind', models.CharField(choices=[('case_event', 'Case event'), ('case_viewed', 'Case page viewed'), ('evidence_downloaded', 'Evidence file downloaded'), ('summary_downloaded', 'PDF summary downloaded'), ('governance_export_downloaded', 'Governance export downloaded'), ('reporter_revealed', 'Confidential reporter revealed'), ('access_refused', 'Access refused'), ('audit_viewed', 'Audit trail viewed'), ('signed_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('locked_out', 'Locked out after repeated failed sign-ins')], db_index=True, max_length=40)),
-                ('case_reference', models.CharField(blank=True, max_length=32)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('ip_address', models.CharField(blank=True, max_length=45)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, help_text='Empty for Flagpost itself and for someone not signed in.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to='casework.case')),
+                ("seq", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("case_event", "Case event"),
+                            ("case_viewed", "Case page viewed"),
+                            ("evidence_downloaded", "Evidence file downloaded"),
+                            ("summary_downloaded", "PDF summary downloaded"),
+                            ("governance_export_downloaded", "Governance export downloaded"),
+                            ("reporter_revealed", "Confidential reporter revealed"),
+                            ("access_refused", "Access refused"),
+                            ("audit_viewed", "Audit trail viewed"),
+                            ("signed_in", "Signed in"),
+                            ("sign_in_failed", "Sign-in failed"),
+                            ("locked_out", "Locked out after repeated failed sign-ins"),
+                        ],
+                        db_index=True,
+                        max_length=40,
+                    ),
+                ),
+                ("case_reference", models.CharField(blank=True, max_length=32)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("ip_address", models.CharField(blank=True, max_length=45)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for Flagpost itself and for someone not signed in.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['case', '-seq'], name='audit_case_seq'), models.Index(fields=['actor', '-seq'], name='audit_actor_seq')],
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(fields=["case", "-seq"], name="audit_case_seq"),
+                    models.Index(fields=["actor", "-seq"], name="audit_actor_seq"),
+                ],
             },
         ),
     ]

@@ -4,15 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_append_only'),
+        ("audit", "0002_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('case_event', 'Case event'), ('case_viewed', 'Case page viewed'), ('evidence_downloaded', 'Evidence file downloaded'), ('summary_downloaded', 'PDF summary downloaded'), ('governance_export_downloaded', 'Governance export downloaded'), ('reporter_revealed', 'Confidential reporter revealed'), ('access_refused', 'Access refused'), ('audit_viewed', 'Audit trail viewed'), ('signed_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('locked_out', 'Locked out after repeated failed sign-ins'), ('legal_hold_placed', 'Legal hold placed'), ('legal_hold_lifted', 'Legal hold lifted'), ('personal_data_removed', 'Personal details removed under the retention schedule'), ('retention_run', 'Retention schedule applied'), ('subject_access_export', 'Subject access archive made')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("case_event", "Case event"),
+                    ("case_viewed", "Case page viewed"),
+                    ("evidence_downloaded", "Evidence file downloaded"),
+                    ("summary_downloaded", "PDF summary downloaded"),
+                    ("governance_export_downloaded", "Governance export downloaded"),
+                    ("reporter_revealed", "Confidential reporter revealed"),
+                    ("access_refused", "Access refused"),
+                    ("audit_viewed", "Audit trail viewed"),
+                    ("signed_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("locked_out", "Locked out after repeated failed sign-ins"),
+                    ("legal_hold_placed", "Legal hold placed"),
+                    ("legal_hold_lifted", "Legal hold lifted"),
+                    (
+                        "personal_data_removed",
+                        "Personal details removed under the retention schedule",
+                    ),
+                    ("retention_run", "Retention schedule applied"),
+                    ("subject_access_export", "Subject access archive made"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
     ]

@@ -7,44 +7,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('policies', '0001_initial'),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=32, unique=True)),
-                ('state', django_fsm.FSMField(choices=[('new', 'New'), ('triage', 'In triage'), ('manager_review', 'Line manager review'), ('investigation', 'Investigation'), ('decision', 'Awaiting decision'), ('closed', 'Closed')], db_index=True, default='new', max_length=50, protected=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('policy_versions', models.ManyToManyField(blank=True, help_text='The versions in force on the day the post was first seen.', related_name='cases', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=32, unique=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("new", "New"),
+                            ("triage", "In triage"),
+                            ("manager_review", "Line manager review"),
+                            ("investigation", "Investigation"),
+                            ("decision", "Awaiting decision"),
+                            ("closed", "Closed"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "policy_versions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The versions in force on the day the post was first seen.",
+                        related_name="cases",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('report_received', 'Report received'), ('report_joined', 'Further report of the same post'), ('evidence_added', 'Evidence added'), ('transition', 'State changed'), ('note', 'Note')], max_length=40)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('from_state', models.CharField(blank=True, choices=[('new', 'New'), ('triage', 'In triage'), ('manager_review', 'Line manager review'), ('investigation', 'Investigation'), ('decision', 'Awaiting decision'), ('closed', 'Closed')], max_length=20)),
-                ('to_state', models.CharField(blank=True, choices=[('new', 'New'), ('triage', 'In triage'), ('manager_review', 'Line manager review'), ('investigation', 'Investigation'), ('decision', 'Awaiting decision'), ('closed', 'Closed')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("report_received", "Report received"),
+                            ("report_joined", "Further report of the same post"),
+                            ("evidence_added", "Evidence added"),
+                            ("transition", "State changed"),
+                            ("note", "Note"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("triage", "In triage"),
+                            ("manager_review", "Line manager review"),
+                            ("investigation", "Investigation"),
+                            ("decision", "Awaiting decision"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("triage", "In triage"),
+                            ("manager_review", "Line manager review"),
+                            ("investigation", "Investigation"),
+                            ("decision", "Awaiting decision"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
     ]

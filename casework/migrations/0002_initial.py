@@ -5,18 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0001_initial'),
-        ('incidents', '0001_initial'),
+        ("casework", "0001_initial"),
+        ("incidents", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='caseevent',
-            name='report',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incidents.report'),
+            model_name="caseevent",
+            name="report",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="incidents.report",
+            ),
         ),
     ]

@@ -7,226 +7,362 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0002_initial'),
-        ('policies', '0001_initial'),
+        ("casework", "0002_initial"),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='appeal_deadline',
+            model_name="case",
+            name="appeal_deadline",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='closed_at',
+            model_name="case",
+            name="closed_at",
             field=models.DateTimeField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='closure',
-            field=models.CharField(blank=True, choices=[('withdrawn', 'Withdrawn by the reporter'), ('dismissed', 'Dismissed at triage'), ('resolved_informally', 'Resolved informally by the line manager'), ('outcome', 'Outcome recorded')], max_length=30),
+            model_name="case",
+            name="closure",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("withdrawn", "Withdrawn by the reporter"),
+                    ("dismissed", "Dismissed at triage"),
+                    ("resolved_informally", "Resolved informally by the line manager"),
+                    ("outcome", "Outcome recorded"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='data_breach_aware_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='organisation became aware of the breach'),
+            model_name="case",
+            name="data_breach_aware_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="organisation became aware of the breach"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='decided_at',
+            model_name="case",
+            name="decided_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='decision_maker',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases_decided', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="decision_maker",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases_decided",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='dismissal_reason',
-            field=models.CharField(blank=True, choices=[('no_breach', 'No breach of the policy'), ('not_enough_information', 'Not enough information'), ('duplicate', 'Duplicate of another case')], max_length=30),
+            model_name="case",
+            name="dismissal_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_breach", "No breach of the policy"),
+                    ("not_enough_information", "Not enough information"),
+                    ("duplicate", "Duplicate of another case"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='employee_spoken_to',
+            model_name="case",
+            name="employee_spoken_to",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='case',
-            name='evidence_summary',
+            model_name="case",
+            name="evidence_summary",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='findings_submitted_at',
+            model_name="case",
+            name="findings_submitted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='flag_data_breach',
-            field=models.BooleanField(db_index=True, default=False, verbose_name='confidentiality or personal-data breach'),
+            model_name="case",
+            name="flag_data_breach",
+            field=models.BooleanField(
+                db_index=True, default=False, verbose_name="confidentiality or personal-data breach"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='flag_defamation',
-            field=models.BooleanField(default=False, verbose_name='possible defamation'),
+            model_name="case",
+            name="flag_defamation",
+            field=models.BooleanField(default=False, verbose_name="possible defamation"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='flag_official_account',
-            field=models.BooleanField(db_index=True, default=False, verbose_name='unapproved official account'),
+            model_name="case",
+            name="flag_official_account",
+            field=models.BooleanField(
+                db_index=True, default=False, verbose_name="unapproved official account"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='flag_post_removed',
-            field=models.BooleanField(default=False, verbose_name='post confirmed removed'),
+            model_name="case",
+            name="flag_post_removed",
+            field=models.BooleanField(default=False, verbose_name="post confirmed removed"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='flag_safeguarding',
-            field=models.BooleanField(db_index=True, default=False, verbose_name='safeguarding or welfare concern'),
+            model_name="case",
+            name="flag_safeguarding",
+            field=models.BooleanField(
+                db_index=True, default=False, verbose_name="safeguarding or welfare concern"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='flag_takedown_requested',
-            field=models.BooleanField(default=False, verbose_name='takedown requested'),
+            model_name="case",
+            name="flag_takedown_requested",
+            field=models.BooleanField(default=False, verbose_name="takedown requested"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='informal_action',
+            model_name="case",
+            name="informal_action",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='interview_records',
+            model_name="case",
+            name="interview_records",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='investigation_started_at',
+            model_name="case",
+            name="investigation_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='investigator',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases_investigated', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="investigator",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases_investigated",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='line_manager',
-            field=models.ForeignKey(blank=True, help_text="The poster's line manager when the case reached them.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases_managed', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="line_manager",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The poster's line manager when the case reached them.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases_managed",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_cases', to='casework.case'),
+            model_name="case",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_cases",
+                to="casework.case",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('no_case_to_answer', 'No case to answer'), ('informal_management', 'Informal management'), ('first_written_warning', 'First written warning'), ('final_written_warning', 'Final written warning'), ('dismissal', 'Dismissal'), ('referral_regulator', 'Referral to a professional regulator'), ('referral_police', 'Referral to the police')], max_length=30),
+            model_name="case",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_case_to_answer", "No case to answer"),
+                    ("informal_management", "Informal management"),
+                    ("first_written_warning", "First written warning"),
+                    ("final_written_warning", "Final written warning"),
+                    ("dismissal", "Dismissal"),
+                    ("referral_regulator", "Referral to a professional regulator"),
+                    ("referral_police", "Referral to the police"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='outcome_rationale',
+            model_name="case",
+            name="outcome_rationale",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='poster',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases_about', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="poster",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases_about",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='poster_handle',
+            model_name="case",
+            name="poster_handle",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='case',
-            name='principles',
-            field=models.ManyToManyField(blank=True, related_name='cases', to='policies.principle'),
+            model_name="case",
+            name="principles",
+            field=models.ManyToManyField(blank=True, related_name="cases", to="policies.principle"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='recommendation',
+            model_name="case",
+            name="recommendation",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='reopened_count',
+            model_name="case",
+            name="reopened_count",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='case',
-            name='revision',
+            model_name="case",
+            name="revision",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='case',
-            name='routed_at',
+            model_name="case",
+            name="routed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='safeguarding_flagged_at',
+            model_name="case",
+            name="safeguarding_flagged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='terms_of_reference',
+            model_name="case",
+            name="terms_of_reference",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='triage_started_at',
+            model_name="case",
+            name="triage_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='triage_summary',
+            model_name="case",
+            name="triage_summary",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='triaged_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases_triaged', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="triaged_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases_triaged",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='action',
-            field=models.CharField(blank=True, help_text='The transition or action taken.', max_length=40),
+            model_name="caseevent",
+            name="action",
+            field=models.CharField(
+                blank=True, help_text="The transition or action taken.", max_length=40
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('report_received', 'Report received'), ('report_joined', 'Further report of the same post'), ('evidence_added', 'Evidence added'), ('transition', 'State changed'), ('details_updated', 'Triage details updated'), ('assignment', 'Investigator and decision maker assigned'), ('flag_changed', 'Flag changed'), ('handle_linked', 'Handle linked to a member of staff'), ('merged_in', 'Duplicate case merged in'), ('note', 'Note')], max_length=40),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("report_received", "Report received"),
+                    ("report_joined", "Further report of the same post"),
+                    ("evidence_added", "Evidence added"),
+                    ("transition", "State changed"),
+                    ("details_updated", "Triage details updated"),
+                    ("assignment", "Investigator and decision maker assigned"),
+                    ("flag_changed", "Flag changed"),
+                    ("handle_linked", "Handle linked to a member of staff"),
+                    ("merged_in", "Duplicate case merged in"),
+                    ("note", "Note"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='HandleLink',
+            name="HandleLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('handle', models.CharField(help_text='Lower case, without a leading @.', max_length=200, unique=True)),
-                ('linked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('linked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "handle",
+                    models.CharField(
+                        help_text="Lower case, without a leading @.", max_length=200, unique=True
+                    ),
+                ),
+                ("linked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "linked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('upheld', models.BooleanField()),
-                ('note', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='casework.case')),
-                ('principle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='policies.principle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("upheld", models.BooleanField()),
+                ("note", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "principle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="policies.principle",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['principle__position', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'principle'), name='finding_once_per_principle')],
+                "ordering": ["principle__position", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "principle"), name="finding_once_per_principle"
+                    )
+                ],
             },
         ),
     ]

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0003_case_appeal_deadline_case_closed_at_case_closure_and_more'),
+        ("casework", "0003_case_appeal_deadline_case_closed_at_case_closure_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='data_breach_assessed_at',
+            model_name="case",
+            name="data_breach_assessed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='data_breach_reported_to_ico',
+            model_name="case",
+            name="data_breach_reported_to_ico",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='next_due_at',
+            model_name="case",
+            name="next_due_at",
             field=models.DateTimeField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='safeguarding_responded_at',
+            model_name="case",
+            name="safeguarding_responded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0004_case_data_breach_assessed_at_and_more'),
+        ("casework", "0004_case_data_breach_assessed_at_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('report_received', 'Report received'), ('report_joined', 'Further report of the same post'), ('evidence_added', 'Evidence added'), ('transition', 'State changed'), ('details_updated', 'Triage details updated'), ('assignment', 'Investigator and decision maker assigned'), ('flag_changed', 'Flag changed'), ('handle_linked', 'Handle linked to a member of staff'), ('merged_in', 'Duplicate case merged in'), ('summary_downloaded', 'Case summary downloaded'), ('note', 'Note')], max_length=40),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("report_received", "Report received"),
+                    ("report_joined", "Further report of the same post"),
+                    ("evidence_added", "Evidence added"),
+                    ("transition", "State changed"),
+                    ("details_updated", "Triage details updated"),
+                    ("assignment", "Investigator and decision maker assigned"),
+                    ("flag_changed", "Flag changed"),
+                    ("handle_linked", "Handle linked to a member of staff"),
+                    ("merged_in", "Duplicate case merged in"),
+                    ("summary_downloaded", "Case summary downloaded"),
+                    ("note", "Note"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

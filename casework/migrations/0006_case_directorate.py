@@ -9,27 +9,37 @@ def fill_directorate(apps, schema_editor):
     Case = apps.get_model("casework", "Case")
     Service = apps.get_model("directory", "Service")
     directorate_by_service = dict(Service.objects.values_list("pk", "directorate_id"))
-    pending = Case.objects.filter(poster__service__isnull=False).values_list("pk", "poster__service_id")
+    pending = Case.objects.filter(poster__service__isnull=False).values_list(
+        "pk", "poster__service_id"
+    )
     by_directorate: dict[int, list[int]] = {}
     for case_id, service_id in pending.iterator(chunk_size=2000):
         by_directorate.setdefault(directorate_by_service[service_id], []).append(case_id)
     for directorate_id, case_ids in by_directorate.items():
         for start in range(0, len(case_ids), 1000):
-            Case.objects.filter(pk__in=case_ids[start:start + 1000]).update(directorate_id=directorate_id)
+            Case.objects.filter(pk__in=case_ids[start : start + 1000]).update(
+                directorate_id=directorate_id
+            )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0005_alter_caseevent_kind'),
-        ('directory', '0002_user_email_preference'),
+        ("casework", "0005_alter_caseevent_kind"),
+        ("directory", "0002_user_email_preference"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='directorate',
-            field=models.ForeignKey(blank=True, help_text="The directorate of the poster's service when they were identified. The governance figures count by it, so they don't move when someone changes job or when personal data is removed.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.directorate'),
+            model_name="case",
+            name="directorate",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The directorate of the poster's service when they were identified. The governance figures count by it, so they don't move when someone changes job or when personal data is removed.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="directory.directorate",
+            ),
         ),
         migrations.RunPython(fill_directorate, migrations.RunPython.noop),
     ]

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0006_case_directorate'),
-        ('directory', '0002_user_email_preference'),
-        ('policies', '0001_initial'),
+        ("casework", "0006_case_directorate"),
+        ("directory", "0002_user_email_preference"),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['poster', 'created_at'], name='case_poster_created'),
+            model_name="case",
+            index=models.Index(fields=["poster", "created_at"], name="case_poster_created"),
         ),
     ]

@@ -5,31 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0007_case_poster_created'),
-        ('directory', '0002_user_email_preference'),
-        ('policies', '0001_initial'),
+        ("casework", "0007_case_poster_created"),
+        ("directory", "0002_user_email_preference"),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='anonymised_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When personal details were removed under the retention schedule.', null=True, verbose_name='personal details removed'),
+            model_name="case",
+            name="anonymised_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="When personal details were removed under the retention schedule.",
+                null=True,
+                verbose_name="personal details removed",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='subject_key',
+            model_name="case",
+            name="subject_key",
             field=models.UUIDField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['subject_key', 'created_at'], name='case_subject_key_created'),
+            model_name="case",
+            index=models.Index(
+                fields=["subject_key", "created_at"], name="case_subject_key_created"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('anonymised_at__isnull', True), ('state', 'closed')), fields=['closure', 'closed_at'], name='case_retention_due'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("anonymised_at__isnull", True), ("state", "closed")),
+                fields=["closure", "closed_at"],
+                name="case_retention_due",
+            ),
         ),
     ]

@@ -9,7 +9,11 @@ def fill_handle_keys(apps, schema_editor):
     """Every stored handle in its comparable form, and the linked handles in the same spelling."""
     for model in (apps.get_model("casework", "Case"), apps.get_model("incidents", "Report")):
         batch = []
-        for row in model.objects.exclude(poster_handle="").only("pk", "poster_handle").iterator(chunk_size=2000):
+        for row in (
+            model.objects.exclude(poster_handle="")
+            .only("pk", "poster_handle")
+            .iterator(chunk_size=2000)
+        ):
             row.poster_handle_key = handle_normalise(row.poster_handle)
             batch.append(row)
             if len(batch) == 2000:
@@ -25,17 +29,18 @@ def fill_handle_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("incidents", "0002_report_poster_handle_key"),
-        ('casework', '0008_case_anonymised_at_case_subject_key_and_more'),
+        ("casework", "0008_case_anonymised_at_case_subject_key_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='poster_handle_key',
-            field=models.CharField(blank=True, db_default='', db_index=True, default='', editable=False, max_length=200),
+            model_name="case",
+            name="poster_handle_key",
+            field=models.CharField(
+                blank=True, db_default="", db_index=True, default="", editable=False, max_length=200
+            ),
         ),
         migrations.RunPython(fill_handle_keys, migrations.RunPython.noop),
     ]

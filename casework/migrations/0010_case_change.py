@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0009_case_poster_handle_key'),
+        ("casework", "0009_case_poster_handle_key"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseChange',
+            name="CaseChange",
             fields=[
-                ('case_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("case_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
     ]

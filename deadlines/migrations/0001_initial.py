@@ -5,50 +5,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0004_case_data_breach_assessed_at_and_more'),
+        ("casework", "0004_case_data_breach_assessed_at_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadlineRule',
+            name="DeadlineRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('clock', models.CharField(choices=[('triage_start', 'Triage started'), ('triage_complete', 'Triage completed'), ('manager_decision', "Line manager's decision"), ('investigation', 'Investigation completed'), ('decision', 'Decision recorded'), ('safeguarding', 'Safeguarding response'), ('data_breach', 'Data-breach assessment (ICO, 72 hours)')], max_length=30, unique=True)),
-                ('unit', models.CharField(choices=[('working_days', 'Working days (England and Wales)'), ('hours', 'Hours, every day')], max_length=20)),
-                ('allowed', models.PositiveIntegerField(help_text='How long the stage may take, in the unit.')),
-                ('remind_before', models.PositiveIntegerField(blank=True, help_text='Remind the owner this long before the deadline, in the unit. Leave empty to remind at half-time.', null=True)),
-                ('escalate_after', models.PositiveIntegerField(help_text='Escalate when still overdue this long after the deadline, in the unit.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "clock",
+                    models.CharField(
+                        choices=[
+                            ("triage_start", "Triage started"),
+                            ("triage_complete", "Triage completed"),
+                            ("manager_decision", "Line manager's decision"),
+                            ("investigation", "Investigation completed"),
+                            ("decision", "Decision recorded"),
+                            ("safeguarding", "Safeguarding response"),
+                            ("data_breach", "Data-breach assessment (ICO, 72 hours)"),
+                        ],
+                        max_length=30,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("working_days", "Working days (England and Wales)"),
+                            ("hours", "Hours, every day"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "allowed",
+                    models.PositiveIntegerField(
+                        help_text="How long the stage may take, in the unit."
+                    ),
+                ),
+                (
+                    "remind_before",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Remind the owner this long before the deadline, in the unit. Leave empty to remind at half-time.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "escalate_after",
+                    models.PositiveIntegerField(
+                        help_text="Escalate when still overdue this long after the deadline, in the unit."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Deadline',
+            name="Deadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('clock', models.CharField(choices=[('triage_start', 'Triage started'), ('triage_complete', 'Triage completed'), ('manager_decision', "Line manager's decision"), ('investigation', 'Investigation completed'), ('decision', 'Decision recorded'), ('safeguarding', 'Safeguarding response'), ('data_breach', 'Data-breach assessment (ICO, 72 hours)')], max_length=30)),
-                ('cycle', models.PositiveSmallIntegerField(default=0)),
-                ('started_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('remind_at', models.DateTimeField(blank=True, null=True)),
-                ('escalate_at', models.DateTimeField()),
-                ('met_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('reminder_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('next_action_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "clock",
+                    models.CharField(
+                        choices=[
+                            ("triage_start", "Triage started"),
+                            ("triage_complete", "Triage completed"),
+                            ("manager_decision", "Line manager's decision"),
+                            ("investigation", "Investigation completed"),
+                            ("decision", "Decision recorded"),
+                            ("safeguarding", "Safeguarding response"),
+                            ("data_breach", "Data-breach assessment (ICO, 72 hours)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("cycle", models.PositiveSmallIntegerField(default=0)),
+                ("started_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                ("remind_at", models.DateTimeField(blank=True, null=True)),
+                ("escalate_at", models.DateTimeField()),
+                ("met_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("reminder_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("next_action_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'pk'],
-                'indexes': [models.Index(condition=models.Q(('next_action_at__isnull', False)), fields=['next_action_at'], name='deadline_next_action')],
-                'constraints': [models.UniqueConstraint(fields=('case', 'clock', 'cycle'), name='deadline_once_per_cycle')],
+                "ordering": ["due_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("next_action_at__isnull", False)),
+                        fields=["next_action_at"],
+                        name="deadline_next_action",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "clock", "cycle"), name="deadline_once_per_cycle"
+                    )
+                ],
             },
         ),
     ]

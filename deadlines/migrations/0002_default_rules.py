@@ -16,8 +16,12 @@ def add_defaults(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     for clock, (unit, allowed, remind_before, escalate_after) in DEFAULT_RULES.items():
         rule.objects.get_or_create(
             clock=clock,
-            defaults={"unit": unit, "allowed": allowed, "remind_before": remind_before,
-                      "escalate_after": escalate_after},
+            defaults={
+                "unit": unit,
+                "allowed": allowed,
+                "remind_before": remind_before,
+                "escalate_after": escalate_after,
+            },
         )
 
 

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='email_preference',
-            field=models.CharField(choices=[('immediate', 'Email me each notification as it happens'), ('daily_digest', 'One email a day with everything (urgent ones still come at once)')], default='immediate', max_length=20),
+            model_name="user",
+            name="email_preference",
+            field=models.CharField(
+                choices=[
+                    ("immediate", "Email me each notification as it happens"),
+                    (
+                        "daily_digest",
+                        "One email a day with everything (urgent ones still come at once)",
+                    ),
+                ],
+                default="immediate",
+                max_length=20,
+            ),
         ),
     ]

@@ -26,21 +26,45 @@ def link_existing_groups(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('directory', '0002_user_email_preference'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("directory", "0002_user_email_preference"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoleGroup',
+            name="RoleGroup",
             fields=[
-                ('group', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='role', serialize=False, to='auth.group')),
-                ('code', models.CharField(choices=[('triage_officer', 'Triage officer'), ('hr_investigator', 'HR investigator'), ('hr_lead', 'HR lead'), ('ig_lead', 'Information governance lead'), ('safeguarding_lead', 'Safeguarding lead'), ('communications_lead', 'Communications lead'), ('governance', 'Governance committee'), ('administrator', 'Administrator')], max_length=40, unique=True)),
+                (
+                    "group",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="role",
+                        serialize=False,
+                        to="auth.group",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("triage_officer", "Triage officer"),
+                            ("hr_investigator", "HR investigator"),
+                            ("hr_lead", "HR lead"),
+                            ("ig_lead", "Information governance lead"),
+                            ("safeguarding_lead", "Safeguarding lead"),
+                            ("communications_lead", "Communications lead"),
+                            ("governance", "Governance committee"),
+                            ("administrator", "Administrator"),
+                        ],
+                        max_length=40,
+                        unique=True,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "role's group",
+                "verbose_name": "role's group",
             },
         ),
         migrations.RunPython(link_existing_groups, migrations.RunPython.noop),

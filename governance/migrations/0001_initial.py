@@ -8,38 +8,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0002_user_email_preference'),
+        ("directory", "0002_user_email_preference"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommitteePack',
+            name="CommitteePack",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField()),
-                ('end', models.DateField()),
-                ('period', models.CharField(max_length=10)),
-                ('platform', models.CharField(blank=True, max_length=20)),
-                ('scheduled', models.BooleanField(default=False, help_text='Made by the quarterly schedule.')),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.CharField(choices=[('queued', 'Waiting to be prepared'), ('rendering', 'Being prepared'), ('ready', 'Ready'), ('failed', 'Could not be prepared')], default='queued', max_length=12)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('file', models.FileField(blank=True, max_length=300, storage=incidents.storage.PrivateStorage('SUMMARY_ROOT'), upload_to=governance.models.pack_upload_to)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('directorate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='directory.directorate')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField()),
+                ("end", models.DateField()),
+                ("period", models.CharField(max_length=10)),
+                ("platform", models.CharField(blank=True, max_length=20)),
+                (
+                    "scheduled",
+                    models.BooleanField(default=False, help_text="Made by the quarterly schedule."),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to be prepared"),
+                            ("rendering", "Being prepared"),
+                            ("ready", "Ready"),
+                            ("failed", "Could not be prepared"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        max_length=300,
+                        storage=incidents.storage.PrivateStorage("SUMMARY_ROOT"),
+                        upload_to=governance.models.pack_upload_to,
+                    ),
+                ),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "directorate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="directory.directorate",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('scheduled', True)), fields=('start', 'end'), name='one_scheduled_pack_per_period')],
+                "ordering": ["-requested_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("scheduled", True)),
+                        fields=("start", "end"),
+                        name="one_scheduled_pack_per_period",
+                    )
+                ],
             },
         ),
     ]

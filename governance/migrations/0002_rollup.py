@@ -5,51 +5,100 @@ from django.db import migrations, models
 
 def count_existing_cases(apps, schema_editor):
     """Existing cases are counted by the first refresh after this migration."""
-    schema_editor.execute("INSERT INTO governance_pendingcase (case_id) SELECT id FROM casework_case")
+    schema_editor.execute(
+        "INSERT INTO governance_pendingcase (case_id) SELECT id FROM casework_case"
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0007_case_poster_created'),
-        ('governance', '0001_initial'),
+        ("casework", "0007_case_poster_created"),
+        ("governance", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseFacts',
+            name="CaseFacts",
             fields=[
-                ('case_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('facts', models.JSONField()),
+                ("case_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("facts", models.JSONField()),
             ],
         ),
         migrations.CreateModel(
-            name='PendingCase',
+            name="PendingCase",
             fields=[
-                ('case_id', models.BigIntegerField(primary_key=True, serialize=False)),
+                ("case_id", models.BigIntegerField(primary_key=True, serialize=False)),
             ],
         ),
         migrations.CreateModel(
-            name='RollupState',
+            name="RollupState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('rebuilt_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("refreshed_at", models.DateTimeField(blank=True, null=True)),
+                ("rebuilt_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='DailyCount',
+            name="DailyCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measure', models.CharField(choices=[('reports', 'Reports received (by day submitted)'), ('opened', 'Cases opened'), ('open', 'Cases still open (by day opened)'), ('closed', 'Cases closed (detail: how they ended)'), ('safeguarding', 'Opened with a safeguarding flag'), ('breach', 'Opened with a data-breach flag'), ('breach_in_time', 'Data breaches assessed within 72 hours (by day opened)'), ('principle', 'Cases opened (detail: principle id)'), ('to_triage', 'Triage started (detail: working days from opening)'), ('to_close', 'Cases closed (detail: working days from opening)'), ('deadline_due', 'Deadlines due (detail: stage)'), ('deadline_met', 'Deadlines met in time (by day due; detail: stage)')], max_length=20)),
-                ('day', models.DateField()),
-                ('directorate', models.BigIntegerField(default=0, help_text='Directorate id; 0 when not identified; -1 for the sum over every directorate.')),
-                ('platform', models.CharField(blank=True, help_text='Empty for every platform.', max_length=20)),
-                ('detail', models.CharField(blank=True, max_length=80)),
-                ('n', models.IntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("reports", "Reports received (by day submitted)"),
+                            ("opened", "Cases opened"),
+                            ("open", "Cases still open (by day opened)"),
+                            ("closed", "Cases closed (detail: how they ended)"),
+                            ("safeguarding", "Opened with a safeguarding flag"),
+                            ("breach", "Opened with a data-breach flag"),
+                            (
+                                "breach_in_time",
+                                "Data breaches assessed within 72 hours (by day opened)",
+                            ),
+                            ("principle", "Cases opened (detail: principle id)"),
+                            ("to_triage", "Triage started (detail: working days from opening)"),
+                            ("to_close", "Cases closed (detail: working days from opening)"),
+                            ("deadline_due", "Deadlines due (detail: stage)"),
+                            ("deadline_met", "Deadlines met in time (by day due; detail: stage)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("day", models.DateField()),
+                (
+                    "directorate",
+                    models.BigIntegerField(
+                        default=0,
+                        help_text="Directorate id; 0 when not identified; -1 for the sum over every directorate.",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        blank=True, help_text="Empty for every platform.", max_length=20
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=80)),
+                ("n", models.IntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('measure', 'platform', 'directorate', 'day', 'detail'), name='daily_count_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("measure", "platform", "directorate", "day", "detail"),
+                        name="daily_count_key",
+                    )
+                ],
             },
         ),
         migrations.RunPython(count_existing_cases, migrations.RunPython.noop),

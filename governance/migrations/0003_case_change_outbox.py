@@ -9,15 +9,14 @@ def move_marks(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0010_case_change'),
-        ('governance', '0002_rollup'),
+        ("casework", "0010_case_change"),
+        ("governance", "0002_rollup"),
     ]
 
     operations = [
         migrations.RunPython(move_marks, migrations.RunPython.noop),
         migrations.DeleteModel(
-            name='PendingCase',
+            name="PendingCase",
         ),
     ]

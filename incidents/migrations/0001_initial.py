@@ -10,86 +10,239 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0001_initial'),
-        ('policies', '0001_initial'),
+        ("casework", "0001_initial"),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=32, unique=True)),
-                ('submitted_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('submission_token', models.UUIDField(default=uuid.uuid4, editable=False)),
-                ('platform', models.CharField(choices=[('facebook', 'Facebook'), ('x', 'X (Twitter)'), ('instagram', 'Instagram'), ('youtube', 'YouTube'), ('linkedin', 'LinkedIn'), ('tiktok', 'TikTok'), ('flickr', 'Flickr'), ('blog', 'A blog'), ('other', 'Other')], max_length=20)),
-                ('seen_at', models.DateTimeField(verbose_name='when you saw the post')),
-                ('posted_at', models.DateTimeField(blank=True, null=True, verbose_name='when it was posted')),
-                ('description', models.TextField(verbose_name='what the post shows')),
-                ('poster_kind', models.CharField(choices=[('colleague', 'A colleague I can name'), ('handle', 'An account name, handle or pseudonym'), ('unknown', "I don't know who posted it")], max_length=20)),
-                ('poster_handle', models.CharField(blank=True, max_length=200, verbose_name='account name or handle')),
-                ('shows_patient', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_sure', 'Not sure')], max_length=10, verbose_name='shows a patient or patient information')),
-                ('welfare_risk', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_sure', 'Not sure')], max_length=10, verbose_name="someone's welfare is at risk")),
-                ('confidential', models.BooleanField(default=False, verbose_name='keep my identity confidential')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='casework.case')),
-                ('poster', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports_about', to=settings.AUTH_USER_MODEL)),
-                ('principles', models.ManyToManyField(blank=True, related_name='reports', to='policies.principle')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=32, unique=True)),
+                (
+                    "submitted_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("submission_token", models.UUIDField(default=uuid.uuid4, editable=False)),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[
+                            ("facebook", "Facebook"),
+                            ("x", "X (Twitter)"),
+                            ("instagram", "Instagram"),
+                            ("youtube", "YouTube"),
+                            ("linkedin", "LinkedIn"),
+                            ("tiktok", "TikTok"),
+                            ("flickr", "Flickr"),
+                            ("blog", "A blog"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("seen_at", models.DateTimeField(verbose_name="when you saw the post")),
+                (
+                    "posted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="when it was posted"),
+                ),
+                ("description", models.TextField(verbose_name="what the post shows")),
+                (
+                    "poster_kind",
+                    models.CharField(
+                        choices=[
+                            ("colleague", "A colleague I can name"),
+                            ("handle", "An account name, handle or pseudonym"),
+                            ("unknown", "I don't know who posted it"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "poster_handle",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="account name or handle"
+                    ),
+                ),
+                (
+                    "shows_patient",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure")],
+                        max_length=10,
+                        verbose_name="shows a patient or patient information",
+                    ),
+                ),
+                (
+                    "welfare_risk",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure")],
+                        max_length=10,
+                        verbose_name="someone's welfare is at risk",
+                    ),
+                ),
+                (
+                    "confidential",
+                    models.BooleanField(
+                        default=False, verbose_name="keep my identity confidential"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "poster",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports_about",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "principles",
+                    models.ManyToManyField(
+                        blank=True, related_name="reports", to="policies.principle"
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-submitted_at', '-pk'],
+                "ordering": ["-submitted_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='EvidenceLink',
+            name="EvidenceLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text='As the reporter gave it.', max_length=2000)),
-                ('normalised_url', models.CharField(db_index=True, max_length=2000)),
-                ('platform', models.CharField(choices=[('facebook', 'Facebook'), ('x', 'X (Twitter)'), ('instagram', 'Instagram'), ('youtube', 'YouTube'), ('linkedin', 'LinkedIn'), ('tiktok', 'TikTok'), ('flickr', 'Flickr'), ('blog', 'A blog'), ('other', 'Other')], max_length=20)),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links', to='incidents.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(help_text="As the reporter gave it.", max_length=2000)),
+                ("normalised_url", models.CharField(db_index=True, max_length=2000)),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[
+                            ("facebook", "Facebook"),
+                            ("x", "X (Twitter)"),
+                            ("instagram", "Instagram"),
+                            ("youtube", "YouTube"),
+                            ("linkedin", "LinkedIn"),
+                            ("tiktok", "TikTok"),
+                            ("flickr", "Flickr"),
+                            ("blog", "A blog"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="links",
+                        to="incidents.report",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['added_at', 'pk'],
+                "ordering": ["added_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EvidenceFile',
+            name="EvidenceFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, storage=incidents.storage.EvidenceStorage(), upload_to=incidents.models.evidence_upload_to)),
-                ('original_name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=50)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='files', to='incidents.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=200,
+                        storage=incidents.storage.EvidenceStorage(),
+                        upload_to=incidents.models.evidence_upload_to,
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=50)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="files",
+                        to="incidents.report",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['added_at', 'pk'],
+                "ordering": ["added_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['reporter', '-submitted_at'], name='incidents_r_reporte_71c7f3_idx'),
+            model_name="report",
+            index=models.Index(
+                fields=["reporter", "-submitted_at"], name="incidents_r_reporte_71c7f3_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(fields=('reporter', 'submission_token'), name='report_submitted_once'),
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                fields=("reporter", "submission_token"), name="report_submitted_once"
+            ),
         ),
     ]

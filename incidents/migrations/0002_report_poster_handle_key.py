@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0001_initial'),
+        ("incidents", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='report',
-            name='poster_handle_key',
-            field=models.CharField(blank=True, db_default='', db_index=True, default='', editable=False, max_length=200),
+            model_name="report",
+            name="poster_handle_key",
+            field=models.CharField(
+                blank=True, db_default="", db_index=True, default="", editable=False, max_length=200
+            ),
         ),
     ]

@@ -13,7 +13,9 @@ from incidents.links import link_normalise
 def ascii_matching_keys(apps, schema_editor):
     EvidenceLink = apps.get_model("incidents", "EvidenceLink")
     # Only keys holding a character beyond ASCII can have changed.
-    for link in EvidenceLink.objects.filter(normalised_url__regex=r"[^\x00-\x7f]").iterator(chunk_size=2000):
+    for link in EvidenceLink.objects.filter(normalised_url__regex=r"[^\x00-\x7f]").iterator(
+        chunk_size=2000
+    ):
         try:
             key = link_normalise(link.url)
         except ValueError:

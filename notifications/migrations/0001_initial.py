@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,27 +14,64 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('report_receipt', 'Report received (your receipt)'), ('team_member_reported', 'A member of your team made a report')], max_length=40)),
-                ('subject', models.CharField(max_length=200)),
-                ('body_text', models.TextField()),
-                ('body_html', models.TextField()),
-                ('link', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('email_status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('email_due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('email_claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('email_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('email_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('email_error', models.TextField(blank=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("report_receipt", "Report received (your receipt)"),
+                            ("team_member_reported", "A member of your team made a report"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("body_text", models.TextField()),
+                ("body_html", models.TextField()),
+                ("link", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "email_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("email_due_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("email_claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("email_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("email_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("email_error", models.TextField(blank=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['recipient', 'read_at'], name='notificatio_recipie_564b1f_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["recipient", "read_at"], name="notificatio_recipie_564b1f_idx"
+                    )
+                ],
             },
         ),
     ]

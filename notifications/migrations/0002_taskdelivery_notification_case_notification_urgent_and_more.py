@@ -5,40 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0004_case_data_breach_assessed_at_and_more'),
-        ('notifications', '0001_initial'),
+        ("casework", "0004_case_data_breach_assessed_at_and_more"),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TaskDelivery',
+            name="TaskDelivery",
             fields=[
-                ('task_id', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('task_name', models.CharField(max_length=200)),
-                ('deliveries', models.PositiveIntegerField(default=1)),
-                ('first_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("task_id", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("task_name", models.CharField(max_length=200)),
+                ("deliveries", models.PositiveIntegerField(default=1)),
+                ("first_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
         ),
         migrations.AddField(
-            model_name='notification',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='casework.case'),
+            model_name="notification",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="casework.case",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='urgent',
+            model_name="notification",
+            name="urgent",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='email_status',
-            field=models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed'), ('in_digest', 'Waiting for the daily digest'), ('digested', 'Sent in a daily digest')], default='pending', max_length=12),
+            model_name="notification",
+            name="email_status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting to be sent"),
+                    ("sending", "Being sent"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                    ("in_digest", "Waiting for the daily digest"),
+                    ("digested", "Sent in a daily digest"),
+                ],
+                default="pending",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('report_receipt', 'Report received (your receipt)'), ('team_member_reported', 'A member of your team made a report'), ('case_routed', 'A case needs your review as line manager'), ('investigation_requested', 'A formal investigation is needed'), ('investigation_assigned', 'You were assigned to an investigation'), ('findings_submitted', 'Findings are ready for a decision'), ('outcome_recorded', 'An outcome was recorded'), ('report_closed', 'Your report is closed'), ('case_reopened', 'A case was reopened'), ('flag_raised', 'A case was flagged for you'), ('deadline_reminder', 'A deadline is coming up'), ('deadline_overdue', 'A deadline has passed'), ('deadline_escalation', 'An overdue deadline was escalated to you'), ('digest', 'Daily digest')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("report_receipt", "Report received (your receipt)"),
+                    ("team_member_reported", "A member of your team made a report"),
+                    ("case_routed", "A case needs your review as line manager"),
+                    ("investigation_requested", "A formal investigation is needed"),
+                    ("investigation_assigned", "You were assigned to an investigation"),
+                    ("findings_submitted", "Findings are ready for a decision"),
+                    ("outcome_recorded", "An outcome was recorded"),
+                    ("report_closed", "Your report is closed"),
+                    ("case_reopened", "A case was reopened"),
+                    ("flag_raised", "A case was flagged for you"),
+                    ("deadline_reminder", "A deadline is coming up"),
+                    ("deadline_overdue", "A deadline has passed"),
+                    ("deadline_escalation", "An overdue deadline was escalated to you"),
+                    ("digest", "Daily digest"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

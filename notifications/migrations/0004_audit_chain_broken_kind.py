@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_alter_notification_kind'),
+        ("notifications", "0003_alter_notification_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('report_receipt', 'Report received (your receipt)'), ('team_member_reported', 'A member of your team made a report'), ('case_routed', 'A case needs your review as line manager'), ('investigation_requested', 'A formal investigation is needed'), ('investigation_assigned', 'You were assigned to an investigation'), ('findings_submitted', 'Findings are ready for a decision'), ('outcome_recorded', 'An outcome was recorded'), ('report_closed', 'Your report is closed'), ('case_reopened', 'A case was reopened'), ('flag_raised', 'A case was flagged for you'), ('deadline_reminder', 'A deadline is coming up'), ('deadline_overdue', 'A deadline has passed'), ('deadline_escalation', 'An overdue deadline was escalated to you'), ('committee_pack_ready', 'A committee pack is ready'), ('audit_chain_broken', 'The audit trail failed its check'), ('digest', 'Daily digest')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("report_receipt", "Report received (your receipt)"),
+                    ("team_member_reported", "A member of your team made a report"),
+                    ("case_routed", "A case needs your review as line manager"),
+                    ("investigation_requested", "A formal investigation is needed"),
+                    ("investigation_assigned", "You were assigned to an investigation"),
+                    ("findings_submitted", "Findings are ready for a decision"),
+                    ("outcome_recorded", "An outcome was recorded"),
+                    ("report_closed", "Your report is closed"),
+                    ("case_reopened", "A case was reopened"),
+                    ("flag_raised", "A case was flagged for you"),
+                    ("deadline_reminder", "A deadline is coming up"),
+                    ("deadline_overdue", "A deadline has passed"),
+                    ("deadline_escalation", "An overdue deadline was escalated to you"),
+                    ("committee_pack_ready", "A committee pack is ready"),
+                    ("audit_chain_broken", "The audit trail failed its check"),
+                    ("digest", "Daily digest"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

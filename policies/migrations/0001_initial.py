@@ -5,67 +5,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('organisation', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('social_media', 'Social media policy or guidance'), ('investigating', 'Policy a breach is investigated under'), ('legislation', 'Legislation')], max_length=20)),
-                ('description', models.TextField(blank=True, help_text='What the policy covers, in plain words.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("organisation", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("social_media", "Social media policy or guidance"),
+                            ("investigating", "Policy a breach is investigated under"),
+                            ("legislation", "Legislation"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="What the policy covers, in plain words."
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'policies',
-                'ordering': ['kind', 'title'],
+                "verbose_name_plural": "policies",
+                "ordering": ["kind", "title"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyVersion',
+            name="PolicyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(help_text='The version label, e.g. 6 or 2016.', max_length=40)),
-                ('unique_identifier', models.CharField(blank=True, help_text='The identifier printed on the document. Leave blank if the document gives none.', max_length=80)),
-                ('owner', models.CharField(blank=True, help_text='Author or owning post.', max_length=300)),
-                ('responsible_group', models.CharField(blank=True, max_length=200)),
-                ('ratified_on', models.DateField(blank=True, null=True)),
-                ('expires_on', models.DateField(blank=True, null=True)),
-                ('source_document', models.CharField(blank=True, help_text='Where the definitive copy is held.', max_length=300)),
-                ('notes', models.TextField(blank=True)),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='policies.policy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.CharField(help_text="The version label, e.g. 6 or 2016.", max_length=40),
+                ),
+                (
+                    "unique_identifier",
+                    models.CharField(
+                        blank=True,
+                        help_text="The identifier printed on the document. Leave blank if the document gives none.",
+                        max_length=80,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.CharField(
+                        blank=True, help_text="Author or owning post.", max_length=300
+                    ),
+                ),
+                ("responsible_group", models.CharField(blank=True, max_length=200)),
+                ("ratified_on", models.DateField(blank=True, null=True)),
+                ("expires_on", models.DateField(blank=True, null=True)),
+                (
+                    "source_document",
+                    models.CharField(
+                        blank=True, help_text="Where the definitive copy is held.", max_length=300
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="policies.policy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['policy__title', '-ratified_on'],
+                "ordering": ["policy__title", "-ratified_on"],
             },
         ),
         migrations.CreateModel(
-            name='Principle',
+            name="Principle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text='The section, e.g. §5.', max_length=40)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(help_text='Plain words, written for the person making a report.')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('investigated_under', models.ForeignKey(limit_choices_to={'kind__in': ['investigating', 'legislation']}, on_delete=django.db.models.deletion.PROTECT, related_name='investigated_principles', to='policies.policy')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='principles', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(help_text="The section, e.g. §5.", max_length=40)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="Plain words, written for the person making a report."
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "investigated_under",
+                    models.ForeignKey(
+                        limit_choices_to={"kind__in": ["investigating", "legislation"]},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="investigated_principles",
+                        to="policies.policy",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="principles",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version__policy__title', 'position', 'pk'],
+                "ordering": ["version__policy__title", "position", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(fields=('policy', 'version'), name='policy_version_unique'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "version"), name="policy_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='principle',
-            constraint=models.UniqueConstraint(fields=('version', 'title'), name='principle_title_unique_in_version'),
+            model_name="principle",
+            constraint=models.UniqueConstraint(
+                fields=("version", "title"), name="principle_title_unique_in_version"
+            ),
         ),
     ]

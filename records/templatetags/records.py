@@ -17,7 +17,9 @@ def case_retention(context: template.Context, case: Case) -> dict[str, object]:
     request = context.get("request")
     user = getattr(request, "user", None)
     # Only the people who may place a hold see whether there is one (a hold hints at litigation).
-    manages_holds = user is not None and case.anonymised_at is None and may_place_legal_hold(user, case)
+    manages_holds = (
+        user is not None and case.anonymised_at is None and may_place_legal_hold(user, case)
+    )
     return {
         "case": case,
         "manages_holds": manages_holds,

@@ -8,37 +8,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('casework', '0005_alter_caseevent_kind'),
+        ("casework", "0005_alter_caseevent_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseSummary',
+            name="CaseSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('variant', models.CharField(choices=[('full', 'Full case summary'), ('manager', "Line manager's summary"), ('employee', "Employee's hearing bundle")], max_length=20)),
-                ('case_revision', models.PositiveIntegerField()),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('archived', models.BooleanField(default=False, help_text='Kept with the case when it closed.')),
-                ('status', models.CharField(choices=[('queued', 'Waiting to be prepared'), ('rendering', 'Being prepared'), ('ready', 'Ready'), ('failed', 'Could not be prepared')], default='queued', max_length=12)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('file', models.FileField(blank=True, max_length=300, storage=incidents.storage.PrivateStorage('SUMMARY_ROOT'), upload_to=summaries.models.summary_upload_to)),
-                ('sha256', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='SHA-256 of the file')),
-                ('fingerprint', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='content fingerprint')),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='summaries', to='casework.case')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "variant",
+                    models.CharField(
+                        choices=[
+                            ("full", "Full case summary"),
+                            ("manager", "Line manager's summary"),
+                            ("employee", "Employee's hearing bundle"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("case_revision", models.PositiveIntegerField()),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "archived",
+                    models.BooleanField(
+                        default=False, help_text="Kept with the case when it closed."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to be prepared"),
+                            ("rendering", "Being prepared"),
+                            ("ready", "Ready"),
+                            ("failed", "Could not be prepared"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        max_length=300,
+                        storage=incidents.storage.PrivateStorage("SUMMARY_ROOT"),
+                        upload_to=summaries.models.summary_upload_to,
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=64, verbose_name="SHA-256 of the file"
+                    ),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=64, verbose_name="content fingerprint"
+                    ),
+                ),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="summaries",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'variant', 'case_revision', 'requested_by'), name='summary_once_per_revision')],
+                "ordering": ["-requested_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "variant", "case_revision", "requested_by"),
+                        name="summary_once_per_revision",
+                    )
+                ],
             },
         ),
     ]

@@ -27,14 +27,18 @@ def _options() -> Any:
 def _graph() -> grimp.ImportGraph:
     session = _options().session_options
     type_checking_excluded = str(session.get("exclude_type_checking_imports", "")).lower() == "true"
-    return grimp.build_graph(*session["root_packages"], cache_dir=None,
-                             exclude_type_checking_imports=type_checking_excluded)
+    return grimp.build_graph(
+        *session["root_packages"],
+        cache_dir=None,
+        exclude_type_checking_imports=type_checking_excluded,
+    )
 
 
 def _check(contract_id: str, graph: grimp.ImportGraph) -> Any:
     options = next(c for c in _options().contracts_options if c["id"] == contract_id)
-    contract = CONTRACT_TYPES[options["type"]](name=options["name"], session_options=_options().session_options,
-                                               contract_options=options)
+    contract = CONTRACT_TYPES[options["type"]](
+        name=options["name"], session_options=_options().session_options, contract_options=options
+    )
     return contract.check(graph, verbose=False)
 
 
@@ -64,22 +68,31 @@ def test_every_package_is_checked_and_in_a_layer() -> None:
         _layer_of(package)
 
 
-@pytest.mark.parametrize(("importer", "imported"), [
-    ("kit.storage", "incidents.models"),
-    ("directory.models", "casework.access"),
-    ("deadlines.services", "casework.models"),
-    ("casework.models", "governance.models"),
-])
+@pytest.mark.parametrize(
+    ("importer", "imported"),
+    [
+        ("kit.storage", "incidents.models"),
+        ("directory.models", "casework.access"),
+        ("deadlines.services", "casework.models"),
+        ("casework.models", "governance.models"),
+    ],
+)
 def test_an_upward_import_breaks_the_layers(importer, imported) -> None:
     graph = _graph()
-    graph.add_import(importer=importer, imported=imported, line_number=1, line_contents=f"import {imported}")
+    graph.add_import(
+        importer=importer, imported=imported, line_number=1, line_contents=f"import {imported}"
+    )
     assert not _check("layers", graph).kept
 
 
 def test_a_model_importing_a_view_breaks_the_screens_contract() -> None:
     graph = _graph()
-    graph.add_import(importer="casework.models", imported="casework.views", line_number=1,
-                     line_contents="import casework.views")
+    graph.add_import(
+        importer="casework.models",
+        imported="casework.views",
+        line_number=1,
+        line_contents="import casework.views",
+    )
     assert not _check("screens-on-top", graph).kept
 
 

@@ -22,8 +22,20 @@ pytestmark = pytest.mark.django_db
 WITHHELD = "Withheld (confidential reporter)"
 
 # Every persona of tests/conftest.py, and the leads and administrator the trail is for.
-PERSONAS = ["reporter", "manager", "poster_manager", "poster", "triage_officer", "investigator", "hr_lead",
-            "governance_member", "outsider", "decision_maker", "ig_lead", "administrator"]
+PERSONAS = [
+    "reporter",
+    "manager",
+    "poster_manager",
+    "poster",
+    "triage_officer",
+    "investigator",
+    "hr_lead",
+    "governance_member",
+    "outsider",
+    "decision_maker",
+    "ig_lead",
+    "administrator",
+]
 MAY_READ_HISTORY = {"hr_lead", "decision_maker", "ig_lead"}
 # The person who posted is also an IG lead here: they read the trail, never their own case's rows.
 MAY_READ_TRAIL = {"ig_lead", "administrator", "poster"}
@@ -39,7 +51,9 @@ def _main(response) -> str:
 def people(request, cast) -> dict[str, User]:
     everyone = {name: request.getfixturevalue(name) for name in PERSONAS[:10]}
     everyone["ig_lead"] = UserFactory(first_name="Iris", last_name="Infogov", roles=[Role.IG_LEAD])
-    everyone["administrator"] = UserFactory(first_name="Ada", last_name="Admin", roles=[Role.ADMINISTRATOR])
+    everyone["administrator"] = UserFactory(
+        first_name="Ada", last_name="Admin", roles=[Role.ADMINISTRATOR]
+    )
     # The person who posted holds both roles that read access histories: neither opens their own case's.
     for role in (Role.HR_LEAD, Role.IG_LEAD):
         cast.poster.groups.add(role_group(role))
@@ -75,9 +89,18 @@ def test_the_audit_trail_door(login, people, case, persona) -> None:
     assert (reverse("audit:log") in home) == (expected == 200)
 
 
-@pytest.mark.parametrize(("persona", "linked"), [("hr_lead", True), ("investigator", False),
-                                                 ("triage_officer", False), ("decision_maker", True)])
-def test_the_case_page_links_to_the_history_for_the_leads_only(login, people, case, persona, linked) -> None:
+@pytest.mark.parametrize(
+    ("persona", "linked"),
+    [
+        ("hr_lead", True),
+        ("investigator", False),
+        ("triage_officer", False),
+        ("decision_maker", True),
+    ],
+)
+def test_the_case_page_links_to_the_history_for_the_leads_only(
+    login, people, case, persona, linked
+) -> None:
     page = _main(login(people[persona]).get(reverse("casework:case_detail", args=[case.reference])))
     assert (reverse("casework:access_history", args=[case.reference]) in page) == linked
 
@@ -87,7 +110,9 @@ def test_the_ig_lead_reads_the_history_of_a_case_they_cannot_open(login, people,
     assert client.get(reverse("casework:case_detail", args=[case.reference])).status_code == 404
     page = _main(client.get(reverse("casework:access_history", args=[case.reference])))
     assert "Access history of case" in page
-    assert f'href="{reverse("casework:case_detail", args=[case.reference])}"' not in page  # no link to a shut door
+    assert (
+        f'href="{reverse("casework:case_detail", args=[case.reference])}"' not in page
+    )  # no link to a shut door
 
 
 def test_the_history_shows_who_did_what_and_when_newest_first(login, people, case) -> None:
@@ -96,8 +121,10 @@ def test_the_history_shows_who_did_what_and_when_newest_first(login, people, cas
     login(hr_lead).get(reverse("casework:case_detail", args=[case.reference]))
     login(outsider).get(reverse("casework:case_detail", args=[case.reference]))
     login(investigator).get(reverse("incidents:evidence_download", args=[evidence.pk]))
-    login(hr_lead).post(reverse("casework:reveal_reporter", args=[case.reference, case.reference]),
-                        {"reason": "Checking the investigator has no conflict of interest."})
+    login(hr_lead).post(
+        reverse("casework:reveal_reporter", args=[case.reference, case.reference]),
+        {"reason": "Checking the investigator has no conflict of interest."},
+    )
     other_case = case_in_state(CaseState.TRIAGE, _cast_again(people))
     login(hr_lead).get(reverse("casework:case_detail", args=[other_case.reference]))
 
@@ -106,13 +133,24 @@ def test_the_history_shows_who_did_what_and_when_newest_first(login, people, cas
     rows = [(row.who, row.event.get_kind_display(), row.what) for row in response.context["rows"]]
     assert rows == [
         (ig_lead.get_full_name(), "Audit trail viewed", "Viewed the case's access history"),
-        (hr_lead.get_full_name(), "Confidential reporter revealed",
-         (f"Revealed the reporter of {case.reference}. Reason given: Checking the investigator has no "
-          "conflict of interest.")),
-        (investigator.get_full_name(), "Evidence file downloaded",
-         f"Downloaded evidence file {evidence.pk} of report {case.reference}"),
-        (outsider.get_full_name(), "Access refused",
-         f"Refused (404, not found or not allowed): GET /cases/{case.reference}/"),
+        (
+            hr_lead.get_full_name(),
+            "Confidential reporter revealed",
+            (
+                f"Revealed the reporter of {case.reference}. Reason given: Checking the investigator has no "
+                "conflict of interest."
+            ),
+        ),
+        (
+            investigator.get_full_name(),
+            "Evidence file downloaded",
+            f"Downloaded evidence file {evidence.pk} of report {case.reference}",
+        ),
+        (
+            outsider.get_full_name(),
+            "Access refused",
+            f"Refused (404, not found or not allowed): GET /cases/{case.reference}/",
+        ),
         (hr_lead.get_full_name(), "Case page viewed", "Viewed the case page"),
         (WITHHELD, "Case event", f"Report received (report {case.reference})"),
     ]
@@ -124,15 +162,26 @@ def test_the_history_shows_who_did_what_and_when_newest_first(login, people, cas
 def _cast_again(people: dict[str, User]):
     from tests.factories import Cast
 
-    return Cast(reporter=UserFactory(), poster=UserFactory(line_manager=UserFactory()),
-                line_manager=UserFactory(), triage_officer=people["triage_officer"],
-                investigator=people["investigator"], decision_maker=people["decision_maker"])
+    return Cast(
+        reporter=UserFactory(),
+        poster=UserFactory(line_manager=UserFactory()),
+        line_manager=UserFactory(),
+        triage_officer=people["triage_officer"],
+        investigator=people["investigator"],
+        decision_maker=people["decision_maker"],
+    )
 
 
-def test_the_history_never_names_a_confidential_reporter_to_the_ig_lead(login, people, case) -> None:
+def test_the_history_never_names_a_confidential_reporter_to_the_ig_lead(
+    login, people, case
+) -> None:
     reporter = people["reporter"]
-    login(reporter).get(reverse("casework:case_detail", args=[case.reference]))  # refused, against the case
-    page = _main(login(people["ig_lead"]).get(reverse("casework:access_history", args=[case.reference])))
+    login(reporter).get(
+        reverse("casework:case_detail", args=[case.reference])
+    )  # refused, against the case
+    page = _main(
+        login(people["ig_lead"]).get(reverse("casework:access_history", args=[case.reference]))
+    )
     assert reporter.get_full_name() not in page and reporter.email not in page
     assert page.count(WITHHELD) >= 2  # the report received, and the refused look
     # The HR lead sees "reveal" there too, until they reveal.
@@ -143,14 +192,19 @@ def test_the_history_never_names_a_confidential_reporter_to_the_ig_lead(login, p
 
 def test_the_history_is_paginated(login, people, case) -> None:
     for _ in range(60):
-        audit_record(kind=AuditKind.CASE_VIEWED, actor=people["hr_lead"], case=case, detail={"page": "case"})
+        audit_record(
+            kind=AuditKind.CASE_VIEWED, actor=people["hr_lead"], case=case, detail={"page": "case"}
+        )
     client = login(people["ig_lead"])
     first = client.get(reverse("casework:access_history", args=[case.reference]))
     assert len(first.context["rows"]) == 50
     assert first.context["rows"][0].event.kind == AuditKind.AUDIT_VIEWED  # this very look, newest
     second = client.get(reverse("casework:access_history", args=[case.reference]), {"page": 2})
-    assert second.context["rows"][-1].event.detail == {"event": "report_received", "report": case.reference,
-                                                        "to": CaseState.INVESTIGATION}
+    assert second.context["rows"][-1].event.detail == {
+        "event": "report_received",
+        "report": case.reference,
+        "to": CaseState.INVESTIGATION,
+    }
 
 
 # --- The audit trail page -----------------------------------------------------------
@@ -175,7 +229,9 @@ def test_the_trail_filters_by_kind_person_case_and_date(login, people, case) -> 
     assert {row.case_reference for row in _rows(client, case=case.reference)} == {case.reference}
     today = timezone.localdate().isoformat()
     recent = _rows(client, person=outsider.email, start=today, end=today)
-    assert recent and all(timezone.localtime(row.at).date() == timezone.localdate() for row in recent)
+    assert recent and all(
+        timezone.localtime(row.at).date() == timezone.localdate() for row in recent
+    )
     assert len(_rows(client, person=outsider.email)) == len(recent) + 1
     bad = client.get(reverse("audit:log"), {"start": today, "end": "2020-01-01"})
     assert "The end date must be on or after the start date." in bad.content.decode()
@@ -183,8 +239,12 @@ def test_the_trail_filters_by_kind_person_case_and_date(login, people, case) -> 
 
 def test_failed_sign_ins_are_found_by_the_address_tried(client, login, people) -> None:
     login(people["outsider"])
-    client.post(reverse("login"), {"username": "nobody.here@trust.example.nhs.uk", "password": PASSWORD})
-    client.post(reverse("login"), {"username": people["outsider"].email, "password": "wrong-password-1"})
+    client.post(
+        reverse("login"), {"username": "nobody.here@trust.example.nhs.uk", "password": PASSWORD}
+    )
+    client.post(
+        reverse("login"), {"username": people["outsider"].email, "password": "wrong-password-1"}
+    )
     reader = login(people["ig_lead"])
     response = reader.get(reverse("audit:log"), {"person": "Nobody.Here@trust.example.nhs.uk"})
     assert [row.event.kind for row in response.context["rows"]] == [AuditKind.SIGN_IN_FAILED]

@@ -36,7 +36,9 @@ APP_ROLE_SQL = Path(settings.BASE_DIR) / "audit" / "app_role.sql"
 
 
 def _trail(count: int, *, actor: User | None = None) -> list[AuditEvent]:
-    return [audit_record(kind=AuditKind.SIGNED_IN, actor=actor, detail={"n": n}) for n in range(count)]
+    return [
+        audit_record(kind=AuditKind.SIGNED_IN, actor=actor, detail={"n": n}) for n in range(count)
+    ]
 
 
 @contextmanager
@@ -47,11 +49,17 @@ def _guard_off() -> Iterator[None]:
             # ALTER TABLE can't run while the rows' deferred foreign-key checks are pending: run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
-            cursor.execute("ALTER TABLE audit_auditchainhead DISABLE TRIGGER audit_head_forward_only")
+            cursor.execute(
+                "ALTER TABLE audit_auditchainhead DISABLE TRIGGER audit_head_forward_only"
+            )
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
-            for trigger in ("audit_event_no_update", "audit_event_no_delete", "audit_head_no_rewind",
-                            "audit_head_no_delete"):
+            for trigger in (
+                "audit_event_no_update",
+                "audit_event_no_delete",
+                "audit_head_no_rewind",
+                "audit_head_no_delete",
+            ):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     yield
 
@@ -77,9 +85,16 @@ def test_each_row_carries_the_hash_of_the_row_before_and_of_its_own_content(outs
     for before, row in itertools.pairwise(rows):
         assert row.seq == before.seq + 1 and row.prev_hash == before.hash
     stored = AuditEvent.objects.get(seq=rows[-1].seq)
-    content = row_content(seq=stored.seq, at=stored.at, kind=stored.kind, actor_id=stored.actor_id,
-                          case_id=stored.case_id, case_reference=stored.case_reference, detail=stored.detail,
-                          ip_address=stored.ip_address)
+    content = row_content(
+        seq=stored.seq,
+        at=stored.at,
+        kind=stored.kind,
+        actor_id=stored.actor_id,
+        case_id=stored.case_id,
+        case_reference=stored.case_reference,
+        detail=stored.detail,
+        ip_address=stored.ip_address,
+    )
     assert stored.hash == row_hash(stored.prev_hash, content) and len(stored.hash) == 64
     assert AuditChainHead.objects.get().seq == stored.seq
 
@@ -97,7 +112,9 @@ def test_a_row_altered_in_the_database_is_named_by_its_number_and_time(outsider)
     rows = _trail(6, actor=outsider)
     target = rows[3]
     with _guard_off():
-        _sql("UPDATE audit_auditevent SET ip_address = %s WHERE seq = %s", "203.0.113.9", target.seq)
+        _sql(
+            "UPDATE audit_auditevent SET ip_address = %s WHERE seq = %s", "203.0.113.9", target.seq
+        )
     message = _verify_fails()
     assert f"Audit row {target.seq} (written {_written(target)}" in message
     assert "changed after it was written" in message
@@ -108,11 +125,25 @@ def test_a_row_altered_in_the_database_is_named_by_its_number_and_time(outsider)
 def test_a_row_rewritten_with_a_fresh_hash_breaks_the_link_to_the_next_row(outsider) -> None:
     rows = _trail(5, actor=outsider)
     target, following = rows[2], rows[3]
-    forged = row_hash(target.prev_hash, row_content(
-        seq=target.seq, at=target.at, kind=target.kind, actor_id=None, case_id=None, case_reference="",
-        detail=target.detail, ip_address=""))
+    forged = row_hash(
+        target.prev_hash,
+        row_content(
+            seq=target.seq,
+            at=target.at,
+            kind=target.kind,
+            actor_id=None,
+            case_id=None,
+            case_reference="",
+            detail=target.detail,
+            ip_address="",
+        ),
+    )
     with _guard_off():
-        _sql("UPDATE audit_auditevent SET actor_id = NULL, hash = %s WHERE seq = %s", forged, target.seq)
+        _sql(
+            "UPDATE audit_auditevent SET actor_id = NULL, hash = %s WHERE seq = %s",
+            forged,
+            target.seq,
+        )
     message = _verify_fails()
     assert f"Audit row {following.seq} (written {_written(following)}" in message
     assert f"does not carry the hash of row {target.seq}" in message
@@ -138,8 +169,13 @@ def test_a_row_slipped_in_past_the_writer_is_noticed(outsider) -> None:
     rows = _trail(2, actor=outsider)
     last = rows[-1]
     # Inserting is allowed (that is how the trail grows); going round the writer is what gets caught.
-    AuditEvent.objects.create(seq=last.seq + 1, at=timezone.now(), kind=AuditKind.SIGNED_IN, prev_hash=last.hash,
-                              hash="f" * 64)
+    AuditEvent.objects.create(
+        seq=last.seq + 1,
+        at=timezone.now(),
+        kind=AuditKind.SIGNED_IN,
+        prev_hash=last.hash,
+        hash="f" * 64,
+    )
     message = _verify_fails()
     assert f"Audit row {last.seq + 1} and later were put into the table without" in message
 
@@ -153,15 +189,18 @@ def _refused(statement: str, *params: object) -> str:
 def test_the_database_refuses_to_change_or_delete_audit_rows(outsider) -> None:
     row = _trail(1, actor=outsider)[0]
     before = AuditEvent.objects.filter(seq=row.seq).values().get()
-    assert "append-only" in _refused("UPDATE audit_auditevent SET ip_address = '198.51.100.1' WHERE seq = %s",
-                                     row.seq)
+    assert "append-only" in _refused(
+        "UPDATE audit_auditevent SET ip_address = '198.51.100.1' WHERE seq = %s", row.seq
+    )
     assert "append-only" in _refused("DELETE FROM audit_auditevent WHERE seq = %s", row.seq)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(seq=row.seq).update(kind=AuditKind.CASE_VIEWED)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(seq=row.seq).delete()
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditChainHead.objects.update(seq=0)  # winding the head back to hide rows removed from the end
+        AuditChainHead.objects.update(
+            seq=0
+        )  # winding the head back to hide rows removed from the end
     assert AuditEvent.objects.filter(seq=row.seq).values().get() == before
     assert audit_verify().ok
 
@@ -178,12 +217,18 @@ def test_emptying_the_whole_database_on_purpose_still_works(outsider) -> None:
 
 
 @pytest.mark.postgresql
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles and grants are PostgreSQL's")
-def test_the_application_role_from_the_readme_can_add_rows_but_never_change_or_remove_them(outsider) -> None:
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="database roles and grants are PostgreSQL's"
+)
+def test_the_application_role_from_the_readme_can_add_rows_but_never_change_or_remove_them(
+    outsider,
+) -> None:
     """The documented grants hold on their own: with the trigger off, the role is still refused."""
     role = f"flagpost_app_{uuid.uuid4().hex[:12]}"  # roles are cluster-wide; the test's transaction drops it
     script = APP_ROLE_SQL.read_text().replace("flagpost_app", role)
-    statements = [line for line in script.splitlines() if line.strip() and not line.startswith("--")]
+    statements = [
+        line for line in script.splitlines() if line.strip() and not line.startswith("--")
+    ]
     row = _trail(1, actor=outsider)[0]
     _sql(f"CREATE ROLE {role}")
     for statement in statements:
@@ -191,10 +236,15 @@ def test_the_application_role_from_the_readme_can_add_rows_but_never_change_or_r
     with _guard_off():
         _sql(f"SET ROLE {role}")
     try:
-        for statement in ("UPDATE audit_auditevent SET ip_address = '198.51.100.1'",
-                          "DELETE FROM audit_auditevent", "TRUNCATE audit_auditevent"):
+        for statement in (
+            "UPDATE audit_auditevent SET ip_address = '198.51.100.1'",
+            "DELETE FROM audit_auditevent",
+            "TRUNCATE audit_auditevent",
+        ):
             assert "permission denied" in _refused(statement)
-        written = audit_record(kind=AuditKind.CASE_VIEWED, actor=outsider)  # the application still writes
+        written = audit_record(
+            kind=AuditKind.CASE_VIEWED, actor=outsider
+        )  # the application still writes
     finally:
         _sql("RESET ROLE")
     assert written.prev_hash == row.hash
@@ -202,8 +252,10 @@ def test_the_application_role_from_the_readme_can_add_rows_but_never_change_or_r
 
 
 @pytest.mark.postgresql
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="SQLite serialises writers on the whole file, so there is no race to test")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises writers on the whole file, so there is no race to test",
+)
 @pytest.mark.django_db(transaction=True)
 def test_writers_at_the_same_moment_still_make_one_unbroken_chain() -> None:
     people = [UserFactory() for _ in range(4)]
@@ -238,17 +290,22 @@ def test_writers_at_the_same_moment_still_make_one_unbroken_chain() -> None:
 def administrators(db, settings) -> tuple[User, User]:
     admin = UserFactory(first_name="Ada", last_name="Admin", roles=[Role.ADMINISTRATOR])
     # Someone named in settings.ADMINS who holds no role in Flagpost.
-    operator = UserFactory(first_name="Oli", last_name="Operator", email="oli.operator@trust.example.nhs.uk")
+    operator = UserFactory(
+        first_name="Oli", last_name="Operator", email="oli.operator@trust.example.nhs.uk"
+    )
     settings.ADMINS = [("Operations", "Oli.Operator@trust.example.nhs.uk")]
     return admin, operator
 
 
 def _alerts() -> list[Notification]:
-    return list(Notification.objects.filter(kind=NotificationKind.AUDIT_CHAIN_BROKEN).order_by("pk"))
+    return list(
+        Notification.objects.filter(kind=NotificationKind.AUDIT_CHAIN_BROKEN).order_by("pk")
+    )
 
 
-def test_the_nightly_check_of_an_intact_trail_alerts_nobody(administrators, outsider,
-                                                             django_capture_on_commit_callbacks) -> None:
+def test_the_nightly_check_of_an_intact_trail_alerts_nobody(
+    administrators, outsider, django_capture_on_commit_callbacks
+) -> None:
     _trail(3, actor=outsider)
     with django_capture_on_commit_callbacks(execute=True):
         assert audit_verify_nightly.delay().get() == "intact"
@@ -257,8 +314,9 @@ def test_the_nightly_check_of_an_intact_trail_alerts_nobody(administrators, outs
     assert _alerts() == [] and mail.outbox == []
 
 
-def test_a_break_is_announced_to_the_administrators_once(administrators, outsider, hr_lead,
-                                                         django_capture_on_commit_callbacks) -> None:
+def test_a_break_is_announced_to_the_administrators_once(
+    administrators, outsider, hr_lead, django_capture_on_commit_callbacks
+) -> None:
     admin, operator = administrators
     rows = _trail(6, actor=outsider)
     with _guard_off():
@@ -292,8 +350,11 @@ def test_a_break_is_announced_to_the_administrators_once(administrators, outside
 def test_the_nightly_check_is_on_the_beat_schedule() -> None:
     from config.celery import app
 
-    entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values()
-               if entry["task"] == "audit.tasks.audit_verify_nightly"]
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "audit.tasks.audit_verify_nightly"
+    ]
     assert len(entries) == 1
     assert entries[0]["schedule"].hour == {2}  # at night, once a day
     assert "audit.tasks.audit_verify_nightly" in app.tasks

@@ -38,7 +38,12 @@ def test_a_case_event_is_recorded_with_the_change_it_made(login, cast) -> None:
     event = CaseEvent.objects.get(case=case, kind=EventKind.TRANSITION)
     [row] = _rows(AuditKind.CASE_EVENT, case=case, actor=cast.triage_officer)
     assert row.case_reference == case.reference
-    assert row.detail == {"event": "transition", "action": "start_triage", "from": "new", "to": "triage"}
+    assert row.detail == {
+        "event": "transition",
+        "action": "start_triage",
+        "from": "new",
+        "to": "triage",
+    }
     # Structured facts only: the note typed with the action stays in the timeline, not the trail.
     assert event.note and event.note not in json.dumps(row.detail)
 
@@ -74,7 +79,9 @@ def test_views_of_the_case_page_and_the_workspace_are_recorded(login, cast, hr_l
 def test_an_evidence_download_is_recorded(login, cast) -> None:
     case = case_in_state(CaseState.INVESTIGATION, cast)
     evidence = EvidenceFile.objects.get(report__case=case)
-    response = login(cast.investigator).get(reverse("incidents:evidence_download", args=[evidence.pk]))
+    response = login(cast.investigator).get(
+        reverse("incidents:evidence_download", args=[evidence.pk])
+    )
     assert response.status_code == 200
     [row] = _rows(AuditKind.EVIDENCE_DOWNLOADED, actor=cast.investigator)
     assert row.case == case
@@ -90,19 +97,32 @@ def test_a_summary_download_is_recorded_once(login, cast, hr_lead) -> None:
     [row] = _rows(AuditKind.SUMMARY_DOWNLOADED, actor=hr_lead)
     summary.refresh_from_db()
     assert row.case == case
-    assert row.detail == {"summary": summary.pk, "variant": "full", "revision": summary.case_revision,
-                          "sha256": summary.sha256}
+    assert row.detail == {
+        "summary": summary.pk,
+        "variant": "full",
+        "revision": summary.case_revision,
+        "sha256": summary.sha256,
+    }
     # The timeline's own "downloaded" line doesn't make a second row.
     assert CaseEvent.objects.filter(case=case, kind=EventKind.SUMMARY_DOWNLOADED).count() == 1
-    assert not [r for r in _rows(AuditKind.CASE_EVENT, case=case) if r.detail["event"] == "summary_downloaded"]
+    assert not [
+        r
+        for r in _rows(AuditKind.CASE_EVENT, case=case)
+        if r.detail["event"] == "summary_downloaded"
+    ]
 
 
 def test_governance_downloads_are_recorded(login, governance_member) -> None:
     client = login(governance_member)
     query = {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}
-    assert client.get(reverse("governance:export_table", args=["by_platform"]), query).status_code == 200
+    assert (
+        client.get(reverse("governance:export_table", args=["by_platform"]), query).status_code
+        == 200
+    )
     assert client.get(reverse("governance:export_all"), query).status_code == 200
-    pack = pack_request(filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=governance_member)
+    pack = pack_request(
+        filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=governance_member
+    )
     pack_produce(pack_id=pack.pk)
     assert client.get(reverse("governance:pack_download", args=[pack.pk])).status_code == 200
     rows = _rows(AuditKind.GOVERNANCE_EXPORT_DOWNLOADED, actor=governance_member)
@@ -115,29 +135,47 @@ def test_governance_downloads_are_recorded(login, governance_member) -> None:
 
 def test_a_refused_case_page_is_recorded_against_the_case(login, cast, outsider) -> None:
     case = case_in_state(CaseState.TRIAGE, cast)
-    assert login(outsider).get(reverse("casework:case_detail", args=[case.reference])).status_code == 404
+    assert (
+        login(outsider).get(reverse("casework:case_detail", args=[case.reference])).status_code
+        == 404
+    )
     [row] = _rows(AuditKind.ACCESS_REFUSED, actor=outsider)
     assert row.case == case
-    assert row.detail == {"status": 404, "method": "GET", "path": f"/cases/{case.reference}/",
-                          "page": "casework:case_detail"}
+    assert row.detail == {
+        "status": 404,
+        "method": "GET",
+        "path": f"/cases/{case.reference}/",
+        "page": "casework:case_detail",
+    }
 
 
 def test_a_refused_action_and_a_refused_file_are_recorded(login, cast, outsider) -> None:
     case = case_in_state(CaseState.TRIAGE, cast)
     evidence = EvidenceFile.objects.get(report__case=case)
     # The triage officer sees the case, but assigning an investigator is the HR lead's.
-    response = login(cast.triage_officer).get(reverse("casework:case_action", args=[case.reference, "assign"]))
+    response = login(cast.triage_officer).get(
+        reverse("casework:case_action", args=[case.reference, "assign"])
+    )
     assert response.status_code == 403
-    assert login(outsider).get(reverse("incidents:evidence_download", args=[evidence.pk])).status_code == 404
+    assert (
+        login(outsider).get(reverse("incidents:evidence_download", args=[evidence.pk])).status_code
+        == 404
+    )
     [refused_action] = _rows(AuditKind.ACCESS_REFUSED, actor=cast.triage_officer)
     [refused_file] = _rows(AuditKind.ACCESS_REFUSED, actor=outsider)
     assert refused_action.case == case and refused_action.detail["status"] == 403
-    assert refused_file.case == case and refused_file.detail["page"] == "incidents:evidence_download"
+    assert (
+        refused_file.case == case and refused_file.detail["page"] == "incidents:evidence_download"
+    )
 
 
-def test_refusals_elsewhere_and_to_people_not_signed_in_are_not_recorded(client, login, outsider) -> None:
+def test_refusals_elsewhere_and_to_people_not_signed_in_are_not_recorded(
+    client, login, outsider
+) -> None:
     before = AuditEvent.objects.count()
-    assert client.get(reverse("casework:case_detail", args=["SMP-2026-00001"])).status_code == 302  # to sign in
+    assert (
+        client.get(reverse("casework:case_detail", args=["SMP-2026-00001"])).status_code == 302
+    )  # to sign in
     assert login(outsider).get("/no-such-page/").status_code == 404
     assert AuditEvent.objects.count() == before + 1  # only the sign-in of the outsider's client
     assert login(outsider).get("/cases/SMP-2026-00001/no/such/page/").status_code == 404
@@ -152,8 +190,11 @@ def test_a_search_query_is_not_kept_with_a_refusal(login, outsider) -> None:
 
 
 def test_a_sign_in_is_recorded_with_where_it_came_from(client, outsider) -> None:
-    response = client.post(reverse("login"), {"username": outsider.email, "password": PASSWORD},
-                           REMOTE_ADDR="198.51.100.23")
+    response = client.post(
+        reverse("login"),
+        {"username": outsider.email, "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.23",
+    )
     assert response.status_code == 302
     [row] = _rows(AuditKind.SIGNED_IN, actor=outsider)
     assert row.ip_address == "198.51.100.23" and row.detail == {}
@@ -164,13 +205,17 @@ def _everything_recorded() -> str:
 
 
 def test_a_failed_sign_in_keeps_only_a_fingerprint_of_the_username(client, outsider) -> None:
-    client.post(reverse("login"), {"username": outsider.email, "password": "wrong-horse-battery-staple"})
+    client.post(
+        reverse("login"), {"username": outsider.email, "password": "wrong-horse-battery-staple"}
+    )
     # Someone who typed their password into the email box by mistake.
     client.post(reverse("login"), {"username": "MySecretPassw0rd!", "password": ""})
     client.post(reverse("login"), {"username": "MySecretPassw0rd!", "password": "x"})
     rows = _rows(AuditKind.SIGN_IN_FAILED)
     assert rows and all(row.actor is None for row in rows)
-    assert rows[0].detail == {"username_sha256": hashlib.sha256(outsider.email.lower().encode()).hexdigest()}
+    assert rows[0].detail == {
+        "username_sha256": hashlib.sha256(outsider.email.lower().encode()).hexdigest()
+    }
     recorded = _everything_recorded()
     for secret in ("wrong-horse-battery-staple", "MySecretPassw0rd!", outsider.email):
         assert secret not in recorded
@@ -182,7 +227,9 @@ def test_a_lockout_is_recorded(client, outsider) -> None:
         client.post(reverse("login"), {"username": outsider.email, "password": "not-the-password"})
     [row] = _rows(AuditKind.LOCKED_OUT)
     assert row.actor is None
-    assert row.detail == {"username_sha256": hashlib.sha256(outsider.email.lower().encode()).hexdigest()}
+    assert row.detail == {
+        "username_sha256": hashlib.sha256(outsider.email.lower().encode()).hexdigest()
+    }
 
 
 def test_every_kind_of_row_leaves_the_chain_intact(login, cast, hr_lead, outsider) -> None:
@@ -190,5 +237,10 @@ def test_every_kind_of_row_leaves_the_chain_intact(login, cast, hr_lead, outside
     login(hr_lead).get(reverse("casework:case_detail", args=[case.reference]))
     login(outsider).get(reverse("casework:case_detail", args=[case.reference]))
     kinds = set(AuditEvent.objects.values_list("kind", flat=True))
-    assert {AuditKind.CASE_EVENT, AuditKind.CASE_VIEWED, AuditKind.ACCESS_REFUSED, AuditKind.SIGNED_IN} <= kinds
+    assert {
+        AuditKind.CASE_EVENT,
+        AuditKind.CASE_VIEWED,
+        AuditKind.ACCESS_REFUSED,
+        AuditKind.SIGNED_IN,
+    } <= kinds
     assert audit_verify().ok

@@ -61,7 +61,9 @@ def playwright(_django_allows_sync_db_calls_under_playwright: None) -> Iterator[
     # thread would otherwise outlive the browser tests and trip Django's async
     # guard in every test collected after them.
     if not CHROMIUM.exists():
-        require_service("FLAGPOST_CHROMIUM", "Debian's Chromium is not installed (apt-get install chromium)")
+        require_service(
+            "FLAGPOST_CHROMIUM", "Debian's Chromium is not installed (apt-get install chromium)"
+        )
     with sync_playwright() as running:
         yield running
 

@@ -29,7 +29,9 @@ PRINCIPLE = "Use of photos"
 # so today its heading is a bare "State changed"; the dedicated event label
 # (EventKind.ASSIGNMENT) is accepted too, should the service start using it.
 ASSIGNED = re.compile(r"^(State changed|Investigator and decision maker assigned)$")
-RATIONALE = "A patient was identifiable in a photo posted publicly; the employee accepted it at interview."
+RATIONALE = (
+    "A patient was identifiable in a photo posted publicly; the employee accepted it at interview."
+)
 
 
 def sign_in(page: Page, key: str) -> None:
@@ -94,18 +96,22 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
     sign_in(page, "rita.reporter")
     nav(page, "Report a post")
     expect(page.get_by_role("heading", level=1)).to_have_text("Report a social media post")
-    page.get_by_label("Link to the post").fill("https://www.facebook.com/paul.poster.browser/posts/2002")
+    page.get_by_label("Link to the post").fill(
+        "https://www.facebook.com/paul.poster.browser/posts/2002"
+    )
     seen = timezone.localtime(timezone.now() - dt.timedelta(hours=2))
     page.get_by_label("When did you see it?").fill(seen.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("What does the post show?").fill("A selfie on the ward with a patient's face behind.")
+    page.get_by_label("What does the post show?").fill(
+        "A selfie on the ward with a patient's face behind."
+    )
     page.get_by_role("group", name="Who posted it?").get_by_label("A colleague I can name").check()
     colleague = page.get_by_label("The colleague who posted it")
     expect(colleague).to_be_visible()  # revealed by the answer above
     colleague.select_option(label="Paul Poster (Healthcare Assistant, Community Hospitals)")
     page.get_by_label(PRINCIPLE, exact=True).check()
-    page.get_by_role("group", name="Does it show a patient, or information about a patient?").get_by_label(
-        "Yes", exact=True
-    ).check()
+    page.get_by_role(
+        "group", name="Does it show a patient, or information about a patient?"
+    ).get_by_label("Yes", exact=True).check()
     page.get_by_role("group", name="Do you think someone's welfare is at risk?").get_by_label(
         "No", exact=True
     ).check()
@@ -122,7 +128,12 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
     page.screenshot(path=artifacts / "triage-queue.png", full_page=True)
     open_case_from_list(page, "Triage queue", reference)
     expect_state(page, "New")
-    act(page, "Start triage", note("Photo with a patient visible; checking who posted it."), state="In triage")
+    act(
+        page,
+        "Start triage",
+        note("Photo with a patient visible; checking who posted it."),
+        state="In triage",
+    )
 
     def details(page: Page) -> None:
         # The reporter named Paul; triage confirms it.
@@ -132,10 +143,17 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
         page.get_by_role("group", name=re.compile(r"^Principles at stake")).get_by_role(
             "checkbox", name=re.compile(rf"^{PRINCIPLE} \(")
         ).check()
-        page.get_by_label("Triage summary").fill("Paul Poster posted a ward selfie showing a patient's face.")
+        page.get_by_label("Triage summary").fill(
+            "Paul Poster posted a ward selfie showing a patient's face."
+        )
 
     act(page, "Update triage details", details, state="In triage")
-    act(page, "Route to the line manager", note("Paul's line manager to review."), state="Line manager review")
+    act(
+        page,
+        "Route to the line manager",
+        note("Paul's line manager to review."),
+        state="Line manager review",
+    )
     sign_out(page)
 
     # 3. The poster's line manager asks HR for a formal investigation.
@@ -143,8 +161,12 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
     open_case_from_list(page, "Cases", reference)
     expect_state(page, "Line manager review")
     expect(page.get_by_text("Paul Poster, Healthcare Assistant")).to_be_visible()
-    act(page, "Ask HR for a formal investigation", note("A patient is identifiable: this needs HR."),
-        state="Investigation")
+    act(
+        page,
+        "Ask HR for a formal investigation",
+        note("A patient is identifiable: this needs HR."),
+        state="Investigation",
+    )
     sign_out(page)
 
     # 4. The HR lead assigns an investigator and a decision maker.
@@ -157,7 +179,9 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
         # Only HR investigators are offered: no line manager, no reporter.
         expect(investigator.locator("option", has_text="Linemanager")).to_have_count(0)
         investigator.select_option(label="Ian Investigator — HR Business Partner")
-        page.get_by_label("Decision maker").select_option(label="Dev Decision — Deputy Director of Workforce")
+        page.get_by_label("Decision maker").select_option(
+            label="Dev Decision — Deputy Director of Workforce"
+        )
         page.get_by_label("Note").fill("Neither is in Paul's line of management.")
 
     act(page, "Assign investigator and decision maker", assign, state="Investigation")
@@ -175,10 +199,18 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
     page.get_by_role("link", name=f"← Case {reference}").click()
 
     def findings(page: Page) -> None:
-        page.get_by_label("Terms of reference").fill("Whether the post breached the Social Media Policy.")
-        page.get_by_label("Summary of the evidence").fill("The post and the reporter's account; Paul admitted it.")
-        page.get_by_role("group", name=f"Finding: {PRINCIPLE}").get_by_label("Upheld", exact=True).check()
-        page.get_by_label("Recommendation").fill("A first written warning and a refresher on the policy.")
+        page.get_by_label("Terms of reference").fill(
+            "Whether the post breached the Social Media Policy."
+        )
+        page.get_by_label("Summary of the evidence").fill(
+            "The post and the reporter's account; Paul admitted it."
+        )
+        page.get_by_role("group", name=f"Finding: {PRINCIPLE}").get_by_label(
+            "Upheld", exact=True
+        ).check()
+        page.get_by_label("Recommendation").fill(
+            "A first written warning and a refresher on the policy."
+        )
         page.get_by_label("Note").fill("Interviewed Paul on the ward.")
 
     act(page, "Submit findings", findings, state="Awaiting decision")
@@ -193,7 +225,9 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
         page.get_by_role("group", name="Outcome").get_by_label("First written warning").check()
         page.get_by_label("Rationale").fill(RATIONALE)
         deadline = timezone.localdate() + dt.timedelta(days=14)
-        expect(page.get_by_label("Appeal deadline")).to_have_value(deadline.isoformat())  # pre-filled, kept
+        expect(page.get_by_label("Appeal deadline")).to_have_value(
+            deadline.isoformat()
+        )  # pre-filled, kept
         page.get_by_label("Note").fill("Outcome letter sent.")
 
     act(page, "Record the outcome", outcome, state="Closed")
@@ -226,11 +260,27 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
         ("Report received", "Rita Reporter", f"Report {reference} received."),
         ("State changed: New → In triage", "Tara Triage", "checking who posted it"),
         ("Triage details updated", "Tara Triage", f"principles: {PRINCIPLE}"),
-        ("State changed: In triage → Line manager review", "Tara Triage", "Paul's line manager to review."),
+        (
+            "State changed: In triage → Line manager review",
+            "Tara Triage",
+            "Paul's line manager to review.",
+        ),
         ("State changed: Line manager review → Investigation", "Lina Linemanager", "this needs HR"),
-        (ASSIGNED, "Hannah Hrlead", "Investigator: Ian Investigator. Decision maker: Dev Decision."),
-        ("State changed: Investigation → Awaiting decision", "Ian Investigator", f"Findings — {PRINCIPLE}: upheld."),
-        ("State changed: Awaiting decision → Closed", "Dev Decision", "First written warning. Outcome letter sent."),
+        (
+            ASSIGNED,
+            "Hannah Hrlead",
+            "Investigator: Ian Investigator. Decision maker: Dev Decision.",
+        ),
+        (
+            "State changed: Investigation → Awaiting decision",
+            "Ian Investigator",
+            f"Findings — {PRINCIPLE}: upheld.",
+        ),
+        (
+            "State changed: Awaiting decision → Closed",
+            "Dev Decision",
+            "First written warning. Outcome letter sent.",
+        ),
     ]
     timeline = page.locator("ol.timeline > li")
     expect(timeline).to_have_count(len(expected))

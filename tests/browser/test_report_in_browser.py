@@ -48,24 +48,34 @@ def test_reporter_sends_a_report_with_a_screenshot_and_gets_a_receipt(
     expect(page).to_have_title(re.compile(r"^Error: Report a post"))
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
-    expect(summary.get_by_role("link", name=re.compile(r"^Add the link to the post"))).to_be_visible()
-    expect(summary.get_by_role("link", name=re.compile(r"^Enter the date and time you saw"))).to_be_visible()
+    expect(
+        summary.get_by_role("link", name=re.compile(r"^Add the link to the post"))
+    ).to_be_visible()
+    expect(
+        summary.get_by_role("link", name=re.compile(r"^Enter the date and time you saw"))
+    ).to_be_visible()
     page.screenshot(path=artifacts / "report-form-errors.png", full_page=True)
     assert Report.objects.count() == 0
 
     # A fresh form rather than correcting the errored one, so the screenshot
     # below shows the form as a first-time reporter fills it in.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Report a post").click()
-    page.get_by_label("Link to the post").fill("https://www.facebook.com/some.one/posts/123?fbclid=abc")
+    page.get_by_label("Link to the post").fill(
+        "https://www.facebook.com/some.one/posts/123?fbclid=abc"
+    )
     # datetime-local takes its value in the wire format, whatever the locale
     # shows; the server reads it as local (Europe/London) time.
     seen = timezone.localtime(timezone.now() - dt.timedelta(hours=3))
     page.get_by_label("When did you see it?").fill(seen.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("What does the post show?").fill("A photo from the ward with a patient's face visible.")
-    page.get_by_role("group", name="Who posted it?").get_by_label("I don't know who posted it").check()
-    page.get_by_role("group", name="Does it show a patient, or information about a patient?").get_by_label(
-        "Yes", exact=True
+    page.get_by_label("What does the post show?").fill(
+        "A photo from the ward with a patient's face visible."
+    )
+    page.get_by_role("group", name="Who posted it?").get_by_label(
+        "I don't know who posted it"
     ).check()
+    page.get_by_role(
+        "group", name="Does it show a patient, or information about a patient?"
+    ).get_by_label("Yes", exact=True).check()
     page.get_by_role("group", name="Do you think someone's welfare is at risk?").get_by_label(
         "No", exact=True
     ).check()
@@ -81,7 +91,9 @@ def test_reporter_sends_a_report_with_a_screenshot_and_gets_a_receipt(
     # The picture is saved afresh on receipt (its hidden details dropped): the receipt shows the hash of that copy.
     kept = EvidenceFile.objects.get()
     with kept.file.open("rb") as stored:
-        expect(page.get_by_test_id("sha256")).to_have_text(hashlib.sha256(stored.read()).hexdigest())
+        expect(page.get_by_test_id("sha256")).to_have_text(
+            hashlib.sha256(stored.read()).hexdigest()
+        )
     page.screenshot(path=artifacts / "receipt.png", full_page=True)
 
     report = Report.objects.get()

@@ -277,7 +277,11 @@ def test_access_matrix(login, cast, people, persona: str, state: str) -> None:
             # Nobody sees the name straight away: those who may know it get "Reveal" instead.
             knows = may_know_reporter(persona, state)
             offered = "Confidential reporter" in page and "Reveal</a>" in page
-            if cast.reporter.get_full_name() in page or offered != knows or (WITHHELD in page) == knows:
+            if (
+                cast.reporter.get_full_name() in page
+                or offered != knows
+                or (WITHHELD in page) == knows
+            ):
                 wrong.append(
                     f"{target}: the confidential reporter is {'withheld' if knows else 'offered'}"
                 )

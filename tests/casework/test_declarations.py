@@ -36,7 +36,10 @@ def test_every_declared_action_has_every_part(name: str) -> None:
     assert issubclass(declared.form_class, CaseActionForm)
     # The rule is one of the access rules, so casework.access stays the one place for them.
     assert callable(declared.rule) and getattr(access, declared.rule.__name__) is declared.rule
-    assert callable(declared.service) and getattr(services, declared.service.__name__) is declared.service
+    assert (
+        callable(declared.service)
+        and getattr(services, declared.service.__name__) is declared.service
+    )
     assert declared.notify is None or getattr(notices, declared.notify.__name__) is declared.notify
     assert all(isinstance(clock, Clock) for clock in (*declared.meets, *declared.opens))
     if declared.transition:
@@ -64,7 +67,9 @@ def test_the_rule_a_declaration_names_is_the_one_asked(cast, monkeypatch) -> Non
 def test_the_clocks_an_action_meets_and_opens_are_its_declarations(cast, monkeypatch) -> None:  # noqa: F811
     case = case_in_state(CaseState.NEW, cast)
     deadlines_for_new_case(case=case, at=timezone.now())
-    declared = dataclasses.replace(ACTIONS["start_triage"], opens=(Clock.TRIAGE_COMPLETE, Clock.DECISION))
+    declared = dataclasses.replace(
+        ACTIONS["start_triage"], opens=(Clock.TRIAGE_COMPLETE, Clock.DECISION)
+    )
     monkeypatch.setitem(ACTIONS, "start_triage", declared)
     services.case_triage_start(case=case, by=cast.triage_officer, note="Looking now.")
     clocks = dict(Deadline.objects.filter(case=case).values_list("clock", "met_at"))
@@ -74,7 +79,13 @@ def test_the_clocks_an_action_meets_and_opens_are_its_declarations(cast, monkeyp
 
 def test_hr_only_notes_come_from_the_declarations() -> None:
     assert {name for name, action in ACTIONS.items() if action.note_for_hr_only} == HR_ONLY_NOTES
-    assert HR_ONLY_NOTES == {"assign", "submit_findings", "add_note", "link_handle", "respond_to_flag"}
+    assert HR_ONLY_NOTES == {
+        "assign",
+        "submit_findings",
+        "add_note",
+        "link_handle",
+        "respond_to_flag",
+    }
 
 
 @pytest.mark.parametrize(
@@ -108,13 +119,18 @@ def _app_imports(app: str) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("app", ["casework", "deadlines", "incidents", "notifications"])
 def test_the_core_never_imports_reporting(app: str) -> None:
-    offending = {path: sorted(m for m in modules if m.split(".")[0] == "governance")
-                 for path, modules in _app_imports(app).items()}
+    offending = {
+        path: sorted(m for m in modules if m.split(".")[0] == "governance")
+        for path, modules in _app_imports(app).items()
+    }
     assert {path: modules for path, modules in offending.items() if modules} == {}
 
 
 def test_notifications_and_deadlines_know_nothing_of_the_case_rules() -> None:
-    for app, banned in [("notifications", ("casework.notices", "casework.actions", "casework.services")), ("deadlines", ("casework.notices", "notifications"))]:
+    for app, banned in [
+        ("notifications", ("casework.notices", "casework.actions", "casework.services")),
+        ("deadlines", ("casework.notices", "notifications")),
+    ]:
         for path, modules in _app_imports(app).items():
             if "/migrations/" in path:
                 continue
@@ -142,9 +158,18 @@ def no_governance_receivers():
     from governance import rollup
 
     hooks = [(post_save, Case, rollup._case_saved, "governance_rollup_case_saved")]
-    hooks += [(post_save, model, rollup._child_saved, f"governance_rollup_{model.__name__}_saved")
-              for model in (Report, Deadline)]
-    hooks += [(m2m_changed, Case.principles.through, rollup._principles_changed, "governance_rollup_principles")]
+    hooks += [
+        (post_save, model, rollup._child_saved, f"governance_rollup_{model.__name__}_saved")
+        for model in (Report, Deadline)
+    ]
+    hooks += [
+        (
+            m2m_changed,
+            Case.principles.through,
+            rollup._principles_changed,
+            "governance_rollup_principles",
+        )
+    ]
     for signal, sender, _, uid in hooks:
         assert signal.disconnect(sender=sender, dispatch_uid=uid)
     yield
@@ -159,10 +184,21 @@ def test_the_services_tell_reporting_themselves(cast, no_governance_receivers) -
     services.case_triage_start(case=case, by=cast.triage_officer, note="Looking now.")
     assert list(CaseChange.objects.values_list("case_id", flat=True)) == [case.pk]
     CaseChange.objects.all().delete()
-    services.case_update_details(case=Case.objects.get(pk=case.pk), by=cast.triage_officer, poster=cast.poster,
-                                 poster_handle="", principles=[], triage_summary="A photo of a patient.")
+    services.case_update_details(
+        case=Case.objects.get(pk=case.pk),
+        by=cast.triage_officer,
+        poster=cast.poster,
+        poster_handle="",
+        principles=[],
+        triage_summary="A photo of a patient.",
+    )
     assert list(CaseChange.objects.values_list("case_id", flat=True)) == [case.pk]
     CaseChange.objects.all().delete()
-    services.case_flag_set(case=Case.objects.get(pk=case.pk), by=cast.triage_officer, flag=Flag.OFFICIAL_ACCOUNT,
-                           raised=True, note="Posted from the ward's account.")
+    services.case_flag_set(
+        case=Case.objects.get(pk=case.pk),
+        by=cast.triage_officer,
+        flag=Flag.OFFICIAL_ACCOUNT,
+        raised=True,
+        note="Posted from the ward's account.",
+    )
     assert list(CaseChange.objects.values_list("case_id", flat=True)) == [case.pk]

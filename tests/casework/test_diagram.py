@@ -18,8 +18,17 @@ def test_every_transition_is_drawn() -> None:
     diagram = state_diagram_mermaid()
     names = {t.name for t in Case._meta.get_field("state").get_all_transitions(Case)}
     assert names == {
-        "withdraw", "start_triage", "dismiss", "route_to_manager", "escalate", "resolve_informally",
-        "request_investigation", "assign", "submit_findings", "record_outcome", "reopen",
+        "withdraw",
+        "start_triage",
+        "dismiss",
+        "route_to_manager",
+        "escalate",
+        "resolve_informally",
+        "request_investigation",
+        "assign",
+        "submit_findings",
+        "record_outcome",
+        "reopen",
     }
     for name in names:
         assert f": {name} (" in diagram

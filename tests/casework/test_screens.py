@@ -16,11 +16,15 @@ from tests.factories import CaseFactory, PrincipleFactory, ReportFactory, UserFa
 pytestmark = pytest.mark.django_db
 
 
-def _case(state: str = CaseState.NEW, *, platform: str = "facebook", days_old: int = 0, **fields: object):
+def _case(
+    state: str = CaseState.NEW, *, platform: str = "facebook", days_old: int = 0, **fields: object
+):
     case = CaseFactory(state=state, **fields)
     ReportFactory(case=case, reference=case.reference, platform=platform)
     if days_old:
-        type(case).objects.filter(pk=case.pk).update(created_at=timezone.now() - dt.timedelta(days=days_old))
+        type(case).objects.filter(pk=case.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=days_old)
+        )
     return case
 
 
@@ -29,7 +33,10 @@ def test_triage_queue_lists_new_and_triage_cases_oldest_first(login, triage_offi
     oldest = _case(CaseState.TRIAGE, days_old=5)
     _case(CaseState.INVESTIGATION, days_old=9)
     response = login(triage_officer).get(reverse("casework:triage_queue"))
-    assert [c.reference for c in response.context["page"].object_list] == [oldest.reference, newest.reference]
+    assert [c.reference for c in response.context["page"].object_list] == [
+        oldest.reference,
+        newest.reference,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -56,7 +63,9 @@ def test_triage_queue_searches_by_report_reference(login, triage_officer) -> Non
     wanted = _case()
     joined = ReportFactory(case=wanted, reference="SMP-2026-77777")
     _case()
-    response = login(triage_officer).get(reverse("casework:triage_queue"), {"q": joined.reference.lower()})
+    response = login(triage_officer).get(
+        reverse("casework:triage_queue"), {"q": joined.reference.lower()}
+    )
     assert [c.reference for c in response.context["page"].object_list] == [wanted.reference]
 
 
@@ -81,10 +90,16 @@ def test_case_list_shows_each_role_its_own_cases(login, investigator, hr_lead) -
 
 def test_the_case_page_offers_only_the_actions_the_user_may_take(login, triage_officer) -> None:
     case = _case()
-    page = login(triage_officer).get(reverse("casework:case_detail", args=[case.reference])).content.decode()
+    page = (
+        login(triage_officer)
+        .get(reverse("casework:case_detail", args=[case.reference]))
+        .content.decode()
+    )
     assert reverse("casework:case_action", args=[case.reference, "start_triage"]) in page
     assert reverse("casework:case_action", args=[case.reference, "assign"]) not in page
-    assert reverse("casework:case_action", args=[case.reference, "dismiss"]) not in page  # not in triage yet
+    assert (
+        reverse("casework:case_action", args=[case.reference, "dismiss"]) not in page
+    )  # not in triage yet
 
 
 @pytest.mark.parametrize(
@@ -110,11 +125,19 @@ def test_a_flag_brings_its_specialist_lead_onto_the_case(login, triage_officer, 
     assert login(lead).get(url).status_code == 404
 
 
-def test_the_data_breach_flag_records_when_the_organisation_became_aware(login, triage_officer) -> None:
+def test_the_data_breach_flag_records_when_the_organisation_became_aware(
+    login, triage_officer
+) -> None:
     case = _case(CaseState.TRIAGE)
     aware = timezone.now() - dt.timedelta(hours=5)
-    case_flag_set(case=case, by=triage_officer, flag=Flag.DATA_BREACH, raised=True, note="Names visible.",
-                  became_aware_at=aware)
+    case_flag_set(
+        case=case,
+        by=triage_officer,
+        flag=Flag.DATA_BREACH,
+        raised=True,
+        note="Names visible.",
+        became_aware_at=aware,
+    )
     case.refresh_from_db()
     assert case.data_breach_aware_at == aware
 
@@ -122,11 +145,20 @@ def test_the_data_breach_flag_records_when_the_organisation_became_aware(login, 
 def test_flags_are_set_over_http_with_a_note(login, triage_officer) -> None:
     case = _case(CaseState.TRIAGE)
     url = reverse("casework:case_action", args=[case.reference, "set_flag"])
-    response = login(triage_officer).post(url, {"seen_revision": case.revision, "flag": "takedown_requested",
-                                                "raised": "1", "note": ""})
+    response = login(triage_officer).post(
+        url,
+        {"seen_revision": case.revision, "flag": "takedown_requested", "raised": "1", "note": ""},
+    )
     assert response.status_code == 400
-    response = login(triage_officer).post(url, {"seen_revision": case.revision, "flag": "takedown_requested",
-                                                "raised": "1", "note": "Asked the poster to remove it."})
+    response = login(triage_officer).post(
+        url,
+        {
+            "seen_revision": case.revision,
+            "flag": "takedown_requested",
+            "raised": "1",
+            "note": "Asked the poster to remove it.",
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.flag_takedown_requested
@@ -135,13 +167,25 @@ def test_flags_are_set_over_http_with_a_note(login, triage_officer) -> None:
 def test_the_safeguarding_lead_records_a_response_from_the_case_page(login, triage_officer) -> None:
     lead = UserFactory(roles=[Role.SAFEGUARDING_LEAD])
     case = _case(CaseState.TRIAGE, triaged_by=triage_officer)
-    case_flag_set(case=case, by=triage_officer, flag=Flag.SAFEGUARDING, raised=True, note="A colleague at risk.")
+    case_flag_set(
+        case=case,
+        by=triage_officer,
+        flag=Flag.SAFEGUARDING,
+        raised=True,
+        note="A colleague at risk.",
+    )
     url = reverse("casework:case_action", args=[case.reference, "respond_to_flag"])
     page = login(lead).get(reverse("casework:case_detail", args=[case.reference])).content.decode()
     assert url in page
     case.refresh_from_db()
-    response = login(lead).post(url, {"seen_revision": case.revision, "flag": "safeguarding",
-                                      "note": "Spoke to the colleague and their manager."})
+    response = login(lead).post(
+        url,
+        {
+            "seen_revision": case.revision,
+            "flag": "safeguarding",
+            "note": "Spoke to the colleague and their manager.",
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.safeguarding_responded_at is not None
@@ -153,10 +197,16 @@ def test_related_cases_are_shown_to_hr_only(login, hr_lead, triage_officer, post
     first = _case(CaseState.TRIAGE, poster=poster)
     second = _case(CaseState.TRIAGE, poster=poster)
     unrelated = _case(CaseState.TRIAGE)
-    hr_page = login(hr_lead).get(reverse("casework:case_detail", args=[first.reference])).content.decode()
+    hr_page = (
+        login(hr_lead).get(reverse("casework:case_detail", args=[first.reference])).content.decode()
+    )
     assert "Related cases" in hr_page
     assert second.reference in hr_page and unrelated.reference not in hr_page
-    officer_page = login(triage_officer).get(reverse("casework:case_detail", args=[first.reference])).content.decode()
+    officer_page = (
+        login(triage_officer)
+        .get(reverse("casework:case_detail", args=[first.reference]))
+        .content.decode()
+    )
     assert "Related cases" not in officer_page
 
 
@@ -165,22 +215,34 @@ def test_linking_a_handle_relates_its_cases_to_the_person(login, hr_lead, poster
     by_handle = _case(CaseState.TRIAGE, poster_handle="@NightNurse")
     url = reverse("casework:case_detail", args=[named.reference])
     assert by_handle.reference not in login(hr_lead).get(url).content.decode()
-    case_link_handle(case=by_handle, by=hr_lead, handle="@nightnurse", user=poster, note="Same photo on both.")
+    case_link_handle(
+        case=by_handle, by=hr_lead, handle="@nightnurse", user=poster, note="Same photo on both."
+    )
     assert HandleLink.objects.get().handle == "nightnurse"
     assert by_handle.reference in login(hr_lead).get(url).content.decode()
-    assert CaseEvent.objects.filter(case=by_handle, kind=EventKind.HANDLE_LINKED, actor=hr_lead).exists()
+    assert CaseEvent.objects.filter(
+        case=by_handle, kind=EventKind.HANDLE_LINKED, actor=hr_lead
+    ).exists()
 
 
-def test_the_investigation_page_lists_principles_with_their_investigating_policy(login, investigator) -> None:
+def test_the_investigation_page_lists_principles_with_their_investigating_policy(
+    login, investigator
+) -> None:
     principle = PrincipleFactory(title="Protect patient confidentiality")
     case = _case(CaseState.INVESTIGATION, investigator=investigator)
     case.principles.add(principle)
-    page = login(investigator).get(reverse("casework:investigation", args=[case.reference])).content.decode()
+    page = (
+        login(investigator)
+        .get(reverse("casework:investigation", args=[case.reference]))
+        .content.decode()
+    )
     assert "Protect patient confidentiality" in page
     assert principle.investigated_under.title in page
 
 
-def test_the_admin_shows_the_state_read_only_and_applies_transitions_through_the_services(client) -> None:
+def test_the_admin_shows_the_state_read_only_and_applies_transitions_through_the_services(
+    client,
+) -> None:
     admin_user = UserFactory(is_staff=True, is_superuser=True, roles=[Role.TRIAGE_OFFICER])
     client.force_login(admin_user)
     case = _case()
@@ -202,6 +264,8 @@ def test_the_admin_offers_no_transition_the_user_may_not_take(client) -> None:
     admin_user = UserFactory(is_staff=True, is_superuser=True)  # superuser, but no casework role
     client.force_login(admin_user)
     case = _case()
-    client.post(reverse("admin:casework_case_transition", args=[case.pk, "start_triage"]), {"note": "x"})
+    client.post(
+        reverse("admin:casework_case_transition", args=[case.pk, "start_triage"]), {"note": "x"}
+    )
     case.refresh_from_db()
     assert case.state == CaseState.NEW

@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(env_changes: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}
+    }
     env.update(env_changes)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -40,5 +44,7 @@ def test_production_refuses_to_start_without_settings(changes, complaint) -> Non
 
 
 def test_production_starts_with_its_settings() -> None:
-    result = _start({"DEBUG": "false", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "flagpost.example.nhs.uk"})
+    result = _start(
+        {"DEBUG": "false", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "flagpost.example.nhs.uk"}
+    )
     assert result.returncode == 0, result.stderr

@@ -106,8 +106,14 @@ def test_data_breach_clock_is_72_calendar_hours_over_a_weekend(db, cast, now_is)
     now_is(utc(2026, 1, 16, 16, 0))
     # The form gives a local time; the clock runs from it, not from when the flag was raised.
     aware = london(2026, 1, 16, 10, 0)
-    case_flag_set(case=case, by=cast.triage_officer, flag=Flag.DATA_BREACH, raised=True,
-                  became_aware_at=aware, note="Patient details in the post.")
+    case_flag_set(
+        case=case,
+        by=cast.triage_officer,
+        flag=Flag.DATA_BREACH,
+        raised=True,
+        became_aware_at=aware,
+        note="Patient details in the post.",
+    )
     deadline = Deadline.objects.get(case=case, clock=Clock.DATA_BREACH)
     assert deadline.started_at == aware
     assert deadline.due_at == london(2026, 1, 19, 10, 0)  # Monday 10:00: the weekend counts
@@ -119,8 +125,14 @@ def test_data_breach_clock_over_the_weekend_the_clocks_go_forward(db, cast, now_
     case = case_in_state(CaseState.TRIAGE, cast)
     now_is(utc(2026, 3, 27, 12, 0))
     aware = london(2026, 3, 27, 10, 0)  # Friday, GMT
-    case_flag_set(case=case, by=cast.triage_officer, flag=Flag.DATA_BREACH, raised=True,
-                  became_aware_at=aware, note="Patient details in the post.")
+    case_flag_set(
+        case=case,
+        by=cast.triage_officer,
+        flag=Flag.DATA_BREACH,
+        raised=True,
+        became_aware_at=aware,
+        note="Patient details in the post.",
+    )
     deadline = Deadline.objects.get(case=case, clock=Clock.DATA_BREACH)
     assert deadline.due_at - deadline.started_at == dt.timedelta(hours=72)
     assert deadline.due_at == utc(2026, 3, 30, 10, 0)  # 11:00 BST on the Monday
@@ -135,8 +147,13 @@ def test_safeguarding_reminder_on_the_night_the_clocks_go_forward(
 ) -> None:
     case = case_in_state(CaseState.NEW, cast)
     now_is(utc(2026, 3, 29, 0, 0))  # 00:00 GMT, an hour before the clocks go forward
-    case_flag_set(case=case, by=cast.triage_officer, flag=Flag.SAFEGUARDING, raised=True,
-                  note="The post mentions self-harm.")
+    case_flag_set(
+        case=case,
+        by=cast.triage_officer,
+        flag=Flag.SAFEGUARDING,
+        raised=True,
+        note="The post mentions self-harm.",
+    )
     deadline = Deadline.objects.get(case=case, clock=Clock.SAFEGUARDING)
     assert deadline.due_at == utc(2026, 3, 29, 4, 0)  # 4 real hours: 05:00 BST
     assert deadline.remind_at == utc(2026, 3, 29, 2, 0)  # half-time: 03:00 BST
@@ -182,10 +199,13 @@ def test_a_working_day_deadline_in_the_skipped_hour_is_a_real_instant(
 
     # And the sweep acts on it at that instant, not an hour either side.
     case = case_in_state(CaseState.NEW, cast)
-    deadline = deadline_open(case=case, clock=Clock.TRIAGE_START, started_at=london(2026, 3, 28, 1, 30))
+    deadline = deadline_open(
+        case=case, clock=Clock.TRIAGE_START, started_at=london(2026, 3, 28, 1, 30)
+    )
     assert deadline.due_at == utc(2026, 3, 29, 1, 30)
-    Deadline.objects.filter(pk=deadline.pk).update(reminder_sent_at=utc(2026, 3, 28, 13, 30),
-                                                   next_action_at=deadline.due_at)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        reminder_sent_at=utc(2026, 3, 28, 13, 30), next_action_at=deadline.due_at
+    )
     assert sweep_at(utc(2026, 3, 29, 1, 30) - dt.timedelta(seconds=1)) == 0
     assert sweep_at(utc(2026, 3, 29, 1, 30)) == 1
     assert deadline_notifications(case, NotificationKind.DEADLINE_OVERDUE).count() == 1

@@ -44,7 +44,11 @@ CLOCKS = {
     Clock.INVESTIGATION: (CaseState.INVESTIGATION, {}, ["investigator"]),
     Clock.DECISION: (CaseState.DECISION, {}, ["decision_maker"]),
     Clock.SAFEGUARDING: (CaseState.TRIAGE, {"flag_safeguarding": True}, ["safeguarding_lead"]),
-    Clock.DATA_BREACH: (CaseState.TRIAGE, {"flag_data_breach": True, "data_breach_aware_at": T0}, ["ig_lead"]),
+    Clock.DATA_BREACH: (
+        CaseState.TRIAGE,
+        {"flag_data_breach": True, "data_breach_aware_at": T0},
+        ["ig_lead"],
+    ),
 }
 
 
@@ -71,7 +75,9 @@ def emails(people: dict[str, object], names: list[str]) -> set[str]:
     return {people[name].email for name in names}
 
 
-def case_with_clock(cast, clock: Clock, *, at: dt.datetime = T0, **fields: object) -> tuple[object, Deadline]:
+def case_with_clock(
+    cast, clock: Clock, *, at: dt.datetime = T0, **fields: object
+) -> tuple[object, Deadline]:
     state, extra, _ = CLOCKS[clock]
     case = case_in_state(state, cast, with_file=False, **{**extra, **fields})
     deadline = deadline_open(case=case, clock=clock, started_at=at)
@@ -86,7 +92,9 @@ def test_reminder_overdue_and_escalation_each_go_once_to_the_right_people(
     case, deadline = case_with_clock(cast, clock)
     assert deadline.remind_at is not None
     assert T0 < deadline.remind_at < deadline.due_at < deadline.escalate_at
-    escalated_to = ["hr_lead", "decision_maker"] + (["ig_lead"] if clock == Clock.DATA_BREACH else [])
+    escalated_to = ["hr_lead", "decision_maker"] + (
+        ["ig_lead"] if clock == Clock.DATA_BREACH else []
+    )
 
     # Before the reminder: nothing, however often the sweep runs.
     for moment in (T0, deadline.remind_at - SECOND, deadline.remind_at - SECOND):
@@ -134,7 +142,9 @@ def test_reminder_overdue_and_escalation_each_go_once_to_the_right_people(
 
 
 def test_an_unassigned_investigation_reminds_the_hr_leads(db, cast, people, sweep_at) -> None:
-    case, deadline = case_with_clock(cast, Clock.INVESTIGATION, investigator=None, decision_maker=None)
+    case, deadline = case_with_clock(
+        cast, Clock.INVESTIGATION, investigator=None, decision_maker=None
+    )
     assert sweep_at(deadline.remind_at) == 1
     assert recipients(case, REMINDER) == emails(people, ["hr_lead", "decision_maker"])
 
@@ -153,12 +163,19 @@ def test_nothing_is_sent_for_a_deadline_met_in_time(db, cast, people, now_is, sw
     triage_start = Deadline.objects.get(case=case, clock=Clock.TRIAGE_START)
     now_is(T0 + dt.timedelta(hours=1))
     case_triage_start(case=case, by=cast.triage_officer, note="Looking at it.")
-    for moment in (triage_start.remind_at, triage_start.due_at, triage_start.escalate_at,
-                   triage_start.escalate_at + dt.timedelta(days=3)):
+    for moment in (
+        triage_start.remind_at,
+        triage_start.due_at,
+        triage_start.escalate_at,
+        triage_start.escalate_at + dt.timedelta(days=3),
+    ):
         sweep_at(moment)
     triage_start.refresh_from_db()
-    assert (triage_start.reminder_sent_at, triage_start.overdue_sent_at, triage_start.escalated_at) == (
-        None, None, None)
+    assert (
+        triage_start.reminder_sent_at,
+        triage_start.overdue_sent_at,
+        triage_start.escalated_at,
+    ) == (None, None, None)
     # Whatever was sent was about the next stage's clock, not the one that was met.
     assert not deadline_notifications(case).filter(subject__icontains="triage started").exists()
     assert deadline_notifications(case).filter(subject__icontains="triage completed").exists()
@@ -170,19 +187,24 @@ def test_nothing_is_sent_once_the_safeguarding_lead_has_responded(
     now_is(T0)
     case, deadline = case_with_clock(cast, Clock.SAFEGUARDING)
     now_is(T0 + dt.timedelta(minutes=30))
-    case_flag_respond(case=case, by=people["safeguarding_lead"], flag=Flag.SAFEGUARDING,
-                      note="Support offered.")
+    case_flag_respond(
+        case=case, by=people["safeguarding_lead"], flag=Flag.SAFEGUARDING, note="Support offered."
+    )
     for moment in (deadline.remind_at, deadline.due_at, deadline.escalate_at):
         assert sweep_at(moment) == 0
     assert not deadline_notifications(case).exists()
     assert mailoutbox == []
 
 
-def test_a_met_deadline_after_the_reminder_gets_no_overdue_alert(db, cast, people, now_is, sweep_at) -> None:
+def test_a_met_deadline_after_the_reminder_gets_no_overdue_alert(
+    db, cast, people, now_is, sweep_at
+) -> None:
     case, deadline = case_with_clock(cast, Clock.SAFEGUARDING)
     assert sweep_at(deadline.remind_at) == 1
     now_is(deadline.remind_at + dt.timedelta(minutes=5))
-    case_flag_respond(case=case, by=people["safeguarding_lead"], flag=Flag.SAFEGUARDING, note="Done.")
+    case_flag_respond(
+        case=case, by=people["safeguarding_lead"], flag=Flag.SAFEGUARDING, note="Done."
+    )
     assert sweep_at(deadline.due_at) == 0
     assert sweep_at(deadline.escalate_at) == 0
     assert list(deadline_notifications(case).values_list("kind", flat=True)) == [REMINDER]
@@ -218,7 +240,9 @@ def test_an_escalation_always_follows_its_overdue_alert(db, cast, people, sweep_
     assert kinds == [OVERDUE, ESCALATION, ESCALATION]  # escalation goes to both HR leads
 
 
-def test_a_reopened_case_is_reminded_again_in_its_new_cycle(db, cast, people, now_is, sweep_at) -> None:
+def test_a_reopened_case_is_reminded_again_in_its_new_cycle(
+    db, cast, people, now_is, sweep_at
+) -> None:
     case = case_in_state(CaseState.NEW, cast, with_file=False)
     deadlines_for_new_case(case=case, at=now_is(T0))
     case = case_triage_start(case=case, by=cast.triage_officer, note="Looking.")
@@ -227,8 +251,12 @@ def test_a_reopened_case_is_reminded_again_in_its_new_cycle(db, cast, people, no
     assert sweep_at(first.remind_at) == 0
 
     now_is(first.remind_at + dt.timedelta(hours=1))
-    case = case_dismiss(case=case_refresh(case), by=cast.triage_officer, reason=DismissalReason.NO_BREACH,
-                        note="No breach.")
+    case = case_dismiss(
+        case=case_refresh(case),
+        by=cast.triage_officer,
+        reason=DismissalReason.NO_BREACH,
+        note="No breach.",
+    )
     now_is(utc(2026, 2, 2, 10, 0))
     case_reopen(case=case, by=people["hr_lead"], reason=ReopenReason.APPEAL, note="Appeal upheld.")
     second = Deadline.objects.get(case=case, clock=Clock.TRIAGE_COMPLETE, cycle=1)
@@ -255,13 +283,20 @@ def test_a_deadline_met_between_listing_and_acting_sends_nothing(db, cast, peopl
     listed = deadlines_due(now=deadline.remind_at, limit=10)
     assert listed == [deadline.pk]
     now_is(deadline.remind_at)
-    case_flag_respond(case=case, by=people["safeguarding_lead"], flag=Flag.SAFEGUARDING, note="Done.")
+    case_flag_respond(
+        case=case, by=people["safeguarding_lead"], flag=Flag.SAFEGUARDING, note="Done."
+    )
     assert deadline_act(deadline_id=deadline.pk, now=deadline.remind_at) is None
     assert not deadline_notifications(case).exists()
 
 
-def test_the_sweep_takes_at_most_its_limit_and_the_rest_next_time(db, cast, people, sweep_at) -> None:
-    cases = [case_with_clock(cast, Clock.SAFEGUARDING, reference=f"SMP-2026-{n:05d}")[0] for n in range(5)]
+def test_the_sweep_takes_at_most_its_limit_and_the_rest_next_time(
+    db, cast, people, sweep_at
+) -> None:
+    cases = [
+        case_with_clock(cast, Clock.SAFEGUARDING, reference=f"SMP-2026-{n:05d}")[0]
+        for n in range(5)
+    ]
     moment = T0 + dt.timedelta(hours=2)
     assert [sweep_at(moment, limit=2) for _ in range(4)] == [2, 2, 1, 0]
     for case in cases:
@@ -276,8 +311,12 @@ def test_a_working_day_reminder_waits_for_the_digest_but_an_urgent_one_does_not(
         person.save(update_fields=["email_preference"])
     managed, manager_clock = case_with_clock(cast, Clock.MANAGER_DECISION)
     # Flagged two hours before the manager's reminder, so both reminders fall due together.
-    flagged, safeguarding = case_with_clock(cast, Clock.SAFEGUARDING, reference="SMP-2026-55555",
-                                            at=manager_clock.remind_at - dt.timedelta(hours=2))
+    flagged, safeguarding = case_with_clock(
+        cast,
+        Clock.SAFEGUARDING,
+        reference="SMP-2026-55555",
+        at=manager_clock.remind_at - dt.timedelta(hours=2),
+    )
     assert safeguarding.remind_at == manager_clock.remind_at
     assert sweep_at(manager_clock.remind_at) == 2
     assert deadline_notifications(managed).get().email_status == DeliveryStatus.IN_DIGEST

@@ -27,7 +27,8 @@ def open_deadlines(count: int, *, due: int = 0) -> list[int]:
     """``count`` cases, each with an open triage clock; ``due`` of them with a step to send now."""
     global _made
     cases = Case.objects.bulk_create(
-        Case(reference=f"COST-{_made + n:06d}", next_due_at=NOW + dt.timedelta(days=1)) for n in range(count)
+        Case(reference=f"COST-{_made + n:06d}", next_due_at=NOW + dt.timedelta(days=1))
+        for n in range(count)
     )
     _made += count
     rows = []
@@ -35,12 +36,19 @@ def open_deadlines(count: int, *, due: int = 0) -> list[int]:
         started = NOW - dt.timedelta(hours=2)
         due_at = NOW + dt.timedelta(hours=22)
         is_due = index < due
-        rows.append(Deadline(
-            case=case, clock=Clock.TRIAGE_START, started_at=started, due_at=due_at,
-            remind_at=NOW - dt.timedelta(minutes=5) if is_due else NOW + dt.timedelta(hours=10),
-            escalate_at=due_at + dt.timedelta(days=2),
-            next_action_at=NOW - dt.timedelta(minutes=5) if is_due else NOW + dt.timedelta(hours=10),
-        ))
+        rows.append(
+            Deadline(
+                case=case,
+                clock=Clock.TRIAGE_START,
+                started_at=started,
+                due_at=due_at,
+                remind_at=NOW - dt.timedelta(minutes=5) if is_due else NOW + dt.timedelta(hours=10),
+                escalate_at=due_at + dt.timedelta(days=2),
+                next_action_at=NOW - dt.timedelta(minutes=5)
+                if is_due
+                else NOW + dt.timedelta(hours=10),
+            )
+        )
     return [row.pk for row in Deadline.objects.bulk_create(rows)][:due]
 
 
@@ -50,7 +58,9 @@ def sweep_queries(**kwargs: object) -> tuple[int, int]:
     return sent, len(queries)
 
 
-def test_listing_what_is_due_is_one_query_on_a_small_or_large_table(db, django_assert_max_num_queries) -> None:
+def test_listing_what_is_due_is_one_query_on_a_small_or_large_table(
+    db, django_assert_max_num_queries
+) -> None:
     due = open_deadlines(10, due=3)
     with django_assert_max_num_queries(1):
         assert sorted(deadlines_due(now=NOW, limit=1000)) == sorted(due)
@@ -59,7 +69,9 @@ def test_listing_what_is_due_is_one_query_on_a_small_or_large_table(db, django_a
         assert sorted(deadlines_due(now=NOW, limit=1000)) == sorted(due)
 
 
-def test_a_sweep_with_nothing_due_is_one_query_with_10_or_500_open(db, django_assert_max_num_queries) -> None:
+def test_a_sweep_with_nothing_due_is_one_query_with_10_or_500_open(
+    db, django_assert_max_num_queries
+) -> None:
     open_deadlines(10)
     with django_assert_max_num_queries(1):
         small = sweep_queries()
@@ -84,7 +96,11 @@ def test_a_sweep_with_a_few_due_costs_the_same_on_10_or_500_open(db, triage_offi
 
 def test_the_due_query_can_use_the_partial_index(db) -> None:
     open_deadlines(50, due=2)
-    query = Deadline.objects.filter(next_action_at__lte=NOW).order_by("next_action_at").values_list("pk")[:1000]
+    query = (
+        Deadline.objects.filter(next_action_at__lte=NOW)
+        .order_by("next_action_at")
+        .values_list("pk")[:1000]
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")

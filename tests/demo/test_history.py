@@ -72,7 +72,10 @@ def test_there_are_cases_in_each_of_the_last_twelve_months(seeded) -> None:
     today = timezone.localdate()
     months = {
         (at.year, at.month)
-        for at in (timezone.localtime(t) for t in Case.objects.filter(HISTORY).values_list("created_at", flat=True))
+        for at in (
+            timezone.localtime(t)
+            for t in Case.objects.filter(HISTORY).values_list("created_at", flat=True)
+        )
     }
     assert months == {_months_back(today, back) for back in range(12)}
     # Each full month has a realistic volume.
@@ -100,7 +103,11 @@ def test_history_has_flags_reports_and_deadlines_met_and_missed(seeded) -> None:
     breaches = history.filter(flag_data_breach=True, data_breach_assessed_at__isnull=False)
     assert breaches.exists()
     # Mostly, not always, assessed within the ICO's 72 hours.
-    late = [c for c in breaches if c.data_breach_assessed_at - c.data_breach_aware_at > dt.timedelta(hours=72)]
+    late = [
+        c
+        for c in breaches
+        if c.data_breach_assessed_at - c.data_breach_aware_at > dt.timedelta(hours=72)
+    ]
     assert 0 < len(late) < breaches.count() / 2
     per_case = history.annotate(n=Count("reports")).values_list("n", flat=True)
     assert set(per_case) <= {1, 2, 3} and {1, 2} <= set(per_case)
@@ -109,19 +116,27 @@ def test_history_has_flags_reports_and_deadlines_met_and_missed(seeded) -> None:
     assert deadlines.filter(met_at__lte=F("due_at")).exists()
     assert deadlines.filter(met_at__gt=F("due_at")).exists()
     # Reports and their references don't collide with live ones.
-    assert not Report.objects.filter(case__in=history).exclude(reference__startswith=f"{REFERENCE_PREFIX}-").exists()
+    assert (
+        not Report.objects.filter(case__in=history)
+        .exclude(reference__startswith=f"{REFERENCE_PREFIX}-")
+        .exists()
+    )
 
 
 def test_history_cases_keep_the_deadline_invariants(seeded) -> None:
     from django.db.models import Min
 
-    open_deadlines = Min("deadlines__due_at", filter=Q(deadlines__met_at=None, deadlines__cancelled_at=None))
+    open_deadlines = Min(
+        "deadlines__due_at", filter=Q(deadlines__met_at=None, deadlines__cancelled_at=None)
+    )
     for case in Case.objects.filter(HISTORY).annotate(earliest=open_deadlines):
         assert case.next_due_at == case.earliest, case.reference
     # Nothing the sweep would send at once: every step already due was sent when it fell due.
     from deadlines.services import deadlines_due
 
-    history_ids = set(Deadline.objects.filter(case__in=Case.objects.filter(HISTORY)).values_list("pk", flat=True))
+    history_ids = set(
+        Deadline.objects.filter(case__in=Case.objects.filter(HISTORY)).values_list("pk", flat=True)
+    )
     assert not history_ids & set(deadlines_due(now=timezone.now(), limit=100_000))
 
 
@@ -131,7 +146,9 @@ def test_governance_figures_for_the_last_year_show_the_history(seeded) -> None:
 
     today = timezone.localdate()
     year, month = _months_back(today, 11)
-    figures = selectors.governance_figures(Filters(start=dt.date(year, month, 1), end=today, period=Period.MONTH))
+    figures = selectors.governance_figures(
+        Filters(start=dt.date(year, month, 1), end=today, period=Period.MONTH)
+    )
     summary = dict(figures.table("summary").rows)
     assert isinstance(summary["Reports received"], int) and summary["Reports received"] > 300
     trend = figures.table("trend")

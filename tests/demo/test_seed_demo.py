@@ -52,7 +52,13 @@ def test_every_transition_can_be_walked_by_a_demo_user() -> None:
     names = {t.name for t in Case._meta.get_field("state").get_all_transitions(Case)}
     people = list(User.objects.prefetch_related("groups"))
     cases = list(_live(Case.objects).prefetch_related("reports"))
-    walkable = {name for name in names for case in cases for user in people if action_available(user, case, name)}
+    walkable = {
+        name
+        for name in names
+        for case in cases
+        for user in people
+        if action_available(user, case, name)
+    }
     assert walkable == names
 
 
@@ -63,7 +69,9 @@ def test_the_demo_has_a_case_at_every_stage() -> None:
     assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)
 
 
-def test_every_kind_of_notification_is_in_the_demo_inbox(django_capture_on_commit_callbacks) -> None:
+def test_every_kind_of_notification_is_in_the_demo_inbox(
+    django_capture_on_commit_callbacks,
+) -> None:
     from notifications.models import NotificationKind
 
     # As with the worker running: the committee pack is announced once it is made.
@@ -78,7 +86,9 @@ def test_every_demo_case_shows_its_earliest_open_deadline() -> None:
     from django.db.models import Min, Q
 
     call_command("seed_demo")
-    open_deadlines = Min("deadlines__due_at", filter=Q(deadlines__met_at=None, deadlines__cancelled_at=None))
+    open_deadlines = Min(
+        "deadlines__due_at", filter=Q(deadlines__met_at=None, deadlines__cancelled_at=None)
+    )
     for case in Case.objects.annotate(earliest=open_deadlines):
         assert case.next_due_at == case.earliest, case.reference
 
@@ -89,6 +99,10 @@ def test_closed_demo_cases_carry_their_archived_summary(django_capture_on_commit
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
-    closed = Case.objects.filter(state=CaseState.CLOSED, closure__in=["outcome", "dismissed", "resolved_informally"])
+    closed = Case.objects.filter(
+        state=CaseState.CLOSED, closure__in=["outcome", "dismissed", "resolved_informally"]
+    )
     for case in _live(closed):
-        assert CaseSummary.objects.filter(case=case, archived=True, status=SummaryStatus.READY).exists(), case
+        assert CaseSummary.objects.filter(
+            case=case, archived=True, status=SummaryStatus.READY
+        ).exists(), case

@@ -227,8 +227,10 @@ def test_a_line_manager_who_would_make_a_loop_is_refused(
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["line_manager"] == [
-        ("Maya Manager's line manager would be Tim Trainee, who is managed by Rita Reporter, "
-        "who is managed by Maya Manager — a management chain can't loop.")
+        (
+            "Maya Manager's line manager would be Tim Trainee, who is managed by Rita Reporter, "
+            "who is managed by Maya Manager — a management chain can't loop."
+        )
     ]
     manager.refresh_from_db()
     assert manager.line_manager is None

@@ -194,10 +194,14 @@ def test_reports_of_a_rejected_manager_row_have_an_unknown_manager(tmp_path: Pat
 
     assert run.stdout.strip() == "0 created, 0 updated, 3 rejected"
     assert run.stderr.splitlines() == [
-        ("line 2: unknown manager 'rita.reporter@example.nhs.uk': "
-        "their own row (line 3) was rejected"),
-        ("line 3: unknown manager 'maya.manager@example.nhs.uk': "
-        "their own row (line 4) was rejected"),
+        (
+            "line 2: unknown manager 'rita.reporter@example.nhs.uk': "
+            "their own row (line 3) was rejected"
+        ),
+        (
+            "line 3: unknown manager 'maya.manager@example.nhs.uk': "
+            "their own row (line 4) was rejected"
+        ),
         f"line 4: {UNKNOWN_TYPE}",
     ]
     assert not User.objects.exists()
@@ -456,15 +460,21 @@ def staff(first: str, last: str, manager: str = "") -> str:
 
 def test_two_people_managing_each_other_are_both_refused_and_the_rest_kept(tmp_path: Path) -> None:
     run = import_staff(
-        write_csv(tmp_path, MANAGER, staff("Ann", "Abel", "Bea"), staff("Bea", "Bell", "Ann"), REPORT)
+        write_csv(
+            tmp_path, MANAGER, staff("Ann", "Abel", "Bea"), staff("Bea", "Bell", "Ann"), REPORT
+        )
     )
 
     assert run.stdout.strip() == "2 created, 0 updated, 2 rejected"
     assert run.stderr.splitlines() == [
-        ("line 3: Ann Abel's line manager would be Bea Bell, who is managed by Ann Abel "
-        "— a management chain can't loop"),
-        ("line 4: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
-        "— a management chain can't loop"),
+        (
+            "line 3: Ann Abel's line manager would be Bea Bell, who is managed by Ann Abel "
+            "— a management chain can't loop"
+        ),
+        (
+            "line 4: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
+            "— a management chain can't loop"
+        ),
     ]
     assert set(User.objects.values_list("email", flat=True)) == {
         "maya.manager@example.nhs.uk",
@@ -486,12 +496,18 @@ def test_a_longer_loop_is_refused_row_by_row_and_its_reports_with_it(tmp_path: P
 
     assert run.stdout.strip() == "1 created, 0 updated, 4 rejected"
     assert run.stderr.splitlines() == [
-        ("line 2: Ann Abel's line manager would be Bea Bell, who is managed by Cal Cole, "
-        "who is managed by Ann Abel — a management chain can't loop"),
-        ("line 3: Bea Bell's line manager would be Cal Cole, who is managed by Ann Abel, "
-        "who is managed by Bea Bell — a management chain can't loop"),
-        ("line 4: Cal Cole's line manager would be Ann Abel, who is managed by Bea Bell, "
-        "who is managed by Cal Cole — a management chain can't loop"),
+        (
+            "line 2: Ann Abel's line manager would be Bea Bell, who is managed by Cal Cole, "
+            "who is managed by Ann Abel — a management chain can't loop"
+        ),
+        (
+            "line 3: Bea Bell's line manager would be Cal Cole, who is managed by Ann Abel, "
+            "who is managed by Bea Bell — a management chain can't loop"
+        ),
+        (
+            "line 4: Cal Cole's line manager would be Ann Abel, who is managed by Bea Bell, "
+            "who is managed by Cal Cole — a management chain can't loop"
+        ),
         "line 5: unknown manager 'cal@example.nhs.uk': their own row (line 4) was rejected",
     ]
 
@@ -504,8 +520,10 @@ def test_a_row_that_would_close_a_loop_with_the_directory_is_refused(tmp_path: P
 
     assert run.stdout.strip() == "1 created, 0 updated, 1 rejected"
     assert run.stderr.splitlines() == [
-        ("line 2: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
-        "(as the staff directory has it) — a management chain can't loop"),
+        (
+            "line 2: Bea Bell's line manager would be Ann Abel, who is managed by Bea Bell "
+            "(as the staff directory has it) — a management chain can't loop"
+        ),
     ]
     bea.refresh_from_db()
     assert bea.line_manager is None
@@ -513,7 +531,9 @@ def test_a_row_that_would_close_a_loop_with_the_directory_is_refused(tmp_path: P
 
 def test_a_loop_through_several_people_in_the_directory_is_found(tmp_path: Path) -> None:
     ann = UserFactory(email="ann@example.nhs.uk", first_name="Ann", last_name="Abel")
-    cal = UserFactory(email="cal@example.nhs.uk", first_name="Cal", last_name="Cole", line_manager=ann)
+    cal = UserFactory(
+        email="cal@example.nhs.uk", first_name="Cal", last_name="Cole", line_manager=ann
+    )
     UserFactory(email="bea@example.nhs.uk", first_name="Bea", last_name="Bell", line_manager=cal)
 
     run = import_staff(write_csv(tmp_path, staff("Ann", "Abel", "Bea")))
@@ -530,7 +550,9 @@ def test_a_loop_through_several_people_in_the_directory_is_found(tmp_path: Path)
 def test_a_file_that_changes_both_ends_of_a_stored_line_is_not_a_loop(tmp_path: Path) -> None:
     # Ann managed Bea; now Bea manages Ann. The file says so for both, so nothing loops.
     ann = UserFactory(email="ann@example.nhs.uk", first_name="Ann", last_name="Abel")
-    bea = UserFactory(email="bea@example.nhs.uk", first_name="Bea", last_name="Bell", line_manager=ann)
+    bea = UserFactory(
+        email="bea@example.nhs.uk", first_name="Bea", last_name="Bell", line_manager=ann
+    )
 
     run = import_staff(write_csv(tmp_path, staff("Ann", "Abel", "Bea"), staff("Bea", "Bell")))
 
@@ -543,7 +565,9 @@ def test_a_file_that_changes_both_ends_of_a_stored_line_is_not_a_loop(tmp_path: 
 def test_a_loop_already_stored_does_not_stop_a_new_report_joining_it(tmp_path: Path) -> None:
     # Put in directly, as bad data would be: the import still finishes.
     ann = UserFactory(email="ann@example.nhs.uk", first_name="Ann", last_name="Abel")
-    bea = UserFactory(email="bea@example.nhs.uk", first_name="Bea", last_name="Bell", line_manager=ann)
+    bea = UserFactory(
+        email="bea@example.nhs.uk", first_name="Bea", last_name="Bell", line_manager=ann
+    )
     User.objects.filter(pk=ann.pk).update(line_manager=bea)
 
     run = import_staff(write_csv(tmp_path, staff("Dev", "Dean", "Ann")))

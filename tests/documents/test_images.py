@@ -64,7 +64,12 @@ def test_the_pdf_still_renders_with_a_note_in_place_of_each_refused_picture() ->
     )
     reader = PdfReader(io.BytesIO(summary_render(make_summary(files=files))))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    assert "not-a-picture.png: could not be shown: the file is not an image that could be decoded." in text
-    assert re.search(r"huge\.png: could not be shown: the image is too large to show \(8000×6000 pixels\)", text)
+    assert (
+        "not-a-picture.png: could not be shown: the file is not an image that could be decoded."
+        in text
+    )
+    assert re.search(
+        r"huge\.png: could not be shown: the image is too large to show \(8000×6000 pixels\)", text
+    )
     assert "bomb.png: could not be shown: the image is too large to show." in text
     assert "fine.png: could not be shown" not in text

@@ -28,7 +28,9 @@ LEASE = dt.timedelta(minutes=10)
 
 @pytest.fixture
 def pack() -> CommitteePack:
-    return CommitteePack.objects.create(start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31), period="month")
+    return CommitteePack.objects.create(
+        start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31), period="month"
+    )
 
 
 class Renderer:
@@ -45,14 +47,23 @@ class Renderer:
 
 
 def _produce(pack: CommitteePack, render: Renderer, **kwargs) -> str:
-    return document_produce(CommitteePack.objects.all(), pk=pack.pk, render=render, file_name="pack.pdf",
-                            lease=LEASE, **kwargs)
+    return document_produce(
+        CommitteePack.objects.all(),
+        pk=pack.pk,
+        render=render,
+        file_name="pack.pdf",
+        lease=LEASE,
+        **kwargs,
+    )
 
 
 def test_the_status_values_are_the_ones_every_document_model_uses() -> None:
     for choices in (SummaryStatus, PackStatus):
         assert (choices.QUEUED, choices.RENDERING, choices.READY, choices.FAILED) == (
-            QUEUED, RENDERING, READY, FAILED
+            QUEUED,
+            RENDERING,
+            READY,
+            FAILED,
         )
 
 
@@ -73,7 +84,11 @@ def test_a_render_that_fails_marks_the_document_failed_and_a_retry_succeeds(pack
     render, ready = Renderer(RuntimeError("no figures for that period"), PDF), []
     assert _produce(pack, render, on_ready=ready.append) == "failed"
     pack.refresh_from_db()
-    assert (pack.status, pack.error, pack.file.name) == (PackStatus.FAILED, "no figures for that period", "")
+    assert (pack.status, pack.error, pack.file.name) == (
+        PackStatus.FAILED,
+        "no figures for that period",
+        "",
+    )
     assert ready == []
     assert _produce(pack, render) == "not claimed"  # failed stays failed until asked for again
 
@@ -87,7 +102,9 @@ def test_a_render_that_fails_marks_the_document_failed_and_a_retry_succeeds(pack
 
 def test_a_render_left_by_a_dead_worker_is_claimed_again_after_its_lease(pack) -> None:
     now = timezone.now()
-    CommitteePack.objects.filter(pk=pack.pk).update(status=PackStatus.RENDERING, started_at=now - LEASE / 2)
+    CommitteePack.objects.filter(pk=pack.pk).update(
+        status=PackStatus.RENDERING, started_at=now - LEASE / 2
+    )
     render = Renderer(PDF)
     assert _produce(pack, render, now=now) == "not claimed"
     assert _produce(pack, render, now=now + LEASE) == "ready"

@@ -20,30 +20,40 @@ def rows_of(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ('=HYPERLINK("http://evil.example","click")', '\'=HYPERLINK("http://evil.example","click")'),
-    ("+1", "'+1"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"),
-    ("Patient confidentiality", "Patient confidentiality"),
-    (SUPPRESSED, SUPPRESSED),
-    (3, "3"),
-    (-1, "-1"),  # our own numbers are not formulas
-    (80.0, "80.0"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            '=HYPERLINK("http://evil.example","click")',
+            '\'=HYPERLINK("http://evil.example","click")',
+        ),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Patient confidentiality", "Patient confidentiality"),
+        (SUPPRESSED, SUPPRESSED),
+        (3, "3"),
+        (-1, "-1"),  # our own numbers are not formulas
+        (80.0, "80.0"),
+        (None, ""),
+    ],
+)
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
 
 def test_table_csv():
-    table = Table(key="by_principle", title="t", columns=("Principle", "Cases opened"),
-                  rows=(("=HYPERLINK(\"x\")", 5), ("+1", SUPPRESSED), ("Plain, with a comma", 0)))
+    table = Table(
+        key="by_principle",
+        title="t",
+        columns=("Principle", "Cases opened"),
+        rows=(('=HYPERLINK("x")', 5), ("+1", SUPPRESSED), ("Plain, with a comma", 0)),
+    )
     assert rows_of(table_csv(table)) == [
         ["Principle", "Cases opened"],
-        ["'=HYPERLINK(\"x\")", "5"],
+        ['\'=HYPERLINK("x")', "5"],
         ["'+1", SUPPRESSED],
         ["Plain, with a comma", "0"],
     ]
@@ -76,18 +86,31 @@ def test_principle_titles_from_the_database_come_out_neutralised(db, frozen):
 
 
 def test_a_note_follows_the_rows():
-    table = Table(key="summary", title="t", columns=("Measure", "Number"), rows=(("Cases opened", 5),),
-                  note="Counts are rounded.")
-    assert rows_of(table_csv(table)) == [["Measure", "Number"], ["Cases opened", "5"], [],
-                                         ["Note: Counts are rounded."]]
+    table = Table(
+        key="summary",
+        title="t",
+        columns=("Measure", "Number"),
+        rows=(("Cases opened", 5),),
+        note="Counts are rounded.",
+    )
+    assert rows_of(table_csv(table)) == [
+        ["Measure", "Number"],
+        ["Cases opened", "5"],
+        [],
+        ["Note: Counts are rounded."],
+    ]
 
 
 def test_zip_of_hand_made_figures():
     figures = Figures(
         filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)),
         generated_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
-        tables=(Table(key="summary", title="t", columns=("Measure", "Number"), rows=(("Cases opened", 6),)),
-                Table(key="../evil key", title="t", columns=("a",), rows=())),
+        tables=(
+            Table(
+                key="summary", title="t", columns=("Measure", "Number"), rows=(("Cases opened", 6),)
+            ),
+            Table(key="../evil key", title="t", columns=("a",), rows=()),
+        ),
     )
     archive = zipfile.ZipFile(io.BytesIO(figures_csv_zip(figures)))
     assert archive.namelist() == ["summary.csv", "evil_key.csv"]

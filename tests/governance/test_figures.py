@@ -41,10 +41,22 @@ def test_every_table_by_hand(world):
     tables = raw()
     assert tables["summary"] == (("Reports received", 7), ("Cases opened", 6), ("Cases closed", 4))
     assert tables["by_platform"] == (
-        (F, 3), (X, 2), (IG, 2), *((name, 0) for name in OTHER_PLATFORMS), ("Total", 7),
+        (F, 3),
+        (X, 2),
+        (IG, 2),
+        *((name, 0) for name in OTHER_PLATFORMS),
+        ("Total", 7),
     )
-    assert tables["by_principle"] == (("Bringing the Trust into disrepute", 2), ("Patient confidentiality", 4))
-    assert tables["by_directorate"] == (("Medicine", 4), ("Surgery", 1), ("Not identified", 1), ("Total", 6))
+    assert tables["by_principle"] == (
+        ("Bringing the Trust into disrepute", 2),
+        ("Patient confidentiality", 4),
+    )
+    assert tables["by_directorate"] == (
+        ("Medicine", 4),
+        ("Surgery", 1),
+        ("Not identified", 1),
+        ("Total", 6),
+    )
     assert tables["by_outcome"] == (
         ("Withdrawn by the reporter", 1),
         ("Dismissed at triage", 1),
@@ -96,11 +108,18 @@ def test_published_figures_are_suppressed(world):
     figures = governance_figures(Q1)
     tables = {table.key: table.rows for table in figures.tables}
     # 7 and 6 go to the nearest 5; every total is rounded on its own.
-    assert tables["summary"] == (("Reports received", 5), ("Cases opened", 5), ("Cases closed", SUPPRESSED))
+    assert tables["summary"] == (
+        ("Reports received", 5),
+        ("Cases opened", 5),
+        ("Cases closed", SUPPRESSED),
+    )
     assert tables["by_platform"][:3] == ((F, SUPPRESSED), (X, SUPPRESSED), (IG, SUPPRESSED))
     assert tables["by_platform"][-1] == ("Total", 5)
     assert tables["by_directorate"] == (
-        ("Medicine", SUPPRESSED), ("Surgery", SUPPRESSED), ("Not identified", SUPPRESSED), ("Total", 5),
+        ("Medicine", SUPPRESSED),
+        ("Surgery", SUPPRESSED),
+        ("Not identified", SUPPRESSED),
+        ("Total", 5),
     )
     assert tables["timings"] == (
         ("From report to triage started", 5, 2.0, 4),
@@ -109,19 +128,37 @@ def test_published_figures_are_suppressed(world):
     deadlines = {row[0]: row[1:] for row in tables["deadlines_met"]}
     assert deadlines["Triage started"] == (5, SUPPRESSED, SUPPRESSED)
     assert deadlines["Decision recorded"] == (SUPPRESSED, 0, SUPPRESSED)
-    assert tables["flags"][1] == ("Confidentiality or personal-data breach", SUPPRESSED, SUPPRESSED, SUPPRESSED)
-    assert tables["repeat_subjects"] == (("People who are the subject of more than one case", SUPPRESSED),)
+    assert tables["flags"][1] == (
+        "Confidentiality or personal-data breach",
+        SUPPRESSED,
+        SUPPRESSED,
+        SUPPRESSED,
+    )
+    assert tables["repeat_subjects"] == (
+        ("People who are the subject of more than one case", SUPPRESSED),
+    )
     assert tables["policies_expired"][0] == ("Social Media Policy", "6", "2019-06-29")
     assert tables["trend"][-1] == ("Jan to Mar 2026", 5, 5, SUPPRESSED)
     assert {table.key: table.chart for table in figures.tables} == {
-        "summary": "", "by_platform": "bar", "by_principle": "bar", "by_directorate": "bar",
-        "by_outcome": "bar", "timings": "", "deadlines_met": "", "open_by_age": "bar",
-        "repeat_subjects": "", "flags": "", "policies_expired": "", "trend": "line",
+        "summary": "",
+        "by_platform": "bar",
+        "by_principle": "bar",
+        "by_directorate": "bar",
+        "by_outcome": "bar",
+        "timings": "",
+        "deadlines_met": "",
+        "open_by_age": "bar",
+        "repeat_subjects": "",
+        "flags": "",
+        "policies_expired": "",
+        "trend": "line",
     }
 
 
 def test_no_names_references_or_free_text(world):
-    cells = {str(cell) for table in governance_figures(Q1).tables for row in table.rows for cell in row}
+    cells = {
+        str(cell) for table in governance_figures(Q1).tables for row in table.rows for cell in row
+    }
     text = " ".join(cells)
     for case in world.cases.values():
         assert case.reference not in text
@@ -136,7 +173,9 @@ def test_filter_by_directorate(world):
     assert tables["by_platform"][:3] == ((F, 3), (X, 1), (IG, 1))
     assert tables["by_directorate"] == (("Medicine", 4), ("Total", 4))
     assert tables["open_by_age"][:4] == (
-        ("Under 5 working days", 0), ("5 to 20 working days", 2), ("21 to 60 working days", 1),
+        ("Under 5 working days", 0),
+        ("5 to 20 working days", 2),
+        ("21 to 60 working days", 1),
         ("Over 60 working days", 0),
     )
     assert tables["repeat_subjects"][0][1] == 1  # P1 only
@@ -158,20 +197,30 @@ def test_filter_by_platform(world):
 
 
 def test_month_and_custom_trends():
-    month = trend_periods(Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 15), period=Period.MONTH))
+    month = trend_periods(
+        Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 15), period=Period.MONTH)
+    )
     assert [month[0][0], month[-1][0]] == ["Apr 2025", "Mar 2026"]
     assert month[-1][1:] == (dt.date(2026, 3, 1), dt.date(2026, 3, 15))  # cut short at the end
     year = trend_periods(Filters(start=Q1_START, end=Q1_END, period=Period.YEAR))
     assert [year[0][0], year[-1][0]] == ["2015", "2026"]
     # A custom period repeats its own length in whole months, never a length in days.
-    custom = trend_periods(Filters(start=dt.date(2025, 11, 1), end=dt.date(2026, 1, 31), period=Period.CUSTOM))
+    custom = trend_periods(
+        Filters(start=dt.date(2025, 11, 1), end=dt.date(2026, 1, 31), period=Period.CUSTOM)
+    )
     assert custom[-1] == ("Nov 2025 to Jan 2026", dt.date(2025, 11, 1), dt.date(2026, 1, 31))
     assert custom[-2] == ("Aug to Oct 2025", dt.date(2025, 8, 1), dt.date(2025, 10, 31))
-    single = trend_periods(Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), period=Period.CUSTOM))
-    assert single[-2:] == [("Feb 2026", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
-                           ("Mar 2026", dt.date(2026, 3, 1), dt.date(2026, 3, 31))]
+    single = trend_periods(
+        Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), period=Period.CUSTOM)
+    )
+    assert single[-2:] == [
+        ("Feb 2026", dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+        ("Mar 2026", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+    ]
     # A quarter cut short at the end of a month says which months it holds.
-    quarters = trend_periods(Filters(start=dt.date(2025, 1, 1), end=dt.date(2026, 2, 28), period=Period.QUARTER))
+    quarters = trend_periods(
+        Filters(start=dt.date(2025, 1, 1), end=dt.date(2026, 2, 28), period=Period.QUARTER)
+    )
     assert quarters[-1] == ("Jan to Feb 2026", dt.date(2026, 1, 1), dt.date(2026, 2, 28))
     assert quarters[-2] == ("Oct to Dec 2025", dt.date(2025, 10, 1), dt.date(2025, 12, 31))
 
@@ -206,7 +255,12 @@ def test_cached_and_bumped_when_a_case_changes(world, django_assert_num_queries)
 def test_bumped_when_a_report_arrives(world):
     governance_figures(Q1)
     version = cache_version()
-    ReportFactory(case=world.cases["c5"], reference="SMP-EXTRA", platform=Platform.TIKTOK, submitted_at=at(2026, 3, 3))
+    ReportFactory(
+        case=world.cases["c5"],
+        reference="SMP-EXTRA",
+        platform=Platform.TIKTOK,
+        submitted_at=at(2026, 3, 3),
+    )
     assert cache_version() == version + 1
     assert governance_figures(Q1).table("summary").rows[0] == ("Reports received", 10)  # 8, rounded
 
@@ -224,10 +278,14 @@ def _count_queries(filters: Filters) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("filters", [
-    Filters(start=Q1_START, end=Q1_END),
-    Filters(start=Q1_START, end=Q1_END, period=Period.MONTH, platform=Platform.X),
-], ids=["plain", "platform"])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(start=Q1_START, end=Q1_END),
+        Filters(start=Q1_START, end=Q1_END, period=Period.MONTH, platform=Platform.X),
+    ],
+    ids=["plain", "platform"],
+)
 def test_query_count_does_not_grow_with_cases(db, frozen, filters, django_assert_max_num_queries):
     directorate = DirectorateFactory(name="Medicine")
     service = ServiceFactory(directorate=directorate)
@@ -236,12 +294,16 @@ def test_query_count_does_not_grow_with_cases(db, frozen, filters, django_assert
 
     def add(n: int) -> None:
         for i in range(n):
-            make_case(opened=at(2026, 1 + i % 3, 1 + i % 28), reporter=reporter, poster=posters[i % 5],
-                      platform=Platform.X if i % 2 else Platform.FACEBOOK,
-                      state=CaseState.CLOSED if i % 3 == 0 else CaseState.TRIAGE,
-                      closure="dismissed" if i % 3 == 0 else "",
-                      closed_at=at(2026, 3, 30) if i % 3 == 0 else None,
-                      triage_started_at=at(2026, 3, 2))
+            make_case(
+                opened=at(2026, 1 + i % 3, 1 + i % 28),
+                reporter=reporter,
+                poster=posters[i % 5],
+                platform=Platform.X if i % 2 else Platform.FACEBOOK,
+                state=CaseState.CLOSED if i % 3 == 0 else CaseState.TRIAGE,
+                closure="dismissed" if i % 3 == 0 else "",
+                closed_at=at(2026, 3, 30) if i % 3 == 0 else None,
+                triage_started_at=at(2026, 3, 2),
+            )
 
     # Counting the changed cases costs in proportion to the changes; reading the counts must not.
     add(10)

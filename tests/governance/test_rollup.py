@@ -35,13 +35,31 @@ def test_counts_follow_casework_actions(world, triage_officer):
 
     case_triage_start(case=c5, by=triage_officer, note="Looking now.")
     rollup_refresh()  # counted with its old facts in between, so the next change must take them back
-    case_update_details(case=Case.objects.get(pk=c5.pk), by=triage_officer, poster=p3, poster_handle="",
-                        principles=[world.principle_b], triage_summary="A photo of a patient.", note="")
-    case_flag_set(case=c8, by=triage_officer, flag=Flag.DATA_BREACH, raised=True, note="Names visible.",
-                  became_aware_at=at(2026, 4, 3))
+    case_update_details(
+        case=Case.objects.get(pk=c5.pk),
+        by=triage_officer,
+        poster=p3,
+        poster_handle="",
+        principles=[world.principle_b],
+        triage_summary="A photo of a patient.",
+        note="",
+    )
+    case_flag_set(
+        case=c8,
+        by=triage_officer,
+        flag=Flag.DATA_BREACH,
+        raised=True,
+        note="Names visible.",
+        became_aware_at=at(2026, 4, 3),
+    )
     case_triage_start(case=c10, by=triage_officer, note="Same post as another case.")
-    case_dismiss(case=Case.objects.get(pk=c10.pk), by=triage_officer, reason=DismissalReason.DUPLICATE,
-                 note="Same post.", duplicate_of=Case.objects.get(pk=c5.pk))
+    case_dismiss(
+        case=Case.objects.get(pk=c10.pk),
+        by=triage_officer,
+        reason=DismissalReason.DUPLICATE,
+        note="Same post.",
+        duplicate_of=Case.objects.get(pk=c5.pk),
+    )
 
     assert rollup_differences() == {}
     q1 = tables()
@@ -99,7 +117,11 @@ def test_the_beat_task_counts_what_is_marked(world):
 def test_a_case_counts_under_every_platform_it_was_reported_on(world):
     instagram = tables(Filters(start=Q1_START, end=Q1_END, platform=Platform.INSTAGRAM))
     # c2 (Facebook, then Instagram) and c5 (Instagram): two cases, two Instagram reports.
-    assert instagram["summary"] == (("Reports received", 2), ("Cases opened", 2), ("Cases closed", 1))
+    assert instagram["summary"] == (
+        ("Reports received", 2),
+        ("Cases opened", 2),
+        ("Cases closed", 1),
+    )
     assert dict(instagram["by_platform"])["Facebook"] == 0
 
 
@@ -125,6 +147,8 @@ def test_two_refreshes_at_once_count_each_change_once():
     for thread in threads:
         thread.join()
     assert errors == []
-    opened = DailyCount.objects.filter(measure=Measure.OPENED, platform="", directorate=EVERY_DIRECTORATE)
+    opened = DailyCount.objects.filter(
+        measure=Measure.OPENED, platform="", directorate=EVERY_DIRECTORATE
+    )
     assert sum(opened.values_list("n", flat=True)) == 300
     assert rollup_differences() == {}

@@ -57,5 +57,7 @@ def test_evidence_cannot_be_edited_through_the_admin(admin_client_for_superuser)
 
 def test_the_case_state_is_not_an_editable_field(admin_client_for_superuser) -> None:
     report = ReportFactory()
-    response = admin_client_for_superuser.get(reverse("admin:casework_case_change", args=[report.case.pk]))
+    response = admin_client_for_superuser.get(
+        reverse("admin:casework_case_change", args=[report.case.pk])
+    )
     assert 'name="state"' not in response.content.decode()

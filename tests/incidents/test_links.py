@@ -32,17 +32,25 @@ def test_tracking_parameters_go_and_meaningful_ones_stay() -> None:
         link_normalise("https://www.youtube.com/watch?si=abc&v=dQw4w9WgXcQ&feature=share")
         == "https://youtube.com/watch?v=dQw4w9WgXcQ"
     )
-    assert link_normalise("https://www.instagram.com/p/Cx1/?igshid=zz") == "https://instagram.com/p/Cx1"
+    assert (
+        link_normalise("https://www.instagram.com/p/Cx1/?igshid=zz")
+        == "https://instagram.com/p/Cx1"
+    )
 
 
 def test_the_path_keeps_its_case() -> None:
     assert link_normalise("https://youtu.be/AbC") != link_normalise("https://youtu.be/abc")
 
 
-@given(st.sampled_from(["https://x.com", "https://www.tiktok.com", "http://Example.org"]),
-       st.lists(st.text(alphabet="abcXYZ019-_", min_size=1, max_size=8), max_size=4),
-       st.dictionaries(st.sampled_from(["utm_source", "fbclid", "v", "id", "si"]),
-                       st.text(alphabet="abc123", max_size=5), max_size=3))
+@given(
+    st.sampled_from(["https://x.com", "https://www.tiktok.com", "http://Example.org"]),
+    st.lists(st.text(alphabet="abcXYZ019-_", min_size=1, max_size=8), max_size=4),
+    st.dictionaries(
+        st.sampled_from(["utm_source", "fbclid", "v", "id", "si"]),
+        st.text(alphabet="abc123", max_size=5),
+        max_size=3,
+    ),
+)
 def test_normalising_is_idempotent(base: str, segments: list[str], params: dict[str, str]) -> None:
     from urllib.parse import urlencode
 
@@ -52,7 +60,15 @@ def test_normalising_is_idempotent(base: str, segments: list[str], params: dict[
     assert "utm_" not in once and "fbclid" not in once
 
 
-@pytest.mark.parametrize("bad", ["javascript:alert(1)", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:x", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:x",
+        "file:///etc/passwd",
+    ],
+)
 def test_only_web_links_are_accepted(bad: str) -> None:
     with pytest.raises(ValidationError):
         link_clean(bad)
@@ -97,7 +113,9 @@ def test_a_cyrillic_look_alike_of_a_platform_is_flagged_not_silently_other() -> 
         ("https://f\u00e1cebook.com/x", "facebook.com"),  # an accent, not another script
     ],
 )
-def test_look_alikes_of_known_platforms_name_the_platform_they_imitate(url: str, imitates: str) -> None:
+def test_look_alikes_of_known_platforms_name_the_platform_they_imitate(
+    url: str, imitates: str
+) -> None:
     host = link_host(url)
     assert host.lookalike
     assert host.imitates == imitates
@@ -106,7 +124,12 @@ def test_look_alikes_of_known_platforms_name_the_platform_they_imitate(url: str,
 
 def test_an_ordinary_host_carries_no_warning() -> None:
     host = link_host("https://www.facebook.com/some.one/posts/123")
-    assert (host.ascii, host.lookalike, host.imitates, host.warning) == ("www.facebook.com", False, "", "")
+    assert (host.ascii, host.lookalike, host.imitates, host.warning) == (
+        "www.facebook.com",
+        False,
+        "",
+        "",
+    )
 
 
 def test_an_international_host_in_one_script_shows_its_true_form_without_a_warning() -> None:
@@ -125,9 +148,13 @@ def test_a_host_mixing_scripts_is_a_look_alike_even_if_it_imitates_no_platform()
 
 
 def test_the_look_alike_and_its_punycode_normalise_alike_and_not_as_the_real_site() -> None:
-    assert link_normalise(CYRILLIC_FACEBOOK) == link_normalise("https://xn--fcebook-2fg.com/some.one/posts/123")
+    assert link_normalise(CYRILLIC_FACEBOOK) == link_normalise(
+        "https://xn--fcebook-2fg.com/some.one/posts/123"
+    )
     assert link_normalise(CYRILLIC_FACEBOOK) == "https://xn--fcebook-2fg.com/some.one/posts/123"
-    assert link_normalise(CYRILLIC_FACEBOOK) != link_normalise("https://facebook.com/some.one/posts/123")
+    assert link_normalise(CYRILLIC_FACEBOOK) != link_normalise(
+        "https://facebook.com/some.one/posts/123"
+    )
 
 
 def test_full_width_letters_are_the_real_site() -> None:
@@ -140,7 +167,10 @@ def test_full_width_letters_are_the_real_site() -> None:
 @pytest.mark.parametrize(
     ("given", "kept"),
     [
-        ("https://user:secret@www.facebook.com/some.one/posts/123", "https://www.facebook.com/some.one/posts/123"),
+        (
+            "https://user:secret@www.facebook.com/some.one/posts/123",
+            "https://www.facebook.com/some.one/posts/123",
+        ),
         ("https://someone@x.com/a/status/1", "https://x.com/a/status/1"),
         ("http://jo:pw@example.org:8080/a?b=1#c", "http://example.org:8080/a?b=1#c"),
         # A name before @ that pretends to be the site: what is kept shows where the link really goes.
@@ -178,7 +208,9 @@ def test_a_backslash_in_the_site_name_is_refused() -> None:
 
 def test_a_word_in_look_alike_letters_is_flagged_beside_a_latin_domain_only() -> None:
     assert link_host("https://\u0441\u043e\u0440.example/x").lookalike  # Cyrillic "сор" reads "cop"
-    assert not link_host("https://\u0441\u043e\u0440.\u0440\u0444/x").lookalike  # the same word under .рф
+    assert not link_host(
+        "https://\u0441\u043e\u0440.\u0440\u0444/x"
+    ).lookalike  # the same word under .рф
 
 
 @pytest.mark.django_db
@@ -192,7 +224,10 @@ def test_links_matched_before_ascii_hosts_are_matched_in_ascii_now():
     step = import_module("incidents.migrations.0003_normalised_links_in_ascii")
     url = "https://fаcebook.com/nurse/posts/1"  # a Cyrillic а
     old = EvidenceLinkFactory(url=url, normalised_url="https://fаcebook.com/nurse/posts/1")
-    plain = EvidenceLinkFactory(url="https://facebook.com/nurse/posts/2", normalised_url="https://facebook.com/nurse/posts/2")
+    plain = EvidenceLinkFactory(
+        url="https://facebook.com/nurse/posts/2",
+        normalised_url="https://facebook.com/nurse/posts/2",
+    )
     step.ascii_matching_keys(apps, None)
     old.refresh_from_db()
     plain.refresh_from_db()

@@ -59,7 +59,9 @@ def test_my_reports_is_paginated_and_searchable(login, reporter) -> None:
 def test_my_reports_filters_by_status(login, reporter) -> None:
     open_report = ReportFactory(reporter=reporter, case=CaseFactory(state=CaseState.TRIAGE))
     closed_report = ReportFactory(reporter=reporter, case=CaseFactory(state=CaseState.CLOSED))
-    page = login(reporter).get(reverse("incidents:my_reports"), {"status": "closed"}).content.decode()
+    page = (
+        login(reporter).get(reverse("incidents:my_reports"), {"status": "closed"}).content.decode()
+    )
     assert closed_report.reference in page and open_report.reference not in page
 
 
@@ -68,7 +70,9 @@ def test_empty_state_invites_a_first_report(login, reporter) -> None:
     assert "haven't made any reports yet" in page
 
 
-def test_my_reports_query_count_does_not_grow_with_reports(login, reporter, django_assert_num_queries) -> None:
+def test_my_reports_query_count_does_not_grow_with_reports(
+    login, reporter, django_assert_num_queries
+) -> None:
     client = login(reporter)
     ReportFactory(reporter=reporter)
     client.get(reverse("incidents:my_reports"))  # warm the session
@@ -138,7 +142,8 @@ def test_no_evidence_can_be_added_once_closed(login, reporter) -> None:
 def test_someone_else_cannot_add_evidence_to_my_report(login, reporter, outsider) -> None:
     report = ReportFactory(reporter=reporter)
     response = login(outsider).post(
-        reverse("incidents:report_detail", args=[report.reference]), {"links": "https://x.com/a/status/1"}
+        reverse("incidents:report_detail", args=[report.reference]),
+        {"links": "https://x.com/a/status/1"},
     )
     assert response.status_code == 404
     assert report.links.count() == 0
@@ -150,7 +155,9 @@ def _stored_evidence(reporter) -> EvidenceFile:
     client = Client()
     client.force_login(reporter)
     report = ReportFactory(reporter=reporter)
-    client.post(reverse("incidents:report_detail", args=[report.reference]), {"screenshots": png_upload()})
+    client.post(
+        reverse("incidents:report_detail", args=[report.reference]), {"screenshots": png_upload()}
+    )
     return EvidenceFile.objects.get(report=report)
 
 
@@ -167,10 +174,16 @@ def test_evidence_is_downloaded_as_an_attachment_that_cannot_be_sniffed(login, r
     assert Image.open(io.BytesIO(served)).size == Image.open(io.BytesIO(png_bytes())).size
 
 
-@pytest.mark.parametrize("who", ["outsider", "governance_member", "manager", "triage_officer_elsewhere"])
-def test_evidence_is_not_served_to_people_without_access(login, reporter, outsider, governance_member, manager, who, request) -> None:
+@pytest.mark.parametrize(
+    "who", ["outsider", "governance_member", "manager", "triage_officer_elsewhere"]
+)
+def test_evidence_is_not_served_to_people_without_access(
+    login, reporter, outsider, governance_member, manager, who, request
+) -> None:
     evidence = _stored_evidence(reporter)
-    evidence.report.case.__class__.objects.filter(pk=evidence.report.case_id)  # the case stays as it is
+    evidence.report.case.__class__.objects.filter(
+        pk=evidence.report.case_id
+    )  # the case stays as it is
     if who == "triage_officer_elsewhere":
         from directory.models import Role
         from tests.factories import UserFactory
@@ -178,7 +191,9 @@ def test_evidence_is_not_served_to_people_without_access(login, reporter, outsid
         officer = UserFactory(roles=[Role.TRIAGE_OFFICER])
         # A triage officer sees new cases only; this one has moved to an investigation.
         CaseEventCase = evidence.report.case
-        type(CaseEventCase).objects.filter(pk=CaseEventCase.pk).update(state=CaseState.INVESTIGATION)
+        type(CaseEventCase).objects.filter(pk=CaseEventCase.pk).update(
+            state=CaseState.INVESTIGATION
+        )
         user = officer
     else:
         user = request.getfixturevalue(who)

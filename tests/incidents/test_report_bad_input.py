@@ -43,7 +43,9 @@ def test_missing_fields_come_back_with_a_message_by_each_and_typing_kept(
         "https://exa mple.org/post",
     ],
 )
-def test_links_that_are_not_web_addresses_are_refused(login, reporter, policy_register, report_data, link) -> None:
+def test_links_that_are_not_web_addresses_are_refused(
+    login, reporter, policy_register, report_data, link
+) -> None:
     response = post(login(reporter), report_data(links=f"https://facebook.com/ok/posts/1\n{link}"))
     assert response.status_code == 200
     errors = response.context["form"].errors["links"]
@@ -83,7 +85,9 @@ def test_files_are_judged_by_their_content_not_their_name(
     assert EvidenceFile.objects.count() == 0
 
 
-@pytest.mark.parametrize(("name", "content"), [("a.jpg", JPEG_BYTES), ("a.pdf", PDF_BYTES), ("a.bin", png_bytes())])
+@pytest.mark.parametrize(
+    ("name", "content"), [("a.jpg", JPEG_BYTES), ("a.pdf", PDF_BYTES), ("a.bin", png_bytes())]
+)
 def test_png_jpeg_and_pdf_are_accepted_whatever_their_name(
     login, reporter, policy_register, report_data, name, content
 ) -> None:
@@ -91,7 +95,9 @@ def test_png_jpeg_and_pdf_are_accepted_whatever_their_name(
     assert EvidenceFile.objects.count() == 1
 
 
-def test_an_oversize_file_is_refused_with_its_size(login, reporter, policy_register, report_data, settings) -> None:
+def test_an_oversize_file_is_refused_with_its_size(
+    login, reporter, policy_register, report_data, settings
+) -> None:
     settings.EVIDENCE_MAX_FILE_BYTES = 1024
     big = upload("big.png", png_bytes() + b"\x00" * 2048)
     response = post(login(reporter), report_data(screenshots=big))
@@ -100,7 +106,9 @@ def test_an_oversize_file_is_refused_with_its_size(login, reporter, policy_regis
     assert Report.objects.count() == 0
 
 
-def test_a_file_one_byte_over_the_limit_says_by_how_much(login, reporter, policy_register, report_data) -> None:
+def test_a_file_one_byte_over_the_limit_says_by_how_much(
+    login, reporter, policy_register, report_data
+) -> None:
     # 10 MB and 1 byte: rounded to a tenth of a megabyte it would read "10.0 MB; at most 10.0 MB".
     big = upload("big.png", png_bytes() + b"\x00" * (10 * 1024 * 1024 + 1 - len(png_bytes())))
     response = post(login(reporter), report_data(screenshots=big))
@@ -109,14 +117,18 @@ def test_a_file_one_byte_over_the_limit_says_by_how_much(login, reporter, policy
     assert Report.objects.count() == 0
 
 
-def test_the_form_tells_the_size_limit_from_the_setting(login, reporter, policy_register, settings) -> None:
+def test_the_form_tells_the_size_limit_from_the_setting(
+    login, reporter, policy_register, settings
+) -> None:
     settings.EVIDENCE_MAX_FILE_BYTES = 5 * 1024 * 1024
     page = login(reporter).get(reverse("incidents:report_create")).content.decode()
     assert "up to 10 files of 5 MB each" in page
 
 
 @pytest.mark.parametrize("count", [11, 40])
-def test_more_than_ten_files_are_too_many(login, reporter, policy_register, report_data, count) -> None:
+def test_more_than_ten_files_are_too_many(
+    login, reporter, policy_register, report_data, count
+) -> None:
     files = [png_upload(f"shot{n}.png") for n in range(count)]
     response = post(login(reporter), report_data(screenshots=files))
     assert response.status_code == 200
@@ -124,27 +136,35 @@ def test_more_than_ten_files_are_too_many(login, reporter, policy_register, repo
     assert Report.objects.count() == 0
 
 
-def test_a_flood_of_files_gets_a_clear_page_not_a_server_error(login, reporter, policy_register, report_data) -> None:
+def test_a_flood_of_files_gets_a_clear_page_not_a_server_error(
+    login, reporter, policy_register, report_data
+) -> None:
     files = [png_upload(f"shot{n}.png") for n in range(120)]
     response = post(login(reporter), report_data(screenshots=files))
     assert response.status_code == 400
     assert "too many files" in response.content.decode()
 
 
-def test_a_description_over_20000_characters_is_refused(login, reporter, policy_register, report_data) -> None:
+def test_a_description_over_20000_characters_is_refused(
+    login, reporter, policy_register, report_data
+) -> None:
     response = post(login(reporter), report_data(description="x" * 20_001))
     assert "20000 characters" in " ".join(response.context["form"].errors["description"])
     post(login(reporter), report_data(description="x" * 20_000))
     assert Report.objects.count() == 1
 
 
-def test_a_post_seen_in_the_future_is_refused(login, reporter, policy_register, report_data) -> None:
+def test_a_post_seen_in_the_future_is_refused(
+    login, reporter, policy_register, report_data
+) -> None:
     response = post(login(reporter), report_data(seen_at="2999-01-01T10:00"))
     assert response.context["form"].errors["seen_at"]
 
 
 def test_posted_after_seen_is_refused(login, reporter, policy_register, report_data) -> None:
-    response = post(login(reporter), report_data(seen_at="2026-01-01T10:00", posted_at="2026-01-02T10:00"))
+    response = post(
+        login(reporter), report_data(seen_at="2026-01-01T10:00", posted_at="2026-01-02T10:00")
+    )
     assert response.context["form"].errors["posted_at"]
 
 
@@ -160,7 +180,9 @@ def test_unknown_principle_is_refused(login, reporter, policy_register, report_d
     assert response.context["form"].errors["principles"]
 
 
-def test_the_same_form_sent_twice_makes_one_report(login, reporter, policy_register, report_data) -> None:
+def test_the_same_form_sent_twice_makes_one_report(
+    login, reporter, policy_register, report_data
+) -> None:
     client = login(reporter)
     data = report_data()
     first = post(client, data)
@@ -169,7 +191,9 @@ def test_the_same_form_sent_twice_makes_one_report(login, reporter, policy_regis
     assert first["Location"] == second["Location"]
 
 
-def test_two_reporters_cannot_collide_on_a_token(login, reporter, outsider, policy_register, report_data) -> None:
+def test_two_reporters_cannot_collide_on_a_token(
+    login, reporter, outsider, policy_register, report_data
+) -> None:
     data = report_data()
     post(login(reporter), data)
     response = post(login(outsider), data)

@@ -55,7 +55,10 @@ def test_report_gets_reference_receipt_case_and_emails(
     assert case.state == CaseState.NEW
     assert case.reference == report.reference
     assert case.policy_versions.filter(policy__slug=principle.version.policy.slug).exists()
-    assert CaseEvent.objects.filter(case=case, kind=EventKind.REPORT_RECEIVED, actor=reporter).count() == 1
+    assert (
+        CaseEvent.objects.filter(case=case, kind=EventKind.REPORT_RECEIVED, actor=reporter).count()
+        == 1
+    )
 
     receipt = login(reporter).get(response["Location"])
     page = receipt.content.decode()
@@ -71,7 +74,12 @@ def test_report_gets_reference_receipt_case_and_emails(
     assert "patient" not in manager_mail.body
     assert report.reference not in manager_mail.body
     assert "www.facebook.com" not in manager_mail.body
-    assert Notification.objects.filter(recipient=manager, kind=NotificationKind.TEAM_MEMBER_REPORTED).count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=manager, kind=NotificationKind.TEAM_MEMBER_REPORTED
+        ).count()
+        == 1
+    )
 
 
 def test_reporter_without_a_manager_still_gets_a_receipt(
@@ -94,7 +102,9 @@ def test_confidential_report_is_not_announced_to_the_posters_manager(
     assert [message.to for message in mail.outbox] == [[reporter.email]]
 
 
-def test_platform_chosen_by_the_reporter_wins(login, reporter, policy_register, report_data) -> None:
+def test_platform_chosen_by_the_reporter_wins(
+    login, reporter, policy_register, report_data
+) -> None:
     login(reporter).post(reverse("incidents:report_create"), report_data(platform="blog"))
     assert Report.objects.get().platform == "blog"
 
@@ -113,17 +123,25 @@ def test_platform_chosen_by_the_reporter_wins(login, reporter, policy_register, 
         ("https://example.org/forum/thread/1", "other"),
     ],
 )
-def test_platform_is_detected_from_the_link(login, reporter, policy_register, report_data, link, platform) -> None:
+def test_platform_is_detected_from_the_link(
+    login, reporter, policy_register, report_data, link, platform
+) -> None:
     login(reporter).post(reverse("incidents:report_create"), report_data(links=link))
     assert Report.objects.get().platform == platform
 
 
-def test_named_colleague_and_handle_are_recorded(login, reporter, poster, policy_register, report_data) -> None:
+def test_named_colleague_and_handle_are_recorded(
+    login, reporter, poster, policy_register, report_data
+) -> None:
     client = login(reporter)
-    client.post(reverse("incidents:report_create"), report_data(poster_kind="colleague", poster=poster.pk))
+    client.post(
+        reverse("incidents:report_create"), report_data(poster_kind="colleague", poster=poster.pk)
+    )
     client.post(
         reverse("incidents:report_create"),
-        report_data(links="https://x.com/nurse/status/2", poster_kind="handle", poster_handle="@nightnurse"),
+        report_data(
+            links="https://x.com/nurse/status/2", poster_kind="handle", poster_handle="@nightnurse"
+        ),
     )
     named, handle = Report.objects.order_by("pk")
     assert named.poster == poster and named.poster_handle == ""
@@ -137,7 +155,8 @@ def test_screenshots_are_stored_under_generated_names_with_their_fingerprint(
 
     content = png_bytes()
     login(reporter).post(
-        reverse("incidents:report_create"), report_data(screenshots=[png_upload("../../etc/passwd.png")])
+        reverse("incidents:report_create"),
+        report_data(screenshots=[png_upload("../../etc/passwd.png")]),
     )
     evidence = EvidenceFile.objects.get()
     stored = settings.EVIDENCE_ROOT / evidence.file.name
@@ -165,10 +184,13 @@ def test_three_reports_of_one_post_form_one_case(
         report_data(links="https://www.facebook.com/some.one/posts/123/?utm_source=share&fbclid=x"),
     )
     response = login(outsider).post(
-        reverse("incidents:report_create"), report_data(links="http://FACEBOOK.com/some.one/posts/123"), follow=True
+        reverse("incidents:report_create"),
+        report_data(links="http://FACEBOOK.com/some.one/posts/123"),
+        follow=True,
     )
     login(manager).post(
-        reverse("incidents:report_create"), report_data(links="https://facebook.com/some.one/posts/123?igshid=q")
+        reverse("incidents:report_create"),
+        report_data(links="https://facebook.com/some.one/posts/123?igshid=q"),
     )
     assert Report.objects.count() == 3
     assert Case.objects.count() == 1
@@ -178,8 +200,12 @@ def test_three_reports_of_one_post_form_one_case(
 
 def test_a_different_post_opens_a_new_case(login, reporter, policy_register, report_data) -> None:
     client = login(reporter)
-    client.post(reverse("incidents:report_create"), report_data(links="https://facebook.com/a/posts/1"))
-    client.post(reverse("incidents:report_create"), report_data(links="https://facebook.com/a/posts/2"))
+    client.post(
+        reverse("incidents:report_create"), report_data(links="https://facebook.com/a/posts/1")
+    )
+    client.post(
+        reverse("incidents:report_create"), report_data(links="https://facebook.com/a/posts/2")
+    )
     assert Case.objects.count() == 2
 
 
@@ -190,15 +216,23 @@ def test_a_post_reported_again_after_its_case_closed_opens_a_new_case(
 
     closed = CaseFactory(state=CaseState.CLOSED)
     EvidenceLinkFactory(
-        report=ReportFactory(case=closed), url="https://facebook.com/a/posts/9", normalised_url="https://facebook.com/a/posts/9"
+        report=ReportFactory(case=closed),
+        url="https://facebook.com/a/posts/9",
+        normalised_url="https://facebook.com/a/posts/9",
     )
-    login(reporter).post(reverse("incidents:report_create"), report_data(links="https://facebook.com/a/posts/9"))
+    login(reporter).post(
+        reverse("incidents:report_create"), report_data(links="https://facebook.com/a/posts/9")
+    )
     assert Report.objects.get(reporter=reporter).case != closed
 
 
 def test_references_count_up_within_the_year(login, reporter, policy_register, report_data) -> None:
     client = login(reporter)
     for n in range(3):
-        client.post(reverse("incidents:report_create"), report_data(links=f"https://x.com/a/status/{n}"))
-    numbers = sorted(int(ref.rsplit("-", 1)[1]) for ref in Report.objects.values_list("reference", flat=True))
+        client.post(
+            reverse("incidents:report_create"), report_data(links=f"https://x.com/a/status/{n}")
+        )
+    numbers = sorted(
+        int(ref.rsplit("-", 1)[1]) for ref in Report.objects.values_list("reference", flat=True)
+    )
     assert numbers == [1, 2, 3]

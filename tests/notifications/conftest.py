@@ -41,9 +41,14 @@ def real_broker(tmp_path: Path, _tasks_run_in_process) -> Iterator[Broker]:
 
     configured = app.conf.broker_url or ""
     broker = broker_for_this_worker(configured)
-    if (os.environ.get("FLAGPOST_REQUIRE_SERVICES") == "1" and not broker.startswith("redis://")
-            and os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")):
-        require_service("CELERY_BROKER_URL", "the Celery app is not using the Redis broker it was given")
+    if (
+        os.environ.get("FLAGPOST_REQUIRE_SERVICES") == "1"
+        and not broker.startswith("redis://")
+        and os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
+    ):
+        require_service(
+            "CELERY_BROKER_URL", "the Celery app is not using the Redis broker it was given"
+        )
     saved = (app.conf.task_always_eager, dict(app.conf.broker_transport_options or {}))
     environment = pytest.MonkeyPatch()
     var_dir = tmp_path / "var"
@@ -154,8 +159,9 @@ def smtp_server(settings) -> Iterator[RecordingSMTPHandler]:
 
 
 @pytest.fixture
-def worker_process(real_broker: Broker, smtp_server: RecordingSMTPHandler, tmp_path: Path
-                   ) -> Iterator[Callable[[], WorkerProcess]]:
+def worker_process(
+    real_broker: Broker, smtp_server: RecordingSMTPHandler, tmp_path: Path
+) -> Iterator[Callable[[], WorkerProcess]]:
     """``worker_process()`` starts ``celery worker`` in a new process group and waits until it is ready.
 
     It uses this test's database (so the test needs ``transaction=True``), the
@@ -182,20 +188,44 @@ def worker_process(real_broker: Broker, smtp_server: RecordingSMTPHandler, tmp_p
             "DEBUG": "true",
             "PYTHONUNBUFFERED": "1",
         }
-        for variable in ("CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL"):
+        for variable in (
+            "CELERY_TASK_ALWAYS_EAGER",
+            "CELERY_BROKER_READ_URL",
+            "CELERY_BROKER_WRITE_URL",
+        ):
             env.pop(variable, None)
         log = tmp_path / f"worker-{len(started) + 1}.log"
         name = f"flagpost-test-{uuid.uuid4().hex[:8]}@%h"
         with log.open("wb") as output:
             process = subprocess.Popen(
-                [*_celery_command(), "-A", "config", "worker", "--pool=solo", "--concurrency=1", "-l", "info",
-                 "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    *_celery_command(),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--concurrency=1",
+                    "-l",
+                    "info",
+                    "-n",
+                    name,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         worker = WorkerProcess(process=process, log=log)
         started.append(worker)
-        ready = wait_until(lambda: process.poll() is not None or " ready." in worker.log_tail(200),
-                           timeout=60, interval=0.2)
+        ready = wait_until(
+            lambda: process.poll() is not None or " ready." in worker.log_tail(200),
+            timeout=60,
+            interval=0.2,
+        )
         if not ready or process.poll() is not None:
             worker.kill()
             pytest.fail(f"the worker process did not start:\n{worker.log_tail()}")

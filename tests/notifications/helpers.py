@@ -20,7 +20,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1) -> bool:
+def wait_until(
+    predicate: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1
+) -> bool:
     """Poll ``predicate`` until it is true or ``timeout`` seconds have passed (never longer than 60)."""
     from django.db import OperationalError
 

@@ -45,7 +45,9 @@ def _closed_port() -> int:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_report_receipt_is_delivered_once_by_a_real_worker(celery_worker, login, reporter, manager) -> None:
+def test_a_report_receipt_is_delivered_once_by_a_real_worker(
+    celery_worker, login, reporter, manager
+) -> None:
     from policies.services import register_load
     from tests.samples import report_form_data
 
@@ -57,7 +59,9 @@ def test_a_report_receipt_is_delivered_once_by_a_real_worker(celery_worker, logi
     def all_sent() -> bool:
         return not Notification.objects.exclude(email_status=DeliveryStatus.SENT).exists()
 
-    assert _wait_until(all_sent), list(Notification.objects.values("kind", "email_status", "email_error"))
+    assert _wait_until(all_sent), list(
+        Notification.objects.values("kind", "email_status", "email_error")
+    )
     # The sweeper and a duplicate message find nothing left to send.
     notifications_sweep.delay()
     for notification in Notification.objects.all():
@@ -70,7 +74,9 @@ def test_a_report_receipt_is_delivered_once_by_a_real_worker(celery_worker, logi
 @pytest.mark.django_db
 def test_delivering_twice_sends_one_email(reporter, django_capture_on_commit_callbacks) -> None:
     notification = notification_create(
-        recipient=reporter, kind=NotificationKind.TEAM_MEMBER_REPORTED, context={"reporter": reporter}
+        recipient=reporter,
+        kind=NotificationKind.TEAM_MEMBER_REPORTED,
+        context={"reporter": reporter},
     )
     assert notification_deliver(notification.pk) == "sent"
     assert notification_deliver(notification.pk) == "not claimed"
@@ -80,11 +86,19 @@ def test_delivering_twice_sends_one_email(reporter, django_capture_on_commit_cal
 
 
 @pytest.mark.django_db
-def test_an_unreachable_mail_server_is_retried_with_backoff_then_marked_failed(reporter, settings) -> None:
+def test_an_unreachable_mail_server_is_retried_with_backoff_then_marked_failed(
+    reporter, settings
+) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        _closed_port(),
+        2,
+    )
     notification = notification_create(
-        recipient=reporter, kind=NotificationKind.TEAM_MEMBER_REPORTED, context={"reporter": reporter}
+        recipient=reporter,
+        kind=NotificationKind.TEAM_MEMBER_REPORTED,
+        context={"reporter": reporter},
     )
     before = timezone.now()
     assert notification_deliver(notification.pk) == "will retry"
@@ -117,7 +131,9 @@ def test_the_sweeper_sends_what_was_never_queued(reporter) -> None:
 @pytest.mark.django_db
 def test_a_claim_abandoned_by_a_dead_worker_is_taken_over(reporter) -> None:
     notification = _outbox_row(
-        reporter, email_status=DeliveryStatus.SENDING, email_claimed_at=timezone.now() - dt.timedelta(minutes=30)
+        reporter,
+        email_status=DeliveryStatus.SENDING,
+        email_claimed_at=timezone.now() - dt.timedelta(minutes=30),
     )
     assert notifications_sweep() == 1
     notification.refresh_from_db()
@@ -130,7 +146,9 @@ def test_emails_have_a_subject_a_text_body_and_an_html_body(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         notification_create(
-            recipient=manager, kind=NotificationKind.TEAM_MEMBER_REPORTED, context={"reporter": reporter}
+            recipient=manager,
+            kind=NotificationKind.TEAM_MEMBER_REPORTED,
+            context={"reporter": reporter},
         )
     message = mail.outbox[0]
     assert message.subject == "A member of your team has made a social media report"
@@ -140,9 +158,15 @@ def test_emails_have_a_subject_a_text_body_and_an_html_body(
 
 
 @pytest.mark.django_db
-def test_a_retry_waits_for_its_backoff_even_if_a_duplicate_message_arrives(reporter, settings) -> None:
+def test_a_retry_waits_for_its_backoff_even_if_a_duplicate_message_arrives(
+    reporter, settings
+) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        _closed_port(),
+        2,
+    )
     notification = _outbox_row(reporter, email_due_at=timezone.now())
     assert notification_deliver(notification.pk) == "will retry"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

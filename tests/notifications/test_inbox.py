@@ -18,8 +18,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _notify(user, *, urgent: bool = False, link: str = "/reports/mine/") -> Notification:
-    return notification_create(recipient=user, kind=NotificationKind.TEAM_MEMBER_REPORTED,
-                               context={"reporter": user}, link=link, urgent=urgent)
+    return notification_create(
+        recipient=user,
+        kind=NotificationKind.TEAM_MEMBER_REPORTED,
+        context={"reporter": user},
+        link=link,
+        urgent=urgent,
+    )
 
 
 def test_the_header_shows_the_unread_count(login, reporter) -> None:
@@ -45,7 +50,10 @@ def test_a_link_elsewhere_is_not_followed(login, reporter) -> None:
 
 def test_nobody_opens_someone_elses_notification(login, reporter, outsider) -> None:
     notification = _notify(reporter)
-    assert login(outsider).post(reverse("notifications:open", args=[notification.pk])).status_code == 404
+    assert (
+        login(outsider).post(reverse("notifications:open", args=[notification.pk])).status_code
+        == 404
+    )
     page = login(outsider).get(reverse("notifications:inbox")).content.decode()
     assert notification.subject not in page
 
@@ -54,15 +62,28 @@ def test_mark_all_read_and_the_unread_filter(login, reporter) -> None:
     for _ in range(3):
         _notify(reporter)
     client = login(reporter)
-    assert len(client.get(reverse("notifications:inbox"), {"show": "unread"}).context["page"].object_list) == 3
+    assert (
+        len(
+            client.get(reverse("notifications:inbox"), {"show": "unread"})
+            .context["page"]
+            .object_list
+        )
+        == 3
+    )
     client.post(reverse("notifications:mark_all_read"))
     assert Notification.objects.filter(recipient=reporter, read_at__isnull=True).count() == 0
-    assert "Nothing unread" in client.get(reverse("notifications:inbox"), {"show": "unread"}).content.decode()
+    assert (
+        "Nothing unread"
+        in client.get(reverse("notifications:inbox"), {"show": "unread"}).content.decode()
+    )
 
 
 def test_the_inbox_needs_post_to_change_anything(login, reporter) -> None:
     notification = _notify(reporter)
-    assert login(reporter).get(reverse("notifications:open", args=[notification.pk])).status_code == 405
+    assert (
+        login(reporter).get(reverse("notifications:open", args=[notification.pk])).status_code
+        == 405
+    )
 
 
 def test_choosing_the_daily_digest(login, reporter) -> None:
@@ -94,9 +115,11 @@ def test_digest_people_get_one_email_a_day_but_urgent_ones_at_once(
     assert len(mail.outbox) == 2
     assert "2 updates" in mail.outbox[1].subject
     assert first.subject in mail.outbox[1].body and second.subject in mail.outbox[1].body
-    assert set(Notification.objects.filter(pk__in=[first.pk, second.pk]).values_list("email_status", flat=True)) == {
-        DeliveryStatus.DIGESTED
-    }
+    assert set(
+        Notification.objects.filter(pk__in=[first.pk, second.pk]).values_list(
+            "email_status", flat=True
+        )
+    ) == {DeliveryStatus.DIGESTED}
 
 
 def test_the_digest_task_waits_for_the_morning(reporter) -> None:

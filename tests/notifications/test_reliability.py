@@ -63,8 +63,12 @@ def _routed_case(cast: Cast) -> Case:
 def _outbox_row(recipient, **fields: object) -> Notification:
     """A notification as the outbox holds it, without the after-commit queueing."""
     return Notification.objects.create(
-        recipient=recipient, kind=NotificationKind.TEAM_MEMBER_REPORTED, subject="s", body_text="t",
-        body_html="<p>t</p>", **fields,
+        recipient=recipient,
+        kind=NotificationKind.TEAM_MEMBER_REPORTED,
+        subject="s",
+        body_text="t",
+        body_html="<p>t</p>",
+        **fields,
     )
 
 
@@ -116,10 +120,13 @@ def test_a_transition_emails_the_line_manager_exactly_once(
     case_route_to_manager(case=case, by=cast.triage_officer, note="Over to the line manager.")
 
     assert wait_until(lambda: smtp_server.to(manager), timeout=30), Notification.objects.values(
-        "email_status", "email_error").first()
+        "email_status", "email_error"
+    ).first()
     notification = Notification.objects.get(recipient=cast.line_manager)
     assert notification.kind == NotificationKind.CASE_ROUTED
-    assert wait_until(lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT)
+    assert wait_until(
+        lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT
+    )
     # The sweeper (in the worker, then here) and a duplicate message find nothing left to send.
     notifications_sweep.delay()
     duplicate = notification_deliver.delay(notification.pk)
@@ -152,7 +159,9 @@ def test_a_worker_killed_mid_send_leaves_an_email_that_is_sent_once_by_the_next_
     smtp_server.stall_next = True
     first = worker_process()
 
-    case_route_to_manager(case=_routed_case(cast), by=cast.triage_officer, note="Over to the line manager.")
+    case_route_to_manager(
+        case=_routed_case(cast), by=cast.triage_officer, note="Over to the line manager."
+    )
 
     # The worker has claimed the row and is waiting for the server's reply to its message.
     assert smtp_server.stalled.wait(timeout=30), first.log_tail()
@@ -177,7 +186,8 @@ def test_a_worker_killed_mid_send_leaves_an_email_that_is_sent_once_by_the_next_
 
     assert wait_until(lambda: smtp_server.to(manager), timeout=30), second.log_tail()
     assert wait_until(
-        lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT, timeout=15
+        lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT,
+        timeout=15,
     ), second.log_tail()
     time.sleep(2)  # room for a duplicate to show up, if there were one
     assert len(smtp_server.to(manager)) == 1, second.log_tail()
@@ -226,11 +236,15 @@ def test_a_transition_with_the_broker_down_commits_and_its_email_goes_once_the_b
     start_celery_worker()
     time.sleep(1)
     assert smtp_server.accepted == []  # nothing was queued while the broker was down
-    Notification.objects.filter(pk=notification.pk).update(email_due_at=timezone.now() - dt.timedelta(seconds=1))
+    Notification.objects.filter(pk=notification.pk).update(
+        email_due_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     assert notifications_sweep() == 1
 
     assert wait_until(lambda: smtp_server.to(manager), timeout=30)
-    assert wait_until(lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT)
+    assert wait_until(
+        lambda: Notification.objects.get(pk=notification.pk).email_status == DeliveryStatus.SENT
+    )
     assert notifications_sweep() == 0
     time.sleep(1)
     assert len(smtp_server.to(manager)) == 1
@@ -312,16 +326,22 @@ def test_two_deadline_sweeps_at_the_same_moment_send_one_reminder_per_person(
 
     sent = _in_threads(2, lambda: deadlines_sweep(now=moment))
 
-    assert sorted(sent) == [0, 1], sent  # one sweeper claimed the reminder, the other found it taken
+    assert sorted(sent) == [0, 1], (
+        sent
+    )  # one sweeper claimed the reminder, the other found it taken
     for owner in owners:
         reminders = Notification.objects.filter(
             recipient=owner, case=deadline.case, kind=NotificationKind.DEADLINE_REMINDER
         )
         assert reminders.count() == 1, owner
-    assert Notification.objects.filter(kind=NotificationKind.DEADLINE_REMINDER).count() == len(owners)
+    assert Notification.objects.filter(kind=NotificationKind.DEADLINE_REMINDER).count() == len(
+        owners
+    )
     # The reminders were emailed (in this process: no broker here), once each.
     assert wait_until(lambda: all(smtp_server.to(owner.email) for owner in owners), timeout=15)
-    assert sorted(item.rcpt_tos[0] for item in smtp_server.accepted) == sorted(owner.email for owner in owners)
+    assert sorted(item.rcpt_tos[0] for item in smtp_server.accepted) == sorted(
+        owner.email for owner in owners
+    )
     deadline.refresh_from_db()
     assert deadline.reminder_sent_at == moment
 
@@ -329,27 +349,36 @@ def test_two_deadline_sweeps_at_the_same_moment_send_one_reminder_per_person(
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_two_deadline_sweeps_queued_at_once_send_one_reminder_per_person(
-    celery_worker, smtp_server: RecordingSMTPHandler, finished_tasks: FinishedTasks, cast: Cast,
+    celery_worker,
+    smtp_server: RecordingSMTPHandler,
+    finished_tasks: FinishedTasks,
+    cast: Cast,
     other_triage_officer,
 ) -> None:
     deadline, _ = _reminder_due(cast)
     # Make the reminder due now, by the real clock the task sweeps by.
     now = timezone.now()
-    Deadline.objects.filter(pk=deadline.pk).update(remind_at=now - dt.timedelta(minutes=1),
-                                                   next_action_at=now - dt.timedelta(minutes=1))
+    Deadline.objects.filter(pk=deadline.pk).update(
+        remind_at=now - dt.timedelta(minutes=1), next_action_at=now - dt.timedelta(minutes=1)
+    )
     owners = [cast.triage_officer, other_triage_officer]
 
     deadlines_sweep_task.delay()
     deadlines_sweep_task.delay()
 
-    assert wait_until(lambda: len(finished_tasks.of(deadlines_sweep_task.name)) == 2), finished_tasks.runs
+    assert wait_until(lambda: len(finished_tasks.of(deadlines_sweep_task.name)) == 2), (
+        finished_tasks.runs
+    )
     assert sorted(run.retval for run in finished_tasks.of(deadlines_sweep_task.name)) == [0, 1]
     assert wait_until(lambda: all(smtp_server.to(owner.email) for owner in owners), timeout=30)
     assert wait_until(lambda: len(finished_tasks.of(DELIVER)) >= len(owners))
     for owner in owners:
-        assert Notification.objects.filter(
-            recipient=owner, case=deadline.case, kind=NotificationKind.DEADLINE_REMINDER
-        ).count() == 1
+        assert (
+            Notification.objects.filter(
+                recipient=owner, case=deadline.case, kind=NotificationKind.DEADLINE_REMINDER
+            ).count()
+            == 1
+        )
         assert len(smtp_server.to(owner.email)) == 1
 
 
@@ -365,7 +394,9 @@ def test_the_fourth_start_of_one_task_message_is_over_the_limit() -> None:
     assert counts == [1, 2, 3, 4]
     assert BoundedDeliveryTask.max_deliveries == 3
     assert counts[2] <= BoundedDeliveryTask.max_deliveries < counts[3]
-    assert _delivery_count(str(uuid.uuid4()), DELIVER) == 1  # counted per message, not per task name
+    assert (
+        _delivery_count(str(uuid.uuid4()), DELIVER) == 1
+    )  # counted per message, not per task name
     assert TaskDelivery.objects.get(pk=task_id).deliveries == 4
 
 
@@ -380,7 +411,9 @@ def test_a_worker_gives_up_on_the_fourth_start_of_the_same_message(
     def run_once() -> object:
         before = len(finished_tasks.by_id(task_id))
         notification_deliver.apply_async(args=[notification.pk], task_id=task_id)
-        assert wait_until(lambda: len(finished_tasks.by_id(task_id)) > before, timeout=30), finished_tasks.runs
+        assert wait_until(lambda: len(finished_tasks.by_id(task_id)) > before, timeout=30), (
+            finished_tasks.runs
+        )
         return finished_tasks.by_id(task_id)[-1].retval
 
     # The same message, started three times (as if redelivered after its worker died): it works.
@@ -410,10 +443,18 @@ def test_an_email_whose_sender_keeps_dying_is_given_up_after_the_last_attempt(
     # Each sweep queues a new message (a new task id) for a dead worker's claim, so the per-message
     # bound alone would let an email that kills its worker be tried every lease, for ever.
     long_ago = timezone.now() - dt.timedelta(hours=1)
-    spent = _outbox_row(reporter, email_status=DeliveryStatus.SENDING, email_claimed_at=long_ago,
-                        email_attempts=MAX_ATTEMPTS)
-    last_chance = _outbox_row(outsider, email_status=DeliveryStatus.SENDING, email_claimed_at=long_ago,
-                              email_attempts=MAX_ATTEMPTS - 1)
+    spent = _outbox_row(
+        reporter,
+        email_status=DeliveryStatus.SENDING,
+        email_claimed_at=long_ago,
+        email_attempts=MAX_ATTEMPTS,
+    )
+    last_chance = _outbox_row(
+        outsider,
+        email_status=DeliveryStatus.SENDING,
+        email_claimed_at=long_ago,
+        email_attempts=MAX_ATTEMPTS - 1,
+    )
 
     assert notifications_sweep() == 1  # eager here: the last attempt is made and succeeds
 

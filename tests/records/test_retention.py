@@ -56,9 +56,19 @@ pytestmark = pytest.mark.django_db
 HOLD_REASON = "Employment tribunal claim 2401234/2026 names this case."
 
 
-def _closed(cast, *, closed_at: dt.datetime, closure: str = Closure.OUTCOME,
-            outcome: str = Outcome.FINAL_WRITTEN_WARNING) -> Case:
-    case = case_in_state(CaseState.CLOSED, cast, closure=closure, outcome=outcome if closure == Closure.OUTCOME else "")
+def _closed(
+    cast,
+    *,
+    closed_at: dt.datetime,
+    closure: str = Closure.OUTCOME,
+    outcome: str = Outcome.FINAL_WRITTEN_WARNING,
+) -> Case:
+    case = case_in_state(
+        CaseState.CLOSED,
+        cast,
+        closure=closure,
+        outcome=outcome if closure == Closure.OUTCOME else "",
+    )
     Case.objects.filter(pk=case.pk).update(closed_at=closed_at)
     case.refresh_from_db()
     return case
@@ -88,13 +98,22 @@ def test_the_retention_date_follows_how_the_case_closed(cast, settings, kind: st
 def test_the_default_schedule_keeps_formal_outcomes_longer_than_withdrawn_reports(settings):
     years = settings.RETENTION_YEARS
     assert set(years) == set(RETENTION_KINDS)
-    assert years["withdrawn"] < years["dismissed"] <= years["final_written_warning"] < years["dismissal"]
+    assert (
+        years["withdrawn"]
+        < years["dismissed"]
+        <= years["final_written_warning"]
+        < years["dismissal"]
+    )
 
 
 def test_an_open_case_is_never_due(cast):
     case = case_in_state(CaseState.INVESTIGATION, cast)
     assert retention_until(case) is None
-    assert not cases_due_for_removal(timezone.now() + dt.timedelta(days=365 * 100)).filter(pk=case.pk).exists()
+    assert (
+        not cases_due_for_removal(timezone.now() + dt.timedelta(days=365 * 100))
+        .filter(pk=case.pk)
+        .exists()
+    )
 
 
 def test_check_names_a_wrong_schedule(settings):
@@ -116,21 +135,33 @@ def expired(cast, hr_lead) -> Case:
     """A case closed with a final written warning eight years ago, with everything a case can hold."""
     case = _closed(cast, closed_at=_years_ago(8))
     Case.objects.filter(pk=case.pk).update(
-        poster_handle="@paulposts", informal_action="Asked Paul Poster to take the post down.",
+        poster_handle="@paulposts",
+        informal_action="Asked Paul Poster to take the post down.",
         interview_records="Interviewed Paul Poster and Rita Reporter.",
     )
     case.refresh_from_db()
-    Finding.objects.filter(case=case).update(note="Paul Poster accepted that the photo showed a patient.")
-    CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=cast.investigator,
-                             note="Spoke to Paul Poster's manager.", to_state=case.state)
+    Finding.objects.filter(case=case).update(
+        note="Paul Poster accepted that the photo showed a patient."
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.NOTE,
+        actor=cast.investigator,
+        note="Spoke to Paul Poster's manager.",
+        to_state=case.state,
+    )
     Report.objects.filter(case=case).update(poster_handle="@paulposts")
     evidence_file_make(report=case.reports.get())
     summary = summary_request(case=case, variant=SummaryVariant.FULL, by=hr_lead)
     summary_produce(summary_id=summary.pk)
-    Notification.objects.create(recipient=cast.line_manager, kind=NotificationKind.CASE_ROUTED, case=case,
-                                subject=f"Case {case.reference} needs your review as line manager",
-                                body_text="A case about Paul Poster needs your review.",
-                                body_html="<p>A case about Paul Poster needs your review.</p>")
+    Notification.objects.create(
+        recipient=cast.line_manager,
+        kind=NotificationKind.CASE_ROUTED,
+        case=case,
+        subject=f"Case {case.reference} needs your review as line manager",
+        body_text="A case about Paul Poster needs your review.",
+        body_html="<p>A case about Paul Poster needs your review.</p>",
+    )
     return case
 
 
@@ -141,13 +172,24 @@ def _stored_paths(case: Case) -> list[Path]:
 
 
 def test_the_monthly_task_removes_every_personal_detail_and_the_files(
-    expired, cast, django_capture_on_commit_callbacks,
+    expired,
+    cast,
+    django_capture_on_commit_callbacks,
 ):
     paths = _stored_paths(expired)
     assert len(paths) == 3 and all(path.exists() for path in paths)  # two screenshots and the PDF
     audit_before = list(AuditEvent.objects.order_by("seq").values_list("seq", "hash"))
-    kept = Case.objects.values("created_at", "state", "closed_at", "closure", "outcome", "triage_started_at",
-                               "flag_safeguarding", "flag_data_breach", "directorate").get(pk=expired.pk)
+    kept = Case.objects.values(
+        "created_at",
+        "state",
+        "closed_at",
+        "closure",
+        "outcome",
+        "triage_started_at",
+        "flag_safeguarding",
+        "flag_data_breach",
+        "directorate",
+    ).get(pk=expired.pk)
     principles = set(expired.principles.values_list("pk", flat=True))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,8 +201,15 @@ def test_the_monthly_task_removes_every_personal_detail_and_the_files(
     assert not placeholder.has_usable_password()
     assert case.anonymised_at is not None
     assert case.poster is None and case.poster_handle == ""
-    for text in ("triage_summary", "informal_action", "terms_of_reference", "evidence_summary",
-                 "interview_records", "recommendation", "outcome_rationale"):
+    for text in (
+        "triage_summary",
+        "informal_action",
+        "terms_of_reference",
+        "evidence_summary",
+        "interview_records",
+        "recommendation",
+        "outcome_rationale",
+    ):
         assert getattr(case, text) == "", text
     for role in ("triaged_by", "line_manager", "investigator", "decision_maker"):
         assert getattr(case, f"{role}_id") == placeholder.pk, role
@@ -185,20 +234,32 @@ def test_the_monthly_task_removes_every_personal_detail_and_the_files(
     assert Case.objects.values(*kept).get(pk=case.pk) == kept
     assert set(case.principles.values_list("pk", flat=True)) == principles
     # The audit trail keeps every row as it was, and gains the removal and the run.
-    assert list(AuditEvent.objects.filter(seq__lte=audit_before[-1][0]).order_by("seq")
-                .values_list("seq", "hash")) == audit_before
+    assert (
+        list(
+            AuditEvent.objects.filter(seq__lte=audit_before[-1][0])
+            .order_by("seq")
+            .values_list("seq", "hash")
+        )
+        == audit_before
+    )
     assert AuditEvent.objects.filter(kind=AuditKind.PERSONAL_DATA_REMOVED, case=case).count() == 1
     run = RetentionRun.objects.get()
     assert (run.trigger, run.cases_due, run.cases_anonymised, run.files_removed, run.errors) == (
-        RunTrigger.SCHEDULE, 1, 1, 3, [])
+        RunTrigger.SCHEDULE,
+        1,
+        1,
+        3,
+        [],
+    )
     assert run.month == timezone.localdate().replace(day=1) and run.finished_at is not None
     ran = AuditEvent.objects.get(kind=AuditKind.RETENTION_RUN)
     assert ran.detail["cases_anonymised"] == 1 and ran.detail["run"] == run.pk
     call_command("verify_audit", stdout=io.StringIO())
 
 
-def test_an_anonymised_case_page_and_pdf_still_work(expired, hr_lead, login,
-                                                     django_capture_on_commit_callbacks):
+def test_an_anonymised_case_page_and_pdf_still_work(
+    expired, hr_lead, login, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         retention_apply()
     case = Case.objects.get(pk=expired.pk)
@@ -216,13 +277,16 @@ def test_an_anonymised_case_page_and_pdf_still_work(expired, hr_lead, login,
     assert CaseSummary.objects.get(pk=summary.pk).status == SummaryStatus.READY
 
 
-def test_an_anonymised_case_cannot_be_reopened(expired, hr_lead, login, django_capture_on_commit_callbacks):
+def test_an_anonymised_case_cannot_be_reopened(
+    expired, hr_lead, login, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         retention_apply()
     case = Case.objects.get(pk=expired.pk)
     url = reverse("casework:case_action", args=[case.reference, "reopen"])
-    response = login(hr_lead).post(url, {"seen_revision": case.revision, "reason": "appeal",
-                                         "note": "An appeal arrived."})
+    response = login(hr_lead).post(
+        url, {"seen_revision": case.revision, "reason": "appeal", "note": "An appeal arrived."}
+    )
     assert response.status_code == 409
     assert "so it can&#x27;t be reopened" in response.content.decode()
     with pytest.raises(ActionNotAllowed, match="can't be reopened"):
@@ -242,7 +306,9 @@ def test_a_second_run_does_nothing_more(expired, cast, django_capture_on_commit_
     assert first.anonymised == [expired.reference]
     assert (second.due, second.anonymised, second.files_removed) == ([], [], 0)
     assert Case.objects.get(pk=expired.pk).anonymised_at == anonymised_at
-    assert AuditEvent.objects.count() == rows + 1  # the second run's own line, nothing about the case
+    assert (
+        AuditEvent.objects.count() == rows + 1
+    )  # the second run's own line, nothing about the case
 
 
 def test_the_monthly_task_runs_once_a_month(expired, django_capture_on_commit_callbacks):
@@ -255,7 +321,9 @@ def test_the_monthly_task_runs_once_a_month(expired, django_capture_on_commit_ca
 
 
 def test_a_case_that_fails_is_recorded_and_the_others_are_done(
-    cast, monkeypatch, django_capture_on_commit_callbacks,
+    cast,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     good = _closed(cast, closed_at=_years_ago(9))
     bad = _closed(cast, closed_at=_years_ago(8))
@@ -263,7 +331,9 @@ def test_a_case_that_fails_is_recorded_and_the_others_are_done(
     real = services._remove_personal_details
 
     def fail_on_bad(case: Case, **kwargs: object) -> list:
-        result = real(case, **kwargs)  # the case's changes are made, then the transaction must undo them
+        result = real(
+            case, **kwargs
+        )  # the case's changes are made, then the transaction must undo them
         if case.pk == bad.pk:
             raise OSError("disk full while removing the case's files")
         return result
@@ -281,7 +351,9 @@ def test_a_case_that_fails_is_recorded_and_the_others_are_done(
     assert not AuditEvent.objects.filter(kind=AuditKind.PERSONAL_DATA_REMOVED, case=bad).exists()
     run = RetentionRun.objects.get()
     assert run.cases_due == 2 and run.cases_anonymised == 1
-    assert run.errors == [{"case": bad.reference, "error": "OSError: disk full while removing the case's files"}]
+    assert run.errors == [
+        {"case": bad.reference, "error": "OSError: disk full while removing the case's files"}
+    ]
 
     monkeypatch.setattr(services, "_remove_personal_details", real)
     with django_capture_on_commit_callbacks(execute=True):
@@ -289,7 +361,9 @@ def test_a_case_that_fails_is_recorded_and_the_others_are_done(
     assert not any(path.exists() for path in bad_paths)
 
 
-def test_the_dry_run_lists_the_cases_and_changes_nothing(expired, django_capture_on_commit_callbacks):
+def test_the_dry_run_lists_the_cases_and_changes_nothing(
+    expired, django_capture_on_commit_callbacks
+):
     paths = _stored_paths(expired)
     rows = AuditEvent.objects.count()
     out = io.StringIO()
@@ -324,7 +398,10 @@ def test_the_command_says_what_it_did(expired, cast, django_capture_on_commit_ca
 
 
 def test_a_held_case_is_never_anonymised_whatever_its_age(
-    cast, hr_lead, login, django_capture_on_commit_callbacks,
+    cast,
+    hr_lead,
+    login,
+    django_capture_on_commit_callbacks,
 ):
     ancient = _closed(cast, closed_at=_years_ago(40), closure=Closure.WITHDRAWN)
     client = login(hr_lead)
@@ -335,7 +412,11 @@ def test_a_held_case_is_never_anonymised_whatever_its_age(
     hold = LegalHold.objects.get(case=ancient)
     assert hold.in_force and hold.placed_by == hr_lead and hold.reason == HOLD_REASON
     placed = AuditEvent.objects.get(kind=AuditKind.LEGAL_HOLD_PLACED)
-    assert (placed.actor, placed.case_id, placed.detail["reason"]) == (hr_lead, ancient.pk, HOLD_REASON)
+    assert (placed.actor, placed.case_id, placed.detail["reason"]) == (
+        hr_lead,
+        ancient.pk,
+        HOLD_REASON,
+    )
     page = client.get(reverse("casework:case_detail", args=[ancient.reference])).content.decode()
     assert "On legal hold" in page and HOLD_REASON in page
 
@@ -344,8 +425,10 @@ def test_a_held_case_is_never_anonymised_whatever_its_age(
     assert result.due == [] and Case.objects.get(pk=ancient.pk).anonymised_at is None
     assert all(path.exists() for path in _stored_paths(ancient))
 
-    response = client.post(reverse("records:legal_hold_lift", args=[ancient.reference]),
-                           {"reason": "The tribunal claim was withdrawn on 3 March."})
+    response = client.post(
+        reverse("records:legal_hold_lift", args=[ancient.reference]),
+        {"reason": "The tribunal claim was withdrawn on 3 March."},
+    )
     assert response.status_code == 302
     assert not LegalHold.objects.get(pk=hold.pk).in_force
     assert AuditEvent.objects.filter(kind=AuditKind.LEGAL_HOLD_LIFTED, case=ancient).count() == 1
@@ -365,15 +448,33 @@ def test_the_ig_lead_may_hold_a_case_they_can_see(cast, ig_lead, login):
     case = case_in_state(CaseState.CLOSED, cast, flag_data_breach=True)
     other = case_in_state(CaseState.CLOSED, cast)
     client = login(ig_lead)
-    assert client.post(reverse("records:legal_hold_place", args=[case.reference]),
-                       {"reason": HOLD_REASON}).status_code == 302
-    assert client.post(reverse("records:legal_hold_place", args=[other.reference]),
-                       {"reason": HOLD_REASON}).status_code == 404
+    assert (
+        client.post(
+            reverse("records:legal_hold_place", args=[case.reference]), {"reason": HOLD_REASON}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            reverse("records:legal_hold_place", args=[other.reference]), {"reason": HOLD_REASON}
+        ).status_code
+        == 404
+    )
     assert not LegalHold.objects.filter(case=other).exists()
 
 
-@pytest.mark.parametrize("persona", ["reporter", "poster", "triage_officer", "investigator", "governance_member",
-                                     "outsider", "poster_manager"])
+@pytest.mark.parametrize(
+    "persona",
+    [
+        "reporter",
+        "poster",
+        "triage_officer",
+        "investigator",
+        "governance_member",
+        "outsider",
+        "poster_manager",
+    ],
+)
 def test_nobody_else_may_hold_or_lift(cast, persona: str, request, login):
     case = case_in_state(CaseState.CLOSED, cast)
     client = login(request.getfixturevalue(persona))
@@ -403,8 +504,10 @@ def test_a_hold_needs_a_reason_and_only_one_at_a_time(cast, hr_lead, login):
         legal_hold_place(case=case, by=hr_lead, reason=HOLD_REASON)
 
     legal_hold_lift(case=case, by=hr_lead, reason="The claim was settled in full.")
-    response = client.post(reverse("records:legal_hold_lift", args=[case.reference]),
-                           {"reason": "The claim was settled in full."})
+    response = client.post(
+        reverse("records:legal_hold_lift", args=[case.reference]),
+        {"reason": "The claim was settled in full."},
+    )
     assert response.status_code == 400
     assert "This case is not on legal hold." in response.content.decode()
 
@@ -433,11 +536,16 @@ def _all_tables(world) -> dict:
         Filters(start=Q1_START, end=Q1_END, directorate_id=world.medicine.pk),
         Filters(start=Q1_START, end=Q1_END, platform="x"),
     ]
-    return {_key(filters): {table.key: table.rows for table in compute_tables(filters)} for filters in periods}
+    return {
+        _key(filters): {table.key: table.rows for table in compute_tables(filters)}
+        for filters in periods
+    }
 
 
 def test_anonymising_cases_leaves_every_governance_figure_as_it_was(
-    world, triage_officer, django_capture_on_commit_callbacks,
+    world,
+    triage_officer,
+    django_capture_on_commit_callbacks,
 ):
     rollup_refresh()
     before = _all_tables(world)
@@ -451,8 +559,11 @@ def test_anonymising_cases_leaves_every_governance_figure_as_it_was(
     assert not Case.objects.filter(reference__in=closed, poster__isnull=False).exists()
     # Penny's live case c6 shares her key with her anonymised ones, so she is still one person.
     penny = world.posters["p1"]
-    keys = set(Case.objects.filter(pk__in=[world.cases[c].pk for c in ("c1", "c2", "c6")])
-               .values_list("subject_key", flat=True))
+    keys = set(
+        Case.objects.filter(pk__in=[world.cases[c].pk for c in ("c1", "c2", "c6")]).values_list(
+            "subject_key", flat=True
+        )
+    )
     assert len(keys) == 1 and None not in keys
     assert Case.objects.get(pk=world.cases["c6"].pk).poster == penny
 
@@ -462,15 +573,24 @@ def test_anonymising_cases_leaves_every_governance_figure_as_it_was(
     # A later case about Penny takes the same key, so she still counts as a repeat subject.
     later = CaseFactory(reference="SMP-2026-09999")
     ReportFactory(case=later, submitted_at=at(2026, 4, 15))
-    case_update_details(case=later, by=triage_officer, poster=penny, poster_handle="", principles=[],
-                        triage_summary="", note="")
+    case_update_details(
+        case=later,
+        by=triage_officer,
+        poster=penny,
+        poster_handle="",
+        principles=[],
+        triage_summary="",
+        note="",
+    )
     assert Case.objects.get(pk=later.pk).subject_key in keys
     april = {table.key: table.rows for table in compute_tables(APRIL)}
     assert _repeat_subjects(april) == _repeat_subjects(before[_key(APRIL)]) + 1
 
 
 def test_a_person_whose_cases_are_all_anonymised_cannot_be_traced_from_them(
-    cast, hr_lead, django_capture_on_commit_callbacks,
+    cast,
+    hr_lead,
+    django_capture_on_commit_callbacks,
 ):
     first = _closed(cast, closed_at=_years_ago(9))
     second = _closed(cast, closed_at=_years_ago(8))
@@ -480,7 +600,9 @@ def test_a_person_whose_cases_are_all_anonymised_cannot_be_traced_from_them(
     with django_capture_on_commit_callbacks(execute=True):
         retention_apply()
 
-    keys = dict(Case.objects.filter(pk__in=[first.pk, second.pk, third.pk]).values_list("pk", "subject_key"))
+    keys = dict(
+        Case.objects.filter(pk__in=[first.pk, second.pk, third.pk]).values_list("pk", "subject_key")
+    )
     assert keys[first.pk] == keys[second.pk] != keys[third.pk]
     # Nothing left links the key to the person: no case about them still names them.
     assert not Case.objects.filter(poster=cast.poster).exists()

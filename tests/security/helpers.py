@@ -84,8 +84,15 @@ def production_env() -> dict[str, str]:
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=180,
-                          check=False)
+    return subprocess.run(
+        args,
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @functools.cache

@@ -52,8 +52,14 @@ WAYS = (
     "report_handle_linked",
     "handle_spelt_otherwise",
 )
-STATES = (CaseState.NEW, CaseState.TRIAGE, CaseState.MANAGER_REVIEW, CaseState.INVESTIGATION,
-          CaseState.DECISION, CaseState.CLOSED)
+STATES = (
+    CaseState.NEW,
+    CaseState.TRIAGE,
+    CaseState.MANAGER_REVIEW,
+    CaseState.INVESTIGATION,
+    CaseState.DECISION,
+    CaseState.CLOSED,
+)
 ALL_ROLES = tuple(Role)
 # Every action a person can try on a case, by its URL name.
 ACTIONS = tuple(DECLARED_ACTIONS)
@@ -65,26 +71,50 @@ def _subject_case(way: str, state: str, cast, subject: User, n: int) -> Case:
     # The case's main poster is someone else whenever the subject is named another way,
     # so "poster = me" is not what keeps the subject out.
     case = case_in_state(
-        state, cast, everyone=True, confidential=True,
-        flag_safeguarding=True, flag_data_breach=True, flag_official_account=True,
-        triaged_by=subject, line_manager=subject, investigator=subject, decision_maker=subject,
+        state,
+        cast,
+        everyone=True,
+        confidential=True,
+        flag_safeguarding=True,
+        flag_data_breach=True,
+        flag_official_account=True,
+        triaged_by=subject,
+        line_manager=subject,
+        investigator=subject,
+        decision_maker=subject,
         **({"poster": subject} if way == "case_poster" else {}),
-        **({"poster": None, "poster_handle": f"@{handle.title()}"} if way == "case_handle_linked" else {}),
-        **({"poster": None, "poster_handle": f" ＠{handle.upper()}\u200b "} if way == "handle_spelt_otherwise"
-           else {}),
+        **(
+            {"poster": None, "poster_handle": f"@{handle.title()}"}
+            if way == "case_handle_linked"
+            else {}
+        ),
+        **(
+            {"poster": None, "poster_handle": f" ＠{handle.upper()}\u200b "}
+            if way == "handle_spelt_otherwise"
+            else {}
+        ),
     )
     if way == "report_poster":
-        report_make(case=case, reporter=cast.reporter, poster=subject, reference=f"{case.reference}-B")
+        report_make(
+            case=case, reporter=cast.reporter, poster=subject, reference=f"{case.reference}-B"
+        )
     if way == "report_handle_linked":
-        ReportFactory(case=case, reference=f"{case.reference}-H", reporter=cast.reporter,
-                      poster_kind=PosterKind.HANDLE, poster_handle=f"@{handle}")
+        ReportFactory(
+            case=case,
+            reference=f"{case.reference}-H",
+            reporter=cast.reporter,
+            poster_kind=PosterKind.HANDLE,
+            poster_handle=f"@{handle}",
+        )
     if way in ("case_handle_linked", "report_handle_linked", "handle_spelt_otherwise"):
         HandleLink.objects.create(handle=handle, user=subject, linked_by=cast.triage_officer)
     for report in case.reports.all():
         if not report.files.exists():
             evidence_file_make(report=report)
     # Someone else's view of the case, so the audit trail has rows about it.
-    audit_record(kind=AuditKind.CASE_VIEWED, actor=cast.triage_officer, case=case, detail={"page": "case"})
+    audit_record(
+        kind=AuditKind.CASE_VIEWED, actor=cast.triage_officer, case=case, detail={"page": "case"}
+    )
     return case
 
 
@@ -96,8 +126,10 @@ def subject(db) -> User:
 @pytest.fixture
 def world(cast, subject) -> list[Case]:
     """A case about the subject for every way of naming them in every state."""
-    return [_subject_case(way, state, cast, subject, n)
-            for n, (way, state) in enumerate(itertools.product(WAYS, STATES))]
+    return [
+        _subject_case(way, state, cast, subject, n)
+        for n, (way, state) in enumerate(itertools.product(WAYS, STATES))
+    ]
 
 
 def _with_roles(user: User, roles: tuple[Role, ...]) -> User:
@@ -107,17 +139,25 @@ def _with_roles(user: User, roles: tuple[Role, ...]) -> User:
 
 def test_both_answers_agree_on_who_each_case_is_about(world, subject, cast):
     for case in world:
-        assert subject.pk in access.people_case_is_about(Case.objects.get(pk=case.pk)), case.reference
+        assert subject.pk in access.people_case_is_about(Case.objects.get(pk=case.pk)), (
+            case.reference
+        )
     assert set(access.cases_about(subject)) == set(world)
     # Everyone else's cases are not the subject's business, and not about them.
     assert subject.pk not in access.people_case_is_about(case_in_state(CaseState.TRIAGE, cast))
 
 
 def test_no_combination_of_roles_opens_a_case_about_them(world, subject):
-    combinations = [combo for size in range(len(ALL_ROLES) + 1) for combo in itertools.combinations(ALL_ROLES, size)]
+    combinations = [
+        combo
+        for size in range(len(ALL_ROLES) + 1)
+        for combo in itertools.combinations(ALL_ROLES, size)
+    ]
     assert len(combinations) == 2 ** len(ALL_ROLES)
     # One instance of each case for every combination, as one page would hold it.
-    cases = list(Case.objects.filter(pk__in=[case.pk for case in world]).prefetch_related("reports"))
+    cases = list(
+        Case.objects.filter(pk__in=[case.pk for case in world]).prefetch_related("reports")
+    )
     for roles in combinations:
         _nothing_opens(_with_roles(subject, roles), cases)
 
@@ -129,7 +169,9 @@ def _nothing_opens(person: User, world: list[Case]) -> None:
     assert not access.visible_evidence_files(person).filter(report__case_id__in=ids).exists()
     assert not audit_log(LogFilters(), viewer=person).filter(case_id__in=ids).exists()
     for case in world:
-        assert not [action for action in ACTIONS if access.may(person, action, case)], case.reference
+        assert not [action for action in ACTIONS if access.may(person, action, case)], (
+            case.reference
+        )
         assert access.summary_variants(person, case) == []
         assert not access.may_see_access_history(person, case)
         assert not access.may_see_related_cases(person, case)
@@ -142,15 +184,18 @@ HTTP_COMBOS = [(), (Role.HR_LEAD,), ALL_ROLES]
 HTTP_STATES = (CaseState.TRIAGE, CaseState.DECISION)
 
 
-@pytest.mark.parametrize("roles", HTTP_COMBOS,
-                         ids=lambda combo: "+".join(role.value for role in combo) or "no-role")
+@pytest.mark.parametrize(
+    "roles", HTTP_COMBOS, ids=lambda combo: "+".join(role.value for role in combo) or "no-role"
+)
 def test_every_door_is_a_404(subject, cast, login, roles):
-    world = [_subject_case(way, state, cast, subject, n)
-             for n, (way, state) in enumerate(itertools.product(WAYS, HTTP_STATES))]
+    world = [
+        _subject_case(way, state, cast, subject, n)
+        for n, (way, state) in enumerate(itertools.product(WAYS, HTTP_STATES))
+    ]
     person = _with_roles(subject, roles)
     # Summaries produced for HR, so there is a PDF to try to download.
     summaries = {}
-    for case in world[::len(HTTP_STATES)]:
+    for case in world[:: len(HTTP_STATES)]:
         summary = summary_request(case=case, variant="full", by=cast.decision_maker)
         summary_produce(summary_id=summary.pk)
         summaries[case.pk] = summary
@@ -163,12 +208,25 @@ def test_every_door_is_a_404(subject, cast, login, roles):
             ("get", reverse("casework:investigation", args=[ref]), {}),
             ("get", reverse("casework:access_history", args=[ref]), {}),
             ("post", reverse("summaries:create", args=[ref]), {"variant": "full"}),
-            ("post", reverse("records:legal_hold_place", args=[ref]), {"reason": "Tribunal claim received."}),
-            ("post", reverse("records:legal_hold_lift", args=[ref]), {"reason": "Tribunal claim withdrawn."}),
+            (
+                "post",
+                reverse("records:legal_hold_place", args=[ref]),
+                {"reason": "Tribunal claim received."},
+            ),
+            (
+                "post",
+                reverse("records:legal_hold_lift", args=[ref]),
+                {"reason": "Tribunal claim withdrawn."},
+            ),
         ]
         for report in case.reports.all():
-            doors.append(("post", reverse("casework:reveal_reporter", args=[ref, report.reference]),
-                          {"reason": "Checking who made the report."}))
+            doors.append(
+                (
+                    "post",
+                    reverse("casework:reveal_reporter", args=[ref, report.reference]),
+                    {"reason": "Checking who made the report."},
+                )
+            )
         for evidence in EvidenceFile.objects.filter(report__case=case):
             doors.append(("get", reverse("incidents:evidence_download", args=[evidence.pk]), {}))
         if case.pk in summaries:
@@ -185,15 +243,23 @@ def test_every_door_is_a_404(subject, cast, login, roles):
         assert snapshot(case) == before
     assert not CaseSummary.objects.filter(case__in=world, requested_by=person).exists()
     # Lists, searches and the audit trail don't mention them either.
-    pages = [reverse("casework:case_list"), reverse("casework:triage_queue"), reverse("audit:log"),
-             reverse("notifications:inbox")]
+    pages = [
+        reverse("casework:case_list"),
+        reverse("casework:triage_queue"),
+        reverse("audit:log"),
+        reverse("notifications:inbox"),
+    ]
     for case in world:
         pages.append(f"{reverse('casework:case_list')}?q={case.reference}")
         pages.append(f"{reverse('audit:log')}?case_reference={case.reference}")
     for url in pages:
         body = client.get(url).content.decode()
         # A search box shows what was searched for; nothing else may name the case.
-        shown = [case.reference for case in world if case.reference in body.replace(f'value="{case.reference}"', "")]
+        shown = [
+            case.reference
+            for case in world
+            if case.reference in body.replace(f'value="{case.reference}"', "")
+        ]
         assert not shown, url
 
 
@@ -201,22 +267,36 @@ def test_the_reported_repro_a_linked_handle_shuts_the_door(cast, login, hr_lead)
     """As tara.triage: link the handle on a case to Paul, who is a triage officer and HR lead."""
     paul = _with_roles(cast.poster, (Role.TRIAGE_OFFICER, Role.HR_LEAD))
     case = CaseFactory(state=CaseState.TRIAGE, triaged_by=cast.triage_officer)
-    ReportFactory(case=case, reporter=cast.reporter, poster_kind=PosterKind.HANDLE,
-                  poster_handle="@nightshift_nurse_demo")
+    ReportFactory(
+        case=case,
+        reporter=cast.reporter,
+        poster_kind=PosterKind.HANDLE,
+        poster_handle="@nightshift_nurse_demo",
+    )
     other = case_in_state(CaseState.TRIAGE, cast, poster=paul)
     page = reverse("casework:case_detail", args=[case.reference])
     assert login(paul).get(page).status_code == 200  # not yet known to be his
 
     response = login(cast.triage_officer).post(
         reverse("casework:case_action", args=[case.reference, "link_handle"]),
-        {"seen_revision": case.revision, "handle": "@NightShift_Nurse_Demo", "user": paul.pk, "note": "HR confirmed."},
+        {
+            "seen_revision": case.revision,
+            "handle": "@NightShift_Nurse_Demo",
+            "user": paul.pk,
+            "note": "HR confirmed.",
+        },
     )
     assert response.status_code == 302
 
     client = login(paul)
     assert client.get(page).status_code == 404
-    assert client.post(reverse("casework:case_action", args=[case.reference, "start_triage"]),
-                       {"note": "Mine now."}).status_code == 404
+    assert (
+        client.post(
+            reverse("casework:case_action", args=[case.reference, "start_triage"]),
+            {"note": "Mine now."},
+        ).status_code
+        == 404
+    )
     assert case.reference not in client.get(reverse("casework:triage_queue")).content.decode()
     # The HR lead sees the two cases as related; Paul would see neither.
     hr_page = login(hr_lead).get(reverse("casework:case_detail", args=[case.reference]))
@@ -249,30 +329,47 @@ def test_subject_access_includes_cases_about_their_handles(world, subject):
     assert listed == {case.reference for case in world}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    name=st.text(st.characters(categories=["L", "N"], include_characters="_."), min_size=1, max_size=20),
+    name=st.text(
+        st.characters(categories=["L", "N"], include_characters="_."), min_size=1, max_size=20
+    ),
     at=st.sampled_from(["", "@", "＠", "@ "]),
     case_change=st.sampled_from([str, str.upper, str.lower, str.title, str.swapcase]),
     around=st.sampled_from(["", " ", "\u200b", "\t"]),
     on_report=st.booleans(),
 )
-def test_any_spelling_of_a_linked_handle_names_the_person(cast, name, at, case_change, around, on_report):
+def test_any_spelling_of_a_linked_handle_names_the_person(
+    cast, name, at, case_change, around, on_report
+):
     key = handle_normalise(name)
     if not key or HandleLink.objects.filter(handle=key).exists():
         return
     person = UserFactory()
     written = f"{around}{at}{case_change(name)}{around}"
-    if handle_normalise(written) != key:  # a case change that isn't reversible (e.g. "ß" upper-cased)
+    if (
+        handle_normalise(written) != key
+    ):  # a case change that isn't reversible (e.g. "ß" upper-cased)
         return
-    case = case_in_state(CaseState.TRIAGE, cast, poster=None, **({} if on_report else {"poster_handle": written}))
+    case = case_in_state(
+        CaseState.TRIAGE, cast, poster=None, **({} if on_report else {"poster_handle": written})
+    )
     if on_report:
-        ReportFactory(case=case, reference=f"{case.reference}-H", reporter=cast.reporter,
-                      poster_kind=PosterKind.HANDLE, poster_handle=written)
+        ReportFactory(
+            case=case,
+            reference=f"{case.reference}-H",
+            reporter=cast.reporter,
+            poster_kind=PosterKind.HANDLE,
+            poster_handle=written,
+        )
     HandleLink.objects.create(handle=key, user=person, linked_by=cast.triage_officer)
     assert access.cases_about(person).filter(pk=case.pk).exists()
     assert person.pk in access.people_case_is_about(Case.objects.get(pk=case.pk))
-    assert not access.visible_cases(_with_roles(person, (Role.HR_LEAD,))).filter(pk=case.pk).exists()
+    assert (
+        not access.visible_cases(_with_roles(person, (Role.HR_LEAD,))).filter(pk=case.pk).exists()
+    )
 
 
 def test_a_timeline_event_alone_names_nobody(world, subject):
@@ -285,9 +382,16 @@ def test_a_timeline_event_alone_names_nobody(world, subject):
 def test_notifications_about_a_case_leave_the_inbox_once_it_turns_out_to_be_theirs(cast, login):
     paul = _with_roles(cast.poster, (Role.TRIAGE_OFFICER,))
     case = CaseFactory(state=CaseState.NEW)
-    ReportFactory(case=case, reporter=cast.reporter, poster_kind=PosterKind.HANDLE, poster_handle="@ward_watch")
+    ReportFactory(
+        case=case,
+        reporter=cast.reporter,
+        poster_kind=PosterKind.HANDLE,
+        poster_handle="@ward_watch",
+    )
     notify_flag(case=case, flag="data_breach", actor=cast.triage_officer)  # no one yet: IG only
-    notify_case_action(case=case, action="reopen", actor=cast.decision_maker)  # triage officers hear
+    notify_case_action(
+        case=case, action="reopen", actor=cast.decision_maker
+    )  # triage officers hear
     told = Notification.objects.get(recipient=paul, case=case)
     client = login(paul)
     assert case.reference in client.get(reverse("notifications:inbox")).content.decode()

@@ -26,9 +26,22 @@ from tests.factories import case_in_state
 pytestmark = pytest.mark.django_db
 
 PERSONAS = (
-    "anonymous", "reporter", "manager", "poster", "poster_manager", "triage_officer", "other_triage_officer",
-    "investigator", "other_investigator", "hr_lead", "decision_maker", "governance_member", "safeguarding_lead",
-    "ig_lead", "communications_lead", "outsider",
+    "anonymous",
+    "reporter",
+    "manager",
+    "poster",
+    "poster_manager",
+    "triage_officer",
+    "other_triage_officer",
+    "investigator",
+    "other_investigator",
+    "hr_lead",
+    "decision_maker",
+    "governance_member",
+    "safeguarding_lead",
+    "ig_lead",
+    "communications_lead",
+    "outsider",
 )
 VARIANTS = ("full", "manager", "employee")
 HR = {"hr_lead", "decision_maker"}  # the decision maker is an HR lead, who sees every case
@@ -38,14 +51,25 @@ EVIDENCE = {
     "triage": {"reporter", "triage_officer", "other_triage_officer"} | HR,
     "investigation": {"reporter", "triage_officer", "poster_manager", "investigator"} | HR,
     "closed": {"reporter", "triage_officer", "poster_manager", "investigator"} | HR,
-    "flagged": {"reporter", "triage_officer", "poster_manager", "investigator", "safeguarding_lead", "ig_lead"} | HR,
+    "flagged": {
+        "reporter",
+        "triage_officer",
+        "poster_manager",
+        "investigator",
+        "safeguarding_lead",
+        "ig_lead",
+    }
+    | HR,
 }
 # Who may have each PDF summary: full and employee's bundle for HR and the assigned
 # investigator; the manager's summary also for the poster's line manager once involved.
 SUMMARIES = {
     "triage": {"full": HR, "manager": HR, "employee": HR},
-    "investigation": {"full": HR | {"investigator"}, "manager": HR | {"investigator", "poster_manager"},
-                      "employee": HR | {"investigator"}},
+    "investigation": {
+        "full": HR | {"investigator"},
+        "manager": HR | {"investigator", "poster_manager"},
+        "employee": HR | {"investigator"},
+    },
 }
 SUMMARIES["closed"] = SUMMARIES["flagged"] = SUMMARIES["investigation"]
 GOVERNANCE = {"governance_member"} | HR
@@ -54,22 +78,48 @@ GOVERNANCE_QUERY = {"period": "custom", "start": "2026-01-01", "end": "2026-03-3
 
 
 @pytest.fixture
-def people(reporter, manager, poster, poster_manager, triage_officer, other_triage_officer, investigator,
-           other_investigator, hr_lead, decision_maker, governance_member, safeguarding_lead, ig_lead,
-           communications_lead, outsider) -> dict[str, User | None]:
+def people(
+    reporter,
+    manager,
+    poster,
+    poster_manager,
+    triage_officer,
+    other_triage_officer,
+    investigator,
+    other_investigator,
+    hr_lead,
+    decision_maker,
+    governance_member,
+    safeguarding_lead,
+    ig_lead,
+    communications_lead,
+    outsider,
+) -> dict[str, User | None]:
     return {
-        "anonymous": None, "reporter": reporter, "manager": manager, "poster": poster,
-        "poster_manager": poster_manager, "triage_officer": triage_officer,
-        "other_triage_officer": other_triage_officer, "investigator": investigator,
-        "other_investigator": other_investigator, "hr_lead": hr_lead, "decision_maker": decision_maker,
-        "governance_member": governance_member, "safeguarding_lead": safeguarding_lead, "ig_lead": ig_lead,
-        "communications_lead": communications_lead, "outsider": outsider,
+        "anonymous": None,
+        "reporter": reporter,
+        "manager": manager,
+        "poster": poster,
+        "poster_manager": poster_manager,
+        "triage_officer": triage_officer,
+        "other_triage_officer": other_triage_officer,
+        "investigator": investigator,
+        "other_investigator": other_investigator,
+        "hr_lead": hr_lead,
+        "decision_maker": decision_maker,
+        "governance_member": governance_member,
+        "safeguarding_lead": safeguarding_lead,
+        "ig_lead": ig_lead,
+        "communications_lead": communications_lead,
+        "outsider": outsider,
     }
 
 
 def _case(scenario: str, cast) -> Case:
     if scenario == "flagged":
-        return case_in_state(CaseState.INVESTIGATION, cast, flag_safeguarding=True, flag_data_breach=True)
+        return case_in_state(
+            CaseState.INVESTIGATION, cast, flag_safeguarding=True, flag_data_breach=True
+        )
     return case_in_state(scenario, cast)
 
 
@@ -111,33 +161,49 @@ def test_case_files_matrix(scenario, cast, people, hr_lead) -> None:
         client = _client(person)
         allowed = name in EVIDENCE[scenario]
         expected[name, "evidence"] = "login" if person is None else ("200" if allowed else "404")
-        actual[name, "evidence"] = _outcome(_drained(
-            client.get(reverse("incidents:evidence_download", args=[evidence.pk]))))
+        actual[name, "evidence"] = _outcome(
+            _drained(client.get(reverse("incidents:evidence_download", args=[evidence.pk])))
+        )
         for variant, summary in summaries.items():
             allowed = name in SUMMARIES[scenario][variant]
             yes, no = ("login", "login") if person is None else ("200", "404")
             expected[name, f"{variant} status"] = yes if allowed else no
             actual[name, f"{variant} status"] = _outcome(
-                client.get(reverse("summaries:status", args=[case.reference, summary.pk])))
+                client.get(reverse("summaries:status", args=[case.reference, summary.pk]))
+            )
             expected[name, f"{variant} download"] = yes if allowed else no
-            actual[name, f"{variant} download"] = _outcome(_drained(
-                client.get(reverse("summaries:download", args=[case.reference, summary.pk]))))
-            expected[name, f"{variant} create"] = "login" if person is None else ("done" if allowed else "404")
+            actual[name, f"{variant} download"] = _outcome(
+                _drained(
+                    client.get(reverse("summaries:download", args=[case.reference, summary.pk]))
+                )
+            )
+            expected[name, f"{variant} create"] = (
+                "login" if person is None else ("done" if allowed else "404")
+            )
             actual[name, f"{variant} create"] = _outcome(
-                client.post(reverse("summaries:create", args=[case.reference]), {"variant": variant}))
+                client.post(
+                    reverse("summaries:create", args=[case.reference]), {"variant": variant}
+                )
+            )
     assert actual == expected
 
 
 def test_governance_exports_matrix(people, hr_lead) -> None:
-    pack = pack_request(filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=hr_lead)
+    pack = pack_request(
+        filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=hr_lead
+    )
     pack_produce(pack_id=pack.pk)
     expected: dict[tuple[str, str], str] = {}
     actual: dict[tuple[str, str], str] = {}
     resources = {
         "dashboard": lambda c: c.get(reverse("governance:dashboard"), GOVERNANCE_QUERY),
-        "table csv": lambda c: c.get(reverse("governance:export_table", args=["by_platform"]), GOVERNANCE_QUERY),
+        "table csv": lambda c: c.get(
+            reverse("governance:export_table", args=["by_platform"]), GOVERNANCE_QUERY
+        ),
         "all csv zip": lambda c: c.get(reverse("governance:export_all"), GOVERNANCE_QUERY),
-        "pack download": lambda c: _drained(c.get(reverse("governance:pack_download", args=[pack.pk]))),
+        "pack download": lambda c: _drained(
+            c.get(reverse("governance:pack_download", args=[pack.pk]))
+        ),
         "pack request": lambda c: c.post(reverse("governance:pack_create"), {"period": "quarter"}),
     }
     for name in PERSONAS:
@@ -155,12 +221,20 @@ def test_governance_exports_matrix(people, hr_lead) -> None:
     assert actual == expected
 
 
-def test_a_summary_of_another_case_is_404_even_with_its_own_number(login, cast, hr_lead, investigator) -> None:
+def test_a_summary_of_another_case_is_404_even_with_its_own_number(
+    login, cast, hr_lead, investigator
+) -> None:
     """Summary addresses carry the case: a summary can't be fetched through a case the user can see."""
     mine = case_in_state(CaseState.INVESTIGATION, cast)
     other = case_in_state(CaseState.TRIAGE, cast)  # the investigator isn't on this one
     summary = summary_request(case=other, variant="full", by=hr_lead)
     summary_produce(summary_id=summary.pk)
     client = login(investigator)
-    assert client.get(reverse("summaries:download", args=[mine.reference, summary.pk])).status_code == 404
-    assert client.get(reverse("summaries:status", args=[mine.reference, summary.pk])).status_code == 404
+    assert (
+        client.get(reverse("summaries:download", args=[mine.reference, summary.pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("summaries:status", args=[mine.reference, summary.pk])).status_code
+        == 404
+    )

@@ -43,14 +43,23 @@ ABSOLUTE = re.compile(r"\s*([a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 @pytest.fixture
 def reporter(db, manager: User) -> User:
     # Names found nowhere else on an admin page (unlike "Reporter", a column heading).
-    return UserFactory(first_name="Rosalind", last_name="Quenby", email="rosalind.quenby@trust.example.nhs.uk",
-                       line_manager=manager)
+    return UserFactory(
+        first_name="Rosalind",
+        last_name="Quenby",
+        email="rosalind.quenby@trust.example.nhs.uk",
+        line_manager=manager,
+    )
 
 
 @pytest.fixture
 def administrator(db) -> User:
-    return UserFactory(first_name="Ada", last_name="Admin", roles=[Role.ADMINISTRATOR], is_staff=True,
-                       is_superuser=True)
+    return UserFactory(
+        first_name="Ada",
+        last_name="Admin",
+        roles=[Role.ADMINISTRATOR],
+        is_staff=True,
+        is_superuser=True,
+    )
 
 
 @pytest.fixture
@@ -62,8 +71,14 @@ def admin_browser(administrator: User) -> Client:
 
 @pytest.fixture
 def case_cast(reporter, poster, poster_manager, triage_officer, investigator, hr_lead) -> Cast:
-    return Cast(reporter=reporter, poster=poster, line_manager=poster_manager, triage_officer=triage_officer,
-                investigator=investigator, decision_maker=hr_lead)
+    return Cast(
+        reporter=reporter,
+        poster=poster,
+        line_manager=poster_manager,
+        triage_officer=triage_officer,
+        investigator=investigator,
+        decision_maker=hr_lead,
+    )
 
 
 @pytest.fixture
@@ -73,7 +88,8 @@ def confidential_case(case_cast: Cast) -> Case:
     report = case.reports.get()
     # The reporter's own receipt, as intake sends it.
     notification_create(
-        recipient=report.reporter, kind=NotificationKind.REPORT_RECEIPT,
+        recipient=report.reporter,
+        kind=NotificationKind.REPORT_RECEIPT,
         context={"report": report, "joined_existing": False, "link_count": 1, "file_count": 1},
         link=reverse("incidents:report_detail", args=[report.reference]),
     )
@@ -84,7 +100,9 @@ def _admin_pages(case: Case) -> dict[str, str]:
     report = case.reports.get()
     evidence = EvidenceFile.objects.get(report=report)
     received = AuditEvent.objects.filter(case=case, actor=report.reporter).order_by("seq").first()
-    receipt = Notification.objects.get(recipient=report.reporter, kind=NotificationKind.REPORT_RECEIPT)
+    receipt = Notification.objects.get(
+        recipient=report.reporter, kind=NotificationKind.REPORT_RECEIPT
+    )
     return {
         "report list": reverse("admin:incidents_report_changelist"),
         "report": reverse("admin:incidents_report_change", args=[report.pk]),
@@ -106,16 +124,22 @@ def _names_of(person: User) -> list[str]:
 # --- Item 3: confidential reporters -----------------------------------------------------------
 
 
-def test_admin_change_page_hides_confidential_reporter(admin_browser, confidential_case, reporter) -> None:
+def test_admin_change_page_hides_confidential_reporter(
+    admin_browser, confidential_case, reporter
+) -> None:
     report = confidential_case.reports.get()
-    html = admin_browser.get(reverse("admin:incidents_report_change", args=[report.pk])).content.decode()
+    html = admin_browser.get(
+        reverse("admin:incidents_report_change", args=[report.pk])
+    ).content.decode()
     assert "Confidential reporter" in html
     assert [name for name in _names_of(reporter) if name in html] == []
     # Not even as a link to the person's own admin page.
     assert reverse("admin:directory_user_change", args=[reporter.pk]) not in html
 
 
-def test_no_admin_page_names_a_confidential_reporter(admin_browser, confidential_case, reporter) -> None:
+def test_no_admin_page_names_a_confidential_reporter(
+    admin_browser, confidential_case, reporter
+) -> None:
     for page, url in _admin_pages(confidential_case).items():
         response = admin_browser.get(url)
         assert response.status_code == 200, page
@@ -124,66 +148,110 @@ def test_no_admin_page_names_a_confidential_reporter(admin_browser, confidential
         assert reverse("admin:directory_user_change", args=[reporter.pk]) not in html, page
 
 
-def test_the_admin_shows_where_a_confidential_reporter_acted(admin_browser, confidential_case) -> None:
+def test_the_admin_shows_where_a_confidential_reporter_acted(
+    admin_browser, confidential_case
+) -> None:
     # Withheld, not silently dropped: the timeline, evidence and trail still say someone did it.
-    for page in ["report", "case", "evidence", "evidence list", "audit list", "audit row", "notification list",
-                 "notification"]:
+    for page in [
+        "report",
+        "case",
+        "evidence",
+        "evidence list",
+        "audit list",
+        "audit row",
+        "notification list",
+        "notification",
+    ]:
         html = admin_browser.get(_admin_pages(confidential_case)[page]).content.decode()
         assert "Confidential reporter" in html, page
 
 
-def test_the_admin_still_names_a_reporter_who_did_not_ask_for_confidentiality(admin_browser, case_cast) -> None:
+def test_the_admin_still_names_a_reporter_who_did_not_ask_for_confidentiality(
+    admin_browser, case_cast
+) -> None:
     case = case_in_state(CaseState.TRIAGE, case_cast, confidential=False)
     report = case.reports.get()
-    html = admin_browser.get(reverse("admin:incidents_report_change", args=[report.pk])).content.decode()
+    html = admin_browser.get(
+        reverse("admin:incidents_report_change", args=[report.pk])
+    ).content.decode()
     assert report.reporter.get_full_name() in html
     assert "Confidential reporter" not in html
 
 
 @pytest.mark.parametrize("term", ["email", "last_name", "first_name"])
-def test_admin_search_does_not_match_a_confidential_reporter(admin_browser, confidential_case, reporter,
-                                                              term) -> None:
+def test_admin_search_does_not_match_a_confidential_reporter(
+    admin_browser, confidential_case, reporter, term
+) -> None:
     query = {"q": getattr(reporter, term)}
     found = {
-        name: list(admin_browser.get(reverse(f"admin:{name}_changelist"), query).context["cl"].result_list)
-        for name in ["incidents_report", "casework_case", "incidents_evidencefile", "audit_auditevent",
-                     "notifications_notification"]
+        name: list(
+            admin_browser.get(reverse(f"admin:{name}_changelist"), query).context["cl"].result_list
+        )
+        for name in [
+            "incidents_report",
+            "casework_case",
+            "incidents_evidencefile",
+            "audit_auditevent",
+            "notifications_notification",
+        ]
     }
     assert found["incidents_report"] == []
     assert found["casework_case"] == []
     assert found["incidents_evidencefile"] == []
     assert [row for row in found["audit_auditevent"] if row.case_id == confidential_case.pk] == []
-    assert [row for row in found["notifications_notification"] if row.recipient_id == reporter.pk] == []
+    assert [
+        row for row in found["notifications_notification"] if row.recipient_id == reporter.pk
+    ] == []
 
 
-def test_admin_search_still_finds_people_on_rows_that_are_not_withheld(admin_browser, confidential_case,
-                                                                       investigator) -> None:
-    notification_create(recipient=investigator, kind=NotificationKind.INVESTIGATION_ASSIGNED,
-                        context={"case": confidential_case, "assigned_as": "investigator"}, case=confidential_case)
-    response = admin_browser.get(reverse("admin:notifications_notification_changelist"), {"q": investigator.email})
+def test_admin_search_still_finds_people_on_rows_that_are_not_withheld(
+    admin_browser, confidential_case, investigator
+) -> None:
+    notification_create(
+        recipient=investigator,
+        kind=NotificationKind.INVESTIGATION_ASSIGNED,
+        context={"case": confidential_case, "assigned_as": "investigator"},
+        case=confidential_case,
+    )
+    response = admin_browser.get(
+        reverse("admin:notifications_notification_changelist"), {"q": investigator.email}
+    )
     assert [row.recipient for row in response.context["cl"].result_list] == [investigator]
 
 
-def test_a_reporter_confidential_on_one_case_is_named_on_another(admin_browser, case_cast, reporter) -> None:
+def test_a_reporter_confidential_on_one_case_is_named_on_another(
+    admin_browser, case_cast, reporter
+) -> None:
     confidential = case_in_state(CaseState.TRIAGE, case_cast, confidential=True)
     open_case = case_in_state(CaseState.TRIAGE, case_cast, confidential=False)
-    html = admin_browser.get(reverse("admin:casework_case_change", args=[open_case.pk])).content.decode()
+    html = admin_browser.get(
+        reverse("admin:casework_case_change", args=[open_case.pk])
+    ).content.decode()
     assert reporter.get_full_name() in html
-    html = admin_browser.get(reverse("admin:casework_case_change", args=[confidential.pk])).content.decode()
+    html = admin_browser.get(
+        reverse("admin:casework_case_change", args=[confidential.pk])
+    ).content.decode()
     assert reporter.get_full_name() not in html
 
 
 # --- Item 3: every admin look at a case is recorded ------------------------------------------------
 
 
-def test_admin_views_of_cases_reports_and_evidence_are_recorded(admin_browser, administrator,
-                                                               confidential_case) -> None:
+def test_admin_views_of_cases_reports_and_evidence_are_recorded(
+    admin_browser, administrator, confidential_case
+) -> None:
     pages = _admin_pages(confidential_case)
     for page in ["case", "report", "evidence", "case list", "report list", "evidence list"]:
         assert admin_browser.get(pages[page]).status_code == 200, page
-    rows = list(AuditEvent.objects.filter(kind=AuditKind.CASE_VIEWED, actor=administrator).order_by("seq"))
+    rows = list(
+        AuditEvent.objects.filter(kind=AuditKind.CASE_VIEWED, actor=administrator).order_by("seq")
+    )
     assert [row.detail["page"] for row in rows] == [
-        "admin_case", "admin_report", "admin_evidence", "admin_case_list", "admin_report_list",
+        "admin_case",
+        "admin_report",
+        "admin_evidence",
+        "admin_case_list",
+        "admin_report_list",
         "admin_evidence_list",
     ]
     # A page about one case is in that case's access history; a list names the cases it showed.
@@ -192,15 +260,24 @@ def test_admin_views_of_cases_reports_and_evidence_are_recorded(admin_browser, a
     assert all(row.detail["shown"] == [confidential_case.reference] for row in rows[3:])
 
 
-def test_the_access_history_says_the_case_was_viewed_in_the_admin(admin_browser, login, hr_lead,
-                                                                 confidential_case) -> None:
+def test_the_access_history_says_the_case_was_viewed_in_the_admin(
+    admin_browser, login, hr_lead, confidential_case
+) -> None:
     admin_browser.get(reverse("admin:casework_case_change", args=[confidential_case.pk]))
-    html = login(hr_lead).get(reverse("casework:access_history", args=[confidential_case.reference])).content.decode()
+    html = (
+        login(hr_lead)
+        .get(reverse("casework:access_history", args=[confidential_case.reference]))
+        .content.decode()
+    )
     assert "Viewed the case in the admin" in html
 
 
-def test_a_refused_or_missing_admin_page_is_not_recorded_as_a_view(admin_browser, administrator) -> None:
-    assert admin_browser.get(reverse("admin:casework_case_change", args=[999999])).status_code == 302
+def test_a_refused_or_missing_admin_page_is_not_recorded_as_a_view(
+    admin_browser, administrator
+) -> None:
+    assert (
+        admin_browser.get(reverse("admin:casework_case_change", args=[999999])).status_code == 302
+    )
     assert not AuditEvent.objects.filter(kind=AuditKind.CASE_VIEWED, actor=administrator).exists()
 
 
@@ -217,29 +294,38 @@ def cases_about_the_administrator(administrator, case_cast) -> list[Case]:
     return [as_poster, named]
 
 
-def test_the_admin_does_not_open_a_case_about_the_administrator(admin_browser, cases_about_the_administrator,
-                                                               administrator) -> None:
+def test_the_admin_does_not_open_a_case_about_the_administrator(
+    admin_browser, cases_about_the_administrator, administrator
+) -> None:
     for case in cases_about_the_administrator:
         report = case.reports.first()
-        for url in [reverse("admin:casework_case_change", args=[case.pk]),
-                    reverse("admin:casework_case_history", args=[case.pk]),
-                    reverse("admin:incidents_report_change", args=[report.pk])]:
+        for url in [
+            reverse("admin:casework_case_change", args=[case.pk]),
+            reverse("admin:casework_case_history", args=[case.pk]),
+            reverse("admin:incidents_report_change", args=[report.pk]),
+        ]:
             response = admin_browser.get(url)
-            assert response.status_code == 302, url  # the admin's answer to an object it doesn't have
+            assert response.status_code == 302, (
+                url
+            )  # the admin's answer to an object it doesn't have
         for evidence in EvidenceFile.objects.filter(report__case=case):
             url = reverse("admin:incidents_evidencefile_change", args=[evidence.pk])
             assert admin_browser.get(url).status_code == 302, url
-    assert not AuditEvent.objects.filter(kind=AuditKind.CASE_VIEWED, actor=administrator,
-                                         case__in=cases_about_the_administrator).exists()
+    assert not AuditEvent.objects.filter(
+        kind=AuditKind.CASE_VIEWED, actor=administrator, case__in=cases_about_the_administrator
+    ).exists()
 
 
-def test_admin_lists_leave_out_cases_about_the_administrator(admin_browser, cases_about_the_administrator,
-                                                             case_cast) -> None:
+def test_admin_lists_leave_out_cases_about_the_administrator(
+    admin_browser, cases_about_the_administrator, case_cast
+) -> None:
     other = case_in_state(CaseState.TRIAGE, case_cast)
     about = {case.pk for case in cases_about_the_administrator}
 
     def listed(name: str) -> list[object]:
-        return list(admin_browser.get(reverse(f"admin:{name}_changelist")).context["cl"].result_list)
+        return list(
+            admin_browser.get(reverse(f"admin:{name}_changelist")).context["cl"].result_list
+        )
 
     assert [case.pk for case in listed("casework_case")] == [other.pk]
     assert {report.case_id for report in listed("incidents_report")} == {other.pk}
@@ -247,8 +333,9 @@ def test_admin_lists_leave_out_cases_about_the_administrator(admin_browser, case
     assert [row for row in listed("audit_auditevent") if row.case_id in about] == []
 
 
-def test_the_admin_follows_the_access_modules_rule_for_cases_about_someone(administrator,
-                                                                          cases_about_the_administrator) -> None:
+def test_the_admin_follows_the_access_modules_rule_for_cases_about_someone(
+    administrator, cases_about_the_administrator
+) -> None:
     from casework import access, admin_privacy
 
     # One rule for the pages and the admin alike, so the two can't drift apart.
@@ -264,12 +351,16 @@ def test_admin_shows_evidence_links_as_text(admin_browser, case_cast) -> None:
     case = case_in_state(CaseState.TRIAGE, case_cast, confidential=False)
     report = case.reports.get()
     EvidenceLinkFactory(report=report, url=METADATA_URL, normalised_url=METADATA_URL)
-    html = admin_browser.get(reverse("admin:incidents_report_change", args=[report.pk])).content.decode()
+    html = admin_browser.get(
+        reverse("admin:incidents_report_change", args=[report.pk])
+    ).content.decode()
     assert METADATA_URL in html
     assert [href for href in HREF.findall(html) if "169.254" in href] == []
 
 
-def test_no_admin_page_links_to_an_address_outside_flagpost(admin_browser, confidential_case) -> None:
+def test_no_admin_page_links_to_an_address_outside_flagpost(
+    admin_browser, confidential_case
+) -> None:
     report = confidential_case.reports.get()
     EvidenceLinkFactory(report=report, url=METADATA_URL, normalised_url=METADATA_URL)
     for page, url in _admin_pages(confidential_case).items():
@@ -285,7 +376,9 @@ def test_admin_shows_a_look_alike_link_with_its_warning(admin_browser, case_cast
     case = case_in_state(CaseState.TRIAGE, case_cast, confidential=False)
     report = case.reports.get()
     EvidenceLinkFactory(report=report, url=lookalike, normalised_url=lookalike)
-    html = admin_browser.get(reverse("admin:incidents_report_change", args=[report.pk])).content.decode()
+    html = admin_browser.get(
+        reverse("admin:incidents_report_change", args=[report.pk])
+    ).content.decode()
     assert link_for_reader(lookalike) != lookalike
     assert escape(link_for_reader(lookalike)) in html
     assert [href for href in HREF.findall(html) if "cebook" in href] == []

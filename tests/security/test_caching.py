@@ -33,33 +33,50 @@ def _not_stored(response) -> bool:
     return "no-store" in response.get("Cache-Control", "")
 
 
-def test_sensitive_pages_are_not_kept_by_the_browser(login, cast, hr_lead, governance_member, ig_lead) -> None:
+def test_sensitive_pages_are_not_kept_by_the_browser(
+    login, cast, hr_lead, governance_member, ig_lead
+) -> None:
     case = case_in_state(CaseState.INVESTIGATION, cast)
     report = case.reports.get()
     evidence = EvidenceFile.objects.get(report=report)
     summary = summary_request(case=case, variant="full", by=hr_lead)
     summary_produce(summary_id=summary.pk)
-    pack = pack_request(filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=governance_member)
+    pack = pack_request(
+        filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=governance_member
+    )
     pack_produce(pack_id=pack.pk)
     administrator = UserFactory(roles=[Role.ADMINISTRATOR], is_staff=True, is_superuser=True)
     pages = {
-        cast.reporter: [reverse("home"), reverse("incidents:my_reports"), reverse("incidents:report_create"),
-                        reverse("incidents:report_detail", args=[report.reference]),
-                        reverse("incidents:report_receipt", args=[report.reference]),
-                        reverse("notifications:inbox"), reverse("notifications:preferences")],
-        hr_lead: [reverse("casework:case_list"), reverse("casework:case_detail", args=[case.reference]),
-                  reverse("casework:investigation", args=[case.reference]),
-                  reverse("casework:access_history", args=[case.reference]),
-                  reverse("summaries:download", args=[case.reference, summary.pk])],
+        cast.reporter: [
+            reverse("home"),
+            reverse("incidents:my_reports"),
+            reverse("incidents:report_create"),
+            reverse("incidents:report_detail", args=[report.reference]),
+            reverse("incidents:report_receipt", args=[report.reference]),
+            reverse("notifications:inbox"),
+            reverse("notifications:preferences"),
+        ],
+        hr_lead: [
+            reverse("casework:case_list"),
+            reverse("casework:case_detail", args=[case.reference]),
+            reverse("casework:investigation", args=[case.reference]),
+            reverse("casework:access_history", args=[case.reference]),
+            reverse("summaries:download", args=[case.reference, summary.pk]),
+        ],
         cast.investigator: [reverse("incidents:evidence_download", args=[evidence.pk])],
-        governance_member: [reverse("governance:dashboard"),
-                            reverse("governance:export_table", args=["by_platform"]) + "?period=custom"
-                            "&start=2026-01-01&end=2026-03-31",
-                            reverse("governance:export_all") + "?period=custom&start=2026-01-01&end=2026-03-31",
-                            reverse("governance:pack_download", args=[pack.pk])],
+        governance_member: [
+            reverse("governance:dashboard"),
+            reverse("governance:export_table", args=["by_platform"]) + "?period=custom"
+            "&start=2026-01-01&end=2026-03-31",
+            reverse("governance:export_all") + "?period=custom&start=2026-01-01&end=2026-03-31",
+            reverse("governance:pack_download", args=[pack.pk]),
+        ],
         ig_lead: [reverse("audit:log"), reverse("records:subject_access")],
-        administrator: [reverse("admin:index"), reverse("admin:casework_case_change", args=[case.pk]),
-                        reverse("admin:incidents_report_changelist")],
+        administrator: [
+            reverse("admin:index"),
+            reverse("admin:casework_case_change", args=[case.pk]),
+            reverse("admin:incidents_report_changelist"),
+        ],
     }
     kept = []
     for person, urls in pages.items():
@@ -73,7 +90,9 @@ def test_sensitive_pages_are_not_kept_by_the_browser(login, cast, hr_lead, gover
 
 
 def test_the_subject_access_archive_is_not_kept(login, cast, ig_lead) -> None:
-    response = login(ig_lead).post(reverse("records:subject_access_download", args=[cast.poster.pk]))
+    response = login(ig_lead).post(
+        reverse("records:subject_access_download", args=[cast.poster.pk])
+    )
     assert response.status_code == 200
     assert _not_stored(response)
 

@@ -51,7 +51,9 @@ PAYLOAD = {
 }
 
 
-def _routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+def _routes(
+    resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str]]:
     """(full route, view name) for every pattern in the URL configuration."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
@@ -59,7 +61,10 @@ def _routes(resolver: URLResolver | None = None, prefix: str = "", namespace: st
             inner = f"{namespace}:{entry.namespace}".strip(":") if entry.namespace else namespace
             yield from _routes(entry, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), f"{namespace}:{entry.name}".strip(":") if entry.name else ""
+            yield (
+                prefix + str(entry.pattern),
+                f"{namespace}:{entry.name}".strip(":") if entry.name else "",
+            )
 
 
 class Values:
@@ -70,13 +75,23 @@ class Values:
         self.case = case
         self.report = report
         self.evidence = report.files.order_by("pk").first()
-        self.summary = CaseSummary.objects.create(case=case, variant=SummaryVariant.FULL, case_revision=1,
-                                                  requested_by=admin)
-        self.pack = CommitteePack.objects.create(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), period="quarter",
-                                                 requested_by=admin)
+        self.summary = CaseSummary.objects.create(
+            case=case, variant=SummaryVariant.FULL, case_revision=1, requested_by=admin
+        )
+        self.pack = CommitteePack.objects.create(
+            start=dt.date(2026, 1, 1),
+            end=dt.date(2026, 3, 31),
+            period="quarter",
+            requested_by=admin,
+        )
         self.notifications = {
-            user.pk: Notification.objects.create(recipient=user, kind=NotificationKind.TEAM_MEMBER_REPORTED,
-                                                 subject="A report", body_text="A report.", body_html="<p>A report.</p>")
+            user.pk: Notification.objects.create(
+                recipient=user,
+                kind=NotificationKind.TEAM_MEMBER_REPORTED,
+                subject="A report",
+                body_text="A report.",
+                body_html="<p>A report.</p>",
+            )
             for user in (admin, reporter)
         }
         self.transitions = sorted({t.name for t in case.get_all_state_transitions()})
@@ -148,13 +163,21 @@ def _database() -> dict[str, list[dict]]:
 @pytest.fixture
 def admin(db) -> User:
     # Every role at once, and the admin site: whatever a POST could do, this person may do it.
-    return UserFactory(first_name="Ada", last_name="Admin", is_staff=True, is_superuser=True, roles=list(Role))
+    return UserFactory(
+        first_name="Ada", last_name="Admin", is_staff=True, is_superuser=True, roles=list(Role)
+    )
 
 
 @pytest.fixture
 def case_cast(reporter, poster, poster_manager, triage_officer, investigator, hr_lead) -> Cast:
-    return Cast(reporter=reporter, poster=poster, line_manager=poster_manager, triage_officer=triage_officer,
-                investigator=investigator, decision_maker=hr_lead)
+    return Cast(
+        reporter=reporter,
+        poster=poster,
+        line_manager=poster_manager,
+        triage_officer=triage_officer,
+        investigator=investigator,
+        decision_maker=hr_lead,
+    )
 
 
 @pytest.fixture
@@ -175,7 +198,10 @@ def test_every_address_is_found(values, admin) -> None:
         reverse("notifications:preferences"),
         reverse("governance:pack_create"),
         reverse("admin:casework_case_change", args=[values.case.pk]),
-        *(reverse("casework:case_action", args=[values.case.reference, name]) for name in ACTION_SPECS),
+        *(
+            reverse("casework:case_action", args=[values.case.reference, name])
+            for name in ACTION_SPECS
+        ),
     ]
     assert set(expected) <= set(paths)
     assert len(paths) > 100
@@ -213,7 +239,11 @@ def test_the_same_post_with_a_token_goes_through(values, admin) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(admin)
     page = browser.get(reverse("notifications:inbox"))
-    token = page.cookies["csrftoken"].value if "csrftoken" in page.cookies else browser.cookies["csrftoken"].value
+    token = (
+        page.cookies["csrftoken"].value
+        if "csrftoken" in page.cookies
+        else browser.cookies["csrftoken"].value
+    )
 
     response = browser.post(reverse("notifications:mark_all_read"), {"csrfmiddlewaretoken": token})
 

@@ -24,7 +24,12 @@ def test_check_deploy_fails_when_a_protection_is_switched_off() -> None:
     env = {**production_env(), "SECURE_HSTS_SECONDS": "0"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert result.returncode != 0
     assert "security.W004" in result.stderr
@@ -34,7 +39,12 @@ def test_check_deploy_warns_when_each_process_would_cache_on_its_own() -> None:
     env = {key: value for key, value in production_env().items() if key != "CACHE_URL"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert result.returncode != 0
     assert "governance.W001" in result.stderr

@@ -81,7 +81,9 @@ def test_any_name_gives_one_safe_attachment_header(name: str) -> None:
         ("...", "download"),
     ],
 )
-def test_path_parts_line_breaks_and_hidden_characters_are_taken_out(name: str, offered: str) -> None:
+def test_path_parts_line_breaks_and_hidden_characters_are_taken_out(
+    name: str, offered: str
+) -> None:
     assert download_name(name) == offered
     assert _header_parts(attachment_header(name))[1]["filename"] == offered
 
@@ -100,7 +102,10 @@ def test_quotes_cannot_end_the_name_early() -> None:
 
 
 def test_a_plain_name_gets_a_plain_header() -> None:
-    assert attachment_header("SMP-2026-00001-full-r3.pdf") == 'attachment; filename="SMP-2026-00001-full-r3.pdf"'
+    assert (
+        attachment_header("SMP-2026-00001-full-r3.pdf")
+        == 'attachment; filename="SMP-2026-00001-full-r3.pdf"'
+    )
 
 
 def test_a_long_name_is_shortened_keeping_its_extension() -> None:
@@ -128,17 +133,29 @@ def _assert_download(response, expected: str) -> None:
     assert _header_parts(header)[1]["filename"] == expected
 
 
-def test_evidence_downloads_offer_a_generated_name_even_with_a_hostile_reference(login, reporter) -> None:
+def test_evidence_downloads_offer_a_generated_name_even_with_a_hostile_reference(
+    login, reporter
+) -> None:
     report = ReportFactory(reporter=reporter)
-    report_add_evidence(report=report, by=reporter, links=[], files=[evidence_file_check(upload("a.png", png_bytes()))])
+    report_add_evidence(
+        report=report,
+        by=reporter,
+        links=[],
+        files=[evidence_file_check(upload("a.png", png_bytes()))],
+    )
     evidence = EvidenceFile.objects.get()
-    _assert_download(login(reporter).get(reverse("incidents:evidence_download", args=[evidence.pk])),
-                     f"evidence-{report.reference}-{evidence.pk}.png")
+    _assert_download(
+        login(reporter).get(reverse("incidents:evidence_download", args=[evidence.pk])),
+        f"evidence-{report.reference}-{evidence.pk}.png",
+    )
     # A reference is made by Flagpost, but the header must not trust even that.
     Report.objects.filter(pk=report.pk).update(reference='SMP/"x"\r\nSet-Cookie: a=1')
     response = login(reporter).get(reverse("incidents:evidence_download", args=[evidence.pk]))
     assert response.status_code == 200
-    assert _header_parts(response["Content-Disposition"])[1]["filename"] == f'"x" Set-Cookie: a=1-{evidence.pk}.png'
+    assert (
+        _header_parts(response["Content-Disposition"])[1]["filename"]
+        == f'"x" Set-Cookie: a=1-{evidence.pk}.png'
+    )
     assert "Set-Cookie" not in {key for key, _ in response.items()}
 
 
@@ -153,13 +170,21 @@ def test_summary_downloads_offer_a_safe_name(login, cast, hr_lead) -> None:
 
 def test_governance_exports_and_packs_offer_a_safe_name(login, hr_lead, governance_member) -> None:
     client = login(governance_member)
-    response = client.get(reverse("governance:export_table", args=["by_platform"]),
-                          {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"})
+    response = client.get(
+        reverse("governance:export_table", args=["by_platform"]),
+        {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"},
+    )
     _assert_download(response, "flagpost-by_platform-2026-01-01-2026-03-31.csv")
-    response = client.get(reverse("governance:export_all"),
-                          {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"})
+    response = client.get(
+        reverse("governance:export_all"),
+        {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"},
+    )
     _assert_download(response, "flagpost-figures-2026-01-01-2026-03-31.zip")
-    pack = pack_request(filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=hr_lead)
+    pack = pack_request(
+        filters=Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)), by=hr_lead
+    )
     pack_produce(pack_id=pack.pk)
-    _assert_download(client.get(reverse("governance:pack_download", args=[pack.pk])),
-                     "flagpost-committee-pack-2026-01-01-2026-03-31.pdf")
+    _assert_download(
+        client.get(reverse("governance:pack_download", args=[pack.pk])),
+        "flagpost-committee-pack-2026-01-01-2026-03-31.pdf",
+    )

@@ -24,7 +24,10 @@ TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
 # Documents, not pages: email HTML is read by mail programs, and the subject access archive's
 # index is opened from a downloaded file; neither is served under the policy, and both need
 # their styles inline to look right on their own.
-DOCUMENT_TEMPLATES = [TEMPLATES / "notifications" / "email", TEMPLATES / "records" / "sar_archive.html"]
+DOCUMENT_TEMPLATES = [
+    TEMPLATES / "notifications" / "email",
+    TEMPLATES / "records" / "sar_archive.html",
+]
 
 EXPECTED_POLICY = {
     "default-src": "'self'",
@@ -58,7 +61,9 @@ class InlineCodeFinder(HTMLParser):
                 self.problems.append(f"<{tag} {name}=…> event handler")
             if name == "style":
                 self.problems.append(f"<{tag} style=…> attribute")
-            if name in {"href", "src", "action", "formaction"} and (value or "").strip().lower().startswith("javascript:"):
+            if name in {"href", "src", "action", "formaction"} and (
+                value or ""
+            ).strip().lower().startswith("javascript:"):
                 self.problems.append(f"<{tag} {name}=javascript:…>")
         if tag == "style":
             self.problems.append("<style> element")
@@ -105,8 +110,12 @@ def test_pages_forbid_framing_sniffing_and_leaking_the_address(client) -> None:
 
 
 # Framing, type sniffing, the referrer and the policy: on every answer, whatever produced it.
-BASELINE = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-            "Cross-Origin-Opener-Policy": "same-origin"}
+BASELINE = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
 def _baseline_missing(headers) -> dict[str, str | None]:
@@ -152,9 +161,14 @@ def test_every_error_page_carries_the_security_headers(login, reporter) -> None:
         "500": Client(raise_request_exception=False).get("/test-only/fails/"),
     }
     assert {name: response.status_code for name, response in answers.items()} == {
-        "403": 403, "403 csrf": 403, "404": 404, "500": 500}
+        "403": 403,
+        "403 csrf": 403,
+        "404": 404,
+        "500": 500,
+    }
     assert {name: _baseline_missing(response) for name, response in answers.items()} == {
-        name: {} for name in answers}
+        name: {} for name in answers
+    }
 
 
 def test_static_files_carry_the_frame_and_content_policies() -> None:
@@ -175,13 +189,21 @@ def test_no_page_needs_data_images() -> None:
     import django.contrib.admin
 
     admin_app = Path(django.contrib.admin.__file__).parent
-    roots = [Path(django_settings.BASE_DIR) / "static", TEMPLATES, admin_app / "static", admin_app / "templates"]
-    data_image = re.compile(r"""url\(\s*["']?\s*data:|src\s*=\s*["']\s*data:|["']data:image/""", re.IGNORECASE)
+    roots = [
+        Path(django_settings.BASE_DIR) / "static",
+        TEMPLATES,
+        admin_app / "static",
+        admin_app / "templates",
+    ]
+    data_image = re.compile(
+        r"""url\(\s*["']?\s*data:|src\s*=\s*["']\s*data:|["']data:image/""", re.IGNORECASE
+    )
     found = [
         str(path)
         for root in roots
         for path in root.rglob("*")
-        if path.suffix in {".css", ".js", ".html", ".svg"} and data_image.search(path.read_text(errors="replace"))
+        if path.suffix in {".css", ".js", ".html", ".svg"}
+        and data_image.search(path.read_text(errors="replace"))
     ]
     assert found == []
 
@@ -194,7 +216,9 @@ def test_production_sends_hsts_and_the_policy() -> None:
 
 
 @pytest.mark.django_db
-def test_the_session_cookie_is_secure_and_http_only_with_production_settings(settings, reporter) -> None:
+def test_the_session_cookie_is_secure_and_http_only_with_production_settings(
+    settings, reporter
+) -> None:
     settings.SESSION_COOKIE_SECURE = production_probe()["settings"]["SESSION_COOKIE_SECURE"]
     client = Client()
     client.post(reverse("login"), {"username": reporter.email, "password": PASSWORD}, secure=True)
@@ -207,13 +231,20 @@ def test_the_session_cookie_is_secure_and_http_only_with_production_settings(set
 
 
 def test_the_finder_catches_what_the_policy_would_block() -> None:
-    assert _inline_code('<script>alert(1)</script>') == ["inline <script>"]
-    assert _inline_code('<button onclick="go()">Go</button>') == ["<button onclick=…> event handler"]
+    assert _inline_code("<script>alert(1)</script>") == ["inline <script>"]
+    assert _inline_code('<button onclick="go()">Go</button>') == [
+        "<button onclick=…> event handler"
+    ]
     assert _inline_code('<p style="color:red">x</p>') == ["<p style=…> attribute"]
     assert _inline_code("<style>p{}</style>") == ["<style> element"]
     assert _inline_code('<a href=" JavaScript:go()">x</a>') == ["<a href=javascript:…>"]
-    assert _inline_code('<script src="/static/js/a.js"></script>'
-                        '<script id="d" type="application/json">{}</script>') == []
+    assert (
+        _inline_code(
+            '<script src="/static/js/a.js"></script>'
+            '<script id="d" type="application/json">{}</script>'
+        )
+        == []
+    )
 
 
 def test_no_web_template_has_inline_code() -> None:
@@ -230,36 +261,62 @@ def test_no_web_template_has_inline_code() -> None:
 def test_no_script_of_ours_writes_markup_or_reads_cookies() -> None:
     # innerHTML and friends would let text become code; document.cookie would need the CSRF
     # cookie readable by scripts, which it is not.
-    risky = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|document\.cookie|eval\(|new Function")
+    risky = re.compile(
+        r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|document\.cookie|eval\(|new Function"
+    )
     scripts = sorted((Path(django_settings.BASE_DIR) / "static" / "js").glob("*.js"))
     assert scripts
-    assert {path.name: risky.findall(path.read_text()) for path in scripts if risky.search(path.read_text())} == {}
+    assert {
+        path.name: risky.findall(path.read_text())
+        for path in scripts
+        if risky.search(path.read_text())
+    } == {}
 
 
 @pytest.fixture
 def case_cast(reporter, poster, poster_manager, triage_officer, investigator, hr_lead) -> Cast:
-    return Cast(reporter=reporter, poster=poster, line_manager=poster_manager, triage_officer=triage_officer,
-                investigator=investigator, decision_maker=hr_lead)
+    return Cast(
+        reporter=reporter,
+        poster=poster,
+        line_manager=poster_manager,
+        triage_officer=triage_officer,
+        investigator=investigator,
+        decision_maker=hr_lead,
+    )
 
 
 @pytest.fixture
 def people(db, case_cast, hr_lead, governance_member):
     admin = UserFactory(roles=[Role.ADMINISTRATOR, Role.HR_LEAD], is_staff=True, is_superuser=True)
     case = case_in_state(CaseState.INVESTIGATION, case_cast)
-    return {"reporter": case_cast.reporter, "triage": case_cast.triage_officer, "hr_lead": hr_lead,
-            "governance": governance_member, "admin": admin, "case": case}
+    return {
+        "reporter": case_cast.reporter,
+        "triage": case_cast.triage_officer,
+        "hr_lead": hr_lead,
+        "governance": governance_member,
+        "admin": admin,
+        "case": case,
+    }
 
 
 def test_the_pages_people_see_have_no_inline_code(login, people, client) -> None:
     case = people["case"]
     pages = {
         None: [reverse("login")],
-        "reporter": [reverse("home"), reverse("incidents:report_create"), reverse("incidents:my_reports"),
-                     reverse("incidents:report_detail", args=[case.reports.first().reference]),
-                     reverse("notifications:inbox"), reverse("notifications:preferences"), reverse("summaries:verify")],
+        "reporter": [
+            reverse("home"),
+            reverse("incidents:report_create"),
+            reverse("incidents:my_reports"),
+            reverse("incidents:report_detail", args=[case.reports.first().reference]),
+            reverse("notifications:inbox"),
+            reverse("notifications:preferences"),
+            reverse("summaries:verify"),
+        ],
         "triage": [reverse("casework:triage_queue"), reverse("casework:case_list")],
-        "hr_lead": [reverse("casework:case_detail", args=[case.reference]),
-                    reverse("casework:investigation", args=[case.reference])],
+        "hr_lead": [
+            reverse("casework:case_detail", args=[case.reference]),
+            reverse("casework:investigation", args=[case.reference]),
+        ],
         "governance": [reverse("governance:dashboard")],
         "admin": [reverse("admin:index")],
     }

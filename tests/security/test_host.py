@@ -60,7 +60,9 @@ def test_email_links_come_from_site_url_whatever_the_host(
     client = login(reporter)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("incidents:report_create"), report_form_data(), HTTP_HOST=OTHER_NAME)
+        response = client.post(
+            reverse("incidents:report_create"), report_form_data(), HTTP_HOST=OTHER_NAME
+        )
     assert response.status_code == 302
     receipt = client.get(response["Location"], HTTP_HOST=OTHER_NAME).content.decode()
 
@@ -92,7 +94,8 @@ def test_no_code_builds_an_address_from_the_request_host() -> None:
             if pattern.search(line):
                 found.add((relative.as_posix(), line.strip()))
     unexpected = {
-        (name, line) for name, line in found
+        (name, line)
+        for name, line in found
         if not any(name == allowed_name and marker in line for allowed_name, marker in allowed)
     }
     assert unexpected == set()

@@ -52,18 +52,30 @@ def _policy_register(db) -> None:
 
 @pytest.mark.parametrize("link", HOSTILE_LINKS)
 def test_the_report_form_refuses_the_link_with_a_message(login, reporter, link: str) -> None:
-    response = login(reporter).post(reverse("incidents:report_create"), report_form_data(links=link))
+    response = login(reporter).post(
+        reverse("incidents:report_create"), report_form_data(links=link)
+    )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["links"])
-    assert any(words in errors for words in ("not a web link", "not a complete web link", "not a valid web link",
-                                             "hidden characters", "characters long"))
+    assert any(
+        words in errors
+        for words in (
+            "not a web link",
+            "not a complete web link",
+            "not a valid web link",
+            "hidden characters",
+            "characters long",
+        )
+    )
     assert Report.objects.count() == 0
 
 
 @pytest.mark.parametrize("link", HOSTILE_LINKS)
 def test_adding_evidence_refuses_the_link_with_a_message(login, reporter, link: str) -> None:
     report = ReportFactory(reporter=reporter)
-    response = login(reporter).post(reverse("incidents:report_detail", args=[report.reference]), {"links": link})
+    response = login(reporter).post(
+        reverse("incidents:report_detail", args=[report.reference]), {"links": link}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["links"]
     assert EvidenceLink.objects.count() == 0
@@ -71,20 +83,39 @@ def test_adding_evidence_refuses_the_link_with_a_message(login, reporter, link: 
 
 def test_a_hostile_line_among_good_ones_is_named_and_nothing_is_kept(login, reporter) -> None:
     links = "https://www.facebook.com/a/posts/1\njavascript:alert(1)\nhttps://x.com/b/status/2"
-    response = login(reporter).post(reverse("incidents:report_create"), report_form_data(links=links))
-    assert "“javascript:alert(1)” is not a web link" in " ".join(response.context["form"].errors["links"])
+    response = login(reporter).post(
+        reverse("incidents:report_create"), report_form_data(links=links)
+    )
+    assert "“javascript:alert(1)” is not a web link" in " ".join(
+        response.context["form"].errors["links"]
+    )
     assert Report.objects.count() == 0
 
 
 def test_web_links_are_still_accepted(login, reporter) -> None:
     links = "https://www.facebook.com/a/posts/1\nhttp://x.com/b/status/2"
-    assert login(reporter).post(reverse("incidents:report_create"), report_form_data(links=links)).status_code == 302
+    assert (
+        login(reporter)
+        .post(reverse("incidents:report_create"), report_form_data(links=links))
+        .status_code
+        == 302
+    )
     assert set(EvidenceLink.objects.values_list("url", flat=True)) == set(links.splitlines())
 
 
 def _project_forms() -> set[type[forms.BaseForm]]:
-    apps = ("directory", "policies", "incidents", "casework", "notifications", "deadlines", "summaries",
-            "governance", "audit", "demo")
+    apps = (
+        "directory",
+        "policies",
+        "incidents",
+        "casework",
+        "notifications",
+        "deadlines",
+        "summaries",
+        "governance",
+        "audit",
+        "demo",
+    )
     for app in apps:
         for part in ("forms", "views", "admin"):
             try:
@@ -120,8 +151,19 @@ def test_every_form_field_that_takes_a_link_is_one_tested_here() -> None:
 class _Attributes(HTMLParser):
     """Every URL-bearing attribute of a page, and its text."""
 
-    URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "poster",
-                                "background"})
+    URL_ATTRIBUTES = frozenset(
+        {
+            "href",
+            "src",
+            "action",
+            "formaction",
+            "data",
+            "xlink:href",
+            "srcdoc",
+            "poster",
+            "background",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,7 +184,9 @@ def _assert_no_live_link(html: str, *shown: str) -> None:
         # Browsers ignore leading spaces and controls and tabs inside a scheme, so compare as they do.
         bare = re.sub(r"[\x00-\x20]", "", url).lower()
         assert not bare.startswith(SCHEMES_THAT_RUN), url
-        assert re.match(r"^(/|#|\?|https?://|mailto:|$)", bare) or ":" not in bare.split("/")[0], url
+        assert re.match(r"^(/|#|\?|https?://|mailto:|$)", bare) or ":" not in bare.split("/")[0], (
+            url
+        )
     text = "".join(page.text)
     for value in shown:
         assert value in text  # the link is shown, as text
@@ -163,12 +207,19 @@ def hostile_case(cast):
     case = case_in_state(CaseState.INVESTIGATION, cast, confidential=False)
     report = case.reports.get()
     for url in STORED:
-        EvidenceLink.objects.create(report=report, url=url, normalised_url=url, platform=Platform.OTHER,
-                                    added_by=cast.reporter)
+        EvidenceLink.objects.create(
+            report=report,
+            url=url,
+            normalised_url=url,
+            platform=Platform.OTHER,
+            added_by=cast.reporter,
+        )
     return case
 
 
-def test_a_stored_hostile_link_is_never_a_link_on_any_page(login, cast, hr_lead, hostile_case) -> None:
+def test_a_stored_hostile_link_is_never_a_link_on_any_page(
+    login, cast, hr_lead, hostile_case
+) -> None:
     report = hostile_case.reports.get()
     shown = [url.strip() for url in STORED]
     pages = [
@@ -223,9 +274,13 @@ def _page_text(html: str) -> str:
     return " ".join("".join(page.text).split())
 
 
-def test_a_look_alike_link_is_kept_and_shown_with_its_true_form_and_a_warning(login, reporter) -> None:
+def test_a_look_alike_link_is_kept_and_shown_with_its_true_form_and_a_warning(
+    login, reporter
+) -> None:
     client = login(reporter)
-    response = client.post(reverse("incidents:report_create"), report_form_data(links=LOOK_ALIKE), follow=True)
+    response = client.post(
+        reverse("incidents:report_create"), report_form_data(links=LOOK_ALIKE), follow=True
+    )
 
     link = EvidenceLink.objects.get()
     assert link.url == LOOK_ALIKE  # the evidence as the reporter saw it
@@ -234,14 +289,21 @@ def test_a_look_alike_link_is_kept_and_shown_with_its_true_form_and_a_warning(lo
     assert LOOK_ALIKE_ASCII in receipt and WARNING in receipt
     report = link.report
     assert report.platform == Platform.OTHER
-    detail = _page_text(client.get(reverse("incidents:report_detail", args=[report.reference])).content.decode())
+    detail = _page_text(
+        client.get(reverse("incidents:report_detail", args=[report.reference])).content.decode()
+    )
     assert LOOK_ALIKE_ASCII in detail and WARNING in detail
 
 
 def test_the_case_team_sees_the_look_alike_warning(login, cast, hr_lead) -> None:
     case = case_in_state(CaseState.INVESTIGATION, cast, confidential=False)
-    EvidenceLink.objects.create(report=case.reports.get(), url=LOOK_ALIKE, normalised_url=LOOK_ALIKE,
-                                platform=Platform.OTHER, added_by=cast.reporter)
+    EvidenceLink.objects.create(
+        report=case.reports.get(),
+        url=LOOK_ALIKE,
+        normalised_url=LOOK_ALIKE,
+        platform=Platform.OTHER,
+        added_by=cast.reporter,
+    )
     for person, url in [
         (hr_lead, reverse("casework:case_detail", args=[case.reference])),
         (cast.investigator, reverse("casework:investigation", args=[case.reference])),
@@ -251,20 +313,28 @@ def test_the_case_team_sees_the_look_alike_warning(login, cast, hr_lead) -> None
 
 
 def test_an_ordinary_link_carries_no_warning(login, reporter) -> None:
-    response = login(reporter).post(reverse("incidents:report_create"), report_form_data(), follow=True)
+    response = login(reporter).post(
+        reverse("incidents:report_create"), report_form_data(), follow=True
+    )
     assert "look-alike" not in response.content.decode()
 
 
-def test_sign_in_details_are_removed_from_a_reported_link_and_the_reporter_told(login, reporter) -> None:
+def test_sign_in_details_are_removed_from_a_reported_link_and_the_reporter_told(
+    login, reporter
+) -> None:
     given = "https://jo.bloggs:Secret123@www.facebook.com/some.one/posts/123"
-    response = login(reporter).post(reverse("incidents:report_create"), report_form_data(links=given), follow=True)
+    response = login(reporter).post(
+        reverse("incidents:report_create"), report_form_data(links=given), follow=True
+    )
 
     assert EvidenceLink.objects.get().url == "https://www.facebook.com/some.one/posts/123"
     assert EvidenceLink.objects.get().platform == Platform.FACEBOOK
     page = response.content.decode()
     assert "Secret123" not in page and "jo.bloggs" not in page
-    assert ("The link https://www.facebook.com/some.one/posts/123 had a user name or password in it. "
-            "We removed them before saving the link.") in _page_text(page)
+    assert (
+        "The link https://www.facebook.com/some.one/posts/123 had a user name or password in it. "
+        "We removed them before saving the link."
+    ) in _page_text(page)
 
 
 def test_sign_in_details_are_removed_from_added_evidence_too(login, reporter) -> None:

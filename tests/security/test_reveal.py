@@ -46,7 +46,9 @@ def _page(client, case: Case, name: str = "casework:case_detail") -> str:
 
 
 @pytest.mark.parametrize("who", ["hr_lead", "investigator"])
-def test_those_allowed_see_reveal_instead_of_the_name_everywhere(login, cast, case, hr_lead, who) -> None:
+def test_those_allowed_see_reveal_instead_of_the_name_everywhere(
+    login, cast, case, hr_lead, who
+) -> None:
     person = hr_lead if who == "hr_lead" else cast.investigator
     client = login(person)
     for page_name in ("casework:case_detail", "casework:investigation"):
@@ -62,10 +64,15 @@ def test_those_allowed_see_reveal_instead_of_the_name_everywhere(login, cast, ca
 def test_revealing_needs_a_reason(login, case, hr_lead) -> None:
     client = login(hr_lead)
     form = client.get(_reveal_url(case))
-    assert form.status_code == 200 and "Why do you need to know who made this report?" in form.content.decode()
-    for reason, message in [("", "Give a reason for revealing the reporter&#x27;s name."),
-                            ("   ", "Give a reason for revealing the reporter&#x27;s name."),
-                            ("curious", "Give a fuller reason, of at least 10 characters.")]:
+    assert (
+        form.status_code == 200
+        and "Why do you need to know who made this report?" in form.content.decode()
+    )
+    for reason, message in [
+        ("", "Give a reason for revealing the reporter&#x27;s name."),
+        ("   ", "Give a reason for revealing the reporter&#x27;s name."),
+        ("curious", "Give a fuller reason, of at least 10 characters."),
+    ]:
         response = client.post(_reveal_url(case), {"reason": reason})
         assert response.status_code == 400
         assert message in response.content.decode()
@@ -76,8 +83,9 @@ def test_revealing_needs_a_reason(login, case, hr_lead) -> None:
 def test_a_reveal_is_audited_and_lasts_for_the_session(login, cast, case, hr_lead) -> None:
     client = login(hr_lead)
     response = client.post(_reveal_url(case), {"reason": REASON})
-    assert response.status_code == 302 and response["Location"] == reverse("casework:case_detail",
-                                                                             args=[case.reference])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "casework:case_detail", args=[case.reference]
+    )
     [row] = AuditEvent.objects.filter(kind=AuditKind.REPORTER_REVEALED)
     assert row.actor == hr_lead and row.case == case
     assert row.detail == {"report": case.reference, "reason": REASON}
@@ -92,7 +100,9 @@ def test_a_reveal_is_audited_and_lasts_for_the_session(login, cast, case, hr_lea
 
 def test_a_reveal_covers_one_report_only(login, cast, case, hr_lead) -> None:
     other = UserFactory(first_name="Olga", last_name="Otherreporter")
-    second = report_make(case=case, reporter=other, confidential=True, reference=f"{case.reference}-2")
+    second = report_make(
+        case=case, reporter=other, confidential=True, reference=f"{case.reference}-2"
+    )
     client = login(hr_lead)
     client.post(_reveal_url(case), {"reason": REASON})
     page = _page(client, case)
@@ -104,13 +114,19 @@ def test_reveal_from_the_workspace_returns_there_and_nowhere_else(login, case, h
     client = login(hr_lead)
     back = client.post(_reveal_url(case, **{"from": "investigation"}), {"reason": REASON})
     assert back["Location"] == reverse("casework:investigation", args=[case.reference])
-    elsewhere = client.post(_reveal_url(case, **{"from": "https://evil.example/"}), {"reason": REASON})
+    elsewhere = client.post(
+        _reveal_url(case, **{"from": "https://evil.example/"}), {"reason": REASON}
+    )
     assert elsewhere["Location"] == reverse("casework:case_detail", args=[case.reference])
 
 
-@pytest.mark.parametrize("who", ["line_manager", "triage_officer", "ig_lead", "outsider", "reporter", "poster"])
+@pytest.mark.parametrize(
+    "who", ["line_manager", "triage_officer", "ig_lead", "outsider", "reporter", "poster"]
+)
 def test_nobody_else_can_reveal(login, cast, case, outsider, who) -> None:
-    case.flag_data_breach = True  # so the IG lead sees the case, and still may not know the reporter
+    case.flag_data_breach = (
+        True  # so the IG lead sees the case, and still may not know the reporter
+    )
     case.save(update_fields=["flag_data_breach"])
     people = {
         "line_manager": cast.line_manager,
@@ -126,7 +142,9 @@ def test_nobody_else_can_reveal(login, cast, case, outsider, who) -> None:
     assert not AuditEvent.objects.filter(kind=AuditKind.REPORTER_REVEALED).exists()
     if who in ("line_manager", "ig_lead", "triage_officer"):
         page = _page(client, case)
-        assert WITHHELD in page and "Reveal" not in page and cast.reporter.get_full_name() not in page
+        assert (
+            WITHHELD in page and "Reveal" not in page and cast.reporter.get_full_name() not in page
+        )
 
 
 def test_a_report_not_made_in_confidence_has_nothing_to_reveal(login, cast, hr_lead) -> None:
@@ -139,8 +157,13 @@ def test_a_report_not_made_in_confidence_has_nothing_to_reveal(login, cast, hr_l
 @pytest.mark.parametrize("variant", ["full", "manager", "employee"])
 def test_no_pdf_summary_prints_a_confidential_reporters_name(case, cast, hr_lead, variant) -> None:
     evidence_file_make(report=case.reports.get(), by=cast.reporter)
-    CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=cast.reporter, note="More context.",
-                             to_state=case.state)
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.NOTE,
+        actor=cast.reporter,
+        note="More context.",
+        to_state=case.state,
+    )
     summary = summary_request(case=case, variant=variant, by=hr_lead)
     summary_produce(summary_id=summary.pk)
     with CaseSummary.objects.get(pk=summary.pk).file.open("rb") as handle:
@@ -152,9 +175,13 @@ def test_no_pdf_summary_prints_a_confidential_reporters_name(case, cast, hr_lead
 
 
 @pytest.mark.parametrize("who", ["hr_lead", "poster_manager"])
-def test_an_open_report_by_a_confidential_reporter_does_not_name_them(login, cast, case, hr_lead, who) -> None:
+def test_an_open_report_by_a_confidential_reporter_does_not_name_them(
+    login, cast, case, hr_lead, who
+) -> None:
     """One report in confidence and one not, on the same case: the open one must not give the first away."""
-    report_make(case=case, reporter=cast.reporter, confidential=False, reference=f"{case.reference}-2")
+    report_make(
+        case=case, reporter=cast.reporter, confidential=False, reference=f"{case.reference}-2"
+    )
     person = hr_lead if who == "hr_lead" else cast.line_manager
     page = _page(login(person), case)
     assert cast.reporter.get_full_name() not in page

@@ -143,7 +143,10 @@ def test_the_limits_come_from_settings(reporter, settings) -> None:
     with time_machine.travel(start + dt.timedelta(minutes=6), tick=False):
         response = client.get(MY_REPORTS)
         assert _is_sent_to_sign_in(response)
-        assert "signed out after 5 minutes without activity" in client.get(response["Location"]).content.decode()
+        assert (
+            "signed out after 5 minutes without activity"
+            in client.get(response["Location"]).content.decode()
+        )
 
 
 def test_a_cookie_replayed_after_the_account_is_deactivated_gets_the_sign_in_page(reporter) -> None:
@@ -174,13 +177,21 @@ def test_a_session_from_force_login_is_timed_too(login, reporter) -> None:
         {"SESSION_IDLE_TIMEOUT_SECONDS": "3600", "SESSION_ABSOLUTE_TIMEOUT_SECONDS": "600"},
     ],
 )
-def test_limits_that_make_no_sense_stop_the_app_with_a_clear_message(limits: dict[str, str]) -> None:
+def test_limits_that_make_no_sense_stop_the_app_with_a_clear_message(
+    limits: dict[str, str],
+) -> None:
     env = {**production_env(), **limits}
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
-    assert "SESSION_IDLE_TIMEOUT_SECONDS must be at least 60 and no more than SESSION_ABSOLUTE_TIMEOUT_SECONDS" in (
-        result.stderr
+    assert (
+        "SESSION_IDLE_TIMEOUT_SECONDS must be at least 60 and no more than SESSION_ABSOLUTE_TIMEOUT_SECONDS"
+        in (result.stderr)
     )

@@ -89,14 +89,18 @@ def test_an_older_hash_still_signs_in_and_is_upgraded_to_argon2(settings) -> Non
     ],
 )
 def test_weak_passwords_are_refused(password: str, complaint: str) -> None:
-    user = User(email="horatio.quimby@trust.example.nhs.uk", first_name="Horatio", last_name="Quimby")
+    user = User(
+        email="horatio.quimby@trust.example.nhs.uk", first_name="Horatio", last_name="Quimby"
+    )
     with pytest.raises(ValidationError) as refused:
         validate_password(password, user)
     assert any(complaint in message for message in refused.value.messages)
 
 
 def test_a_strong_password_is_accepted() -> None:
-    user = User(email="horatio.quimby@trust.example.nhs.uk", first_name="Horatio", last_name="Quimby")
+    user = User(
+        email="horatio.quimby@trust.example.nhs.uk", first_name="Horatio", last_name="Quimby"
+    )
     validate_password("lantern-orchard-velvet-42", user)
 
 
@@ -187,9 +191,13 @@ def test_the_lockout_is_for_that_email_from_that_address_only(reporter, manager)
     _fail(Client(), reporter.email, 5, REMOTE_ADDR="198.51.100.7")
 
     elsewhere = Client()
-    assert _sign_in(elsewhere, reporter.email, PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 302
+    assert (
+        _sign_in(elsewhere, reporter.email, PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 302
+    )
     same_address_other_person = Client()
-    response = _sign_in(same_address_other_person, manager.email, PASSWORD, REMOTE_ADDR="198.51.100.7")
+    response = _sign_in(
+        same_address_other_person, manager.email, PASSWORD, REMOTE_ADDR="198.51.100.7"
+    )
     assert response.status_code == 302
     assert _signed_in(same_address_other_person)
 
@@ -226,12 +234,24 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(reporter, set
         settings.TRUSTED_PROXY_COUNT = proxies
         client = Client()
         for n in range(5):
-            _sign_in(client, reporter.email, WRONG_PASSWORD, HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 192.0.2.{proxies + 1}")
-        forged = _sign_in(client, reporter.email, PASSWORD, HTTP_X_FORWARDED_FOR=f"10.8.8.8, 192.0.2.{proxies + 1}")
+            _sign_in(
+                client,
+                reporter.email,
+                WRONG_PASSWORD,
+                HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 192.0.2.{proxies + 1}",
+            )
+        forged = _sign_in(
+            client,
+            reporter.email,
+            PASSWORD,
+            HTTP_X_FORWARDED_FOR=f"10.8.8.8, 192.0.2.{proxies + 1}",
+        )
         assert forged.status_code == 429, f"{proxies} trusted proxies"
 
 
-def test_behind_a_trusted_proxy_people_are_told_apart_by_their_own_address(reporter, settings) -> None:
+def test_behind_a_trusted_proxy_people_are_told_apart_by_their_own_address(
+    reporter, settings
+) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     _fail(Client(), reporter.email, 5, HTTP_X_FORWARDED_FOR="192.0.2.10")
 

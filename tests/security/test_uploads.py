@@ -33,7 +33,12 @@ def _policy_register(db) -> None:
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def _send_report(client, *files, follow: bool = False, **changes):
@@ -64,18 +69,29 @@ def _refused(response, *words: str) -> None:
 
 def test_a_png_header_followed_by_html_is_refused(login, reporter) -> None:
     fake = b"\x89PNG\r\n\x1a\n" + HTML
-    _refused(_send_report(login(reporter), upload("screenshot.png", fake, "image/png")),
-             "screenshot.png", "can't be read")
+    _refused(
+        _send_report(login(reporter), upload("screenshot.png", fake, "image/png")),
+        "screenshot.png",
+        "can't be read",
+    )
 
 
 def test_an_svg_is_refused_whatever_it_is_called(login, reporter) -> None:
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><circle r="4"/></svg>'
-    _refused(_send_report(login(reporter), upload("shot.png", svg, "image/png")), "shot.png", "not a PNG, JPEG or PDF")
+    _refused(
+        _send_report(login(reporter), upload("shot.png", svg, "image/png")),
+        "shot.png",
+        "not a PNG, JPEG or PDF",
+    )
     _refused(_send_report(login(reporter), upload("shot.svg", svg, "image/svg+xml")), "shot.svg")
 
 
 def test_html_renamed_png_is_refused(login, reporter) -> None:
-    _refused(_send_report(login(reporter), upload("post.png", HTML, "image/png")), "post.png", "not a PNG, JPEG or PDF")
+    _refused(
+        _send_report(login(reporter), upload("post.png", HTML, "image/png")),
+        "post.png",
+        "not a PNG, JPEG or PDF",
+    )
 
 
 def test_html_after_the_end_of_a_real_png_is_not_kept(login, reporter) -> None:
@@ -115,14 +131,24 @@ def _phone_photo() -> bytes:
     gps[ExifTags.GPS.GPSLongitudeRef] = "W"
     gps[ExifTags.GPS.GPSLongitude] = (2.0, 13.0, 0.0)
     out = io.BytesIO()
-    photo.save(out, "JPEG", exif=exif, comment=b"Taken at 14 Larkspur Close", xmp=b"<x:xmpmeta>Larkspur</x:xmpmeta>")
+    photo.save(
+        out,
+        "JPEG",
+        exif=exif,
+        comment=b"Taken at 14 Larkspur Close",
+        xmp=b"<x:xmpmeta>Larkspur</x:xmpmeta>",
+    )
     return out.getvalue()
 
 
 def test_a_phone_photo_loses_its_location_and_every_other_hidden_detail(login, reporter) -> None:
     photo = _phone_photo()
     with Image.open(io.BytesIO(photo)) as sent:  # the test's own photo really carries them
-        assert sent.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] == (52.0, 11.0, 30.0)
+        assert sent.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] == (
+            52.0,
+            11.0,
+            30.0,
+        )
     response = _send_report(login(reporter), upload("IMG_0001.jpg", photo, "image/jpeg"))
     assert response.status_code == 302
     evidence = EvidenceFile.objects.get()
@@ -131,16 +157,23 @@ def test_a_phone_photo_loses_its_location_and_every_other_hidden_detail(login, r
         assert kept.format == "JPEG"
         assert not kept.getexif() and not kept.getexif().get_ifd(ExifTags.IFD.GPSInfo)
         assert "comment" not in kept.info and "xmp" not in kept.info and "exif" not in kept.info
-        assert kept.size == (20, 40)  # turned upright, since the tag that said how to turn it is gone
+        assert kept.size == (
+            20,
+            40,
+        )  # turned upright, since the tag that said how to turn it is gone
     for trace in (b"Exif", b"PhoneMaker", b"Larkspur", b"xmpmeta"):
         assert trace not in stored
     assert evidence.content_type == "image/jpeg"
-    assert evidence.sha256 == hashlib.sha256(stored).hexdigest() != hashlib.sha256(photo).hexdigest()
+    assert (
+        evidence.sha256 == hashlib.sha256(stored).hexdigest() != hashlib.sha256(photo).hexdigest()
+    )
 
 
 def test_the_receipt_shows_the_fingerprint_of_the_file_as_kept(login, reporter) -> None:
     client = login(reporter)
-    response = _send_report(client, upload("IMG_0001.jpg", _phone_photo(), "image/jpeg"), follow=True)
+    response = _send_report(
+        client, upload("IMG_0001.jpg", _phone_photo(), "image/jpeg"), follow=True
+    )
     evidence = EvidenceFile.objects.get()
     page = response.content.decode()
     assert evidence.sha256 in page
@@ -172,7 +205,9 @@ def _png_claiming(width: int, height: int) -> bytes:
     )
 
 
-def test_a_20000_by_20000_picture_is_refused_without_being_decoded(login, reporter, monkeypatch) -> None:
+def test_a_20000_by_20000_picture_is_refused_without_being_decoded(
+    login, reporter, monkeypatch
+) -> None:
     bomb = _png_claiming(20_000, 20_000)
     assert len(bomb) < 200_000  # small on the wire, 400 million pixels once decoded
     decoded: list[object] = []
@@ -183,27 +218,48 @@ def test_a_20000_by_20000_picture_is_refused_without_being_decoded(login, report
         return real_load(self)
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", load_watched)
-    _refused(_send_report(login(reporter), upload("bomb.png", bomb, "image/png")),
-             "bomb.png", "too many pixels", "16,384 pixels on each side", "40 million pixels")
+    _refused(
+        _send_report(login(reporter), upload("bomb.png", bomb, "image/png")),
+        "bomb.png",
+        "too many pixels",
+        "16,384 pixels on each side",
+        "40 million pixels",
+    )
     assert decoded == []
 
 
 def test_a_picture_longer_than_the_side_limit_is_refused_with_its_size(login, reporter) -> None:
-    _refused(_send_report(login(reporter), upload("scroll.png", _png_claiming(10, 17_000), "image/png")),
-             "scroll.png", "10 × 17,000 pixels", "at most 16,384 pixels on each side")
+    _refused(
+        _send_report(login(reporter), upload("scroll.png", _png_claiming(10, 17_000), "image/png")),
+        "scroll.png",
+        "10 × 17,000 pixels",
+        "at most 16,384 pixels on each side",
+    )
 
 
 def test_the_pixel_limits_follow_the_settings(login, reporter, settings) -> None:
     settings.EVIDENCE_MAX_IMAGE_PIXELS = 1_000_000
-    _refused(_send_report(login(reporter), upload("wide.png", _png_claiming(1_500, 1_000), "image/png")),
-             "1,500 × 1,000 pixels", "1 million pixels")
+    _refused(
+        _send_report(login(reporter), upload("wide.png", _png_claiming(1_500, 1_000), "image/png")),
+        "1,500 × 1,000 pixels",
+        "1 million pixels",
+    )
     settings.EVIDENCE_MAX_IMAGE_PIXELS = 2_000_000
-    assert _send_report(login(reporter), upload("wide.png", _png_claiming(1_500, 1_000), "image/png")).status_code == 302
+    assert (
+        _send_report(
+            login(reporter), upload("wide.png", _png_claiming(1_500, 1_000), "image/png")
+        ).status_code
+        == 302
+    )
 
 
 def test_a_damaged_jpeg_is_refused(login, reporter) -> None:
     cut = jpeg_bytes(64, 64)[:200]
-    _refused(_send_report(login(reporter), upload("cut.jpg", cut, "image/jpeg")), "cut.jpg", "can't be read")
+    _refused(
+        _send_report(login(reporter), upload("cut.jpg", cut, "image/jpeg")),
+        "cut.jpg",
+        "can't be read",
+    )
 
 
 # --------------------------------------------------------------------------- PDFs
@@ -226,15 +282,21 @@ def _pdf_with_object_stream(hidden: str) -> bytes:
     header = b"5 0 "
     packed = zlib.compress(header + hidden.encode())
     offsets[4] = len(out)
-    out += (f"4 0 obj\n<</Type/ObjStm/N 1/First {len(header)}/Filter/FlateDecode/Length {len(packed)}>>\nstream\n"
-            .encode() + packed + b"\nendstream\nendobj\n")
+    out += (
+        f"4 0 obj\n<</Type/ObjStm/N 1/First {len(header)}/Filter/FlateDecode/Length {len(packed)}>>\nstream\n".encode()
+        + packed
+        + b"\nendstream\nendobj\n"
+    )
     offsets[6] = len(out)
     rows = [struct.pack(">BIH", 0, 0, 65535)]
     rows += [struct.pack(">BIH", 1, offsets[n], 0) for n in (1, 2, 3, 4)]
     rows += [struct.pack(">BIH", 2, 4, 0), struct.pack(">BIH", 1, offsets[6], 0)]
     table = b"".join(rows)
-    out += (f"6 0 obj\n<</Type/XRef/Size 7/W[1 4 2]/Root 1 0 R/Length {len(table)}>>\nstream\n".encode()
-            + table + b"\nendstream\nendobj\n")
+    out += (
+        f"6 0 obj\n<</Type/XRef/Size 7/W[1 4 2]/Root 1 0 R/Length {len(table)}>>\nstream\n".encode()
+        + table
+        + b"\nendstream\nendobj\n"
+    )
     out += f"startxref\n{offsets[6]}\n%%EOF\n".encode()
     return out
 
@@ -242,36 +304,85 @@ def _pdf_with_object_stream(hidden: str) -> bytes:
 @pytest.mark.parametrize(
     ("label", "content", "shown"),
     [
-        ("javascript on opening", pdf_bytes(extra_catalog="/OpenAction 4 0 R", objects=JS_ACTION), "JavaScript"),
-        ("document-level javascript",
-         pdf_bytes(extra_catalog="/Names<</JavaScript 4 0 R>>",
-                   objects="4 0 obj\n<</Names[(hi) 5 0 R]>>\nendobj\n\n5 0 obj\n<</S/JavaScript/JS 6 0 R>>\nendobj\n\n"
-                           "6 0 obj\n<</Length 16>>\nstream\napp.alert('hi');\nendstream\nendobj"),
-         "JavaScript"),
-        ("launch action",
-         pdf_bytes(extra_catalog="/OpenAction 4 0 R", objects="4 0 obj\n<</S/Launch/F(cmd.exe)>>\nendobj"),
-         "opens other programs"),
-        ("name written with #xx escapes",
-         pdf_bytes(extra_catalog="/OpenAction 4 0 R", objects="4 0 obj\n<</S/J#61vaScript/J#53(app.alert(1))>>\nendobj"),
-         "JavaScript"),
-        ("attached file",
-         pdf_bytes(extra_catalog="/Names<</EmbeddedFiles 4 0 R>>", objects="4 0 obj\n<</Names[]>>\nendobj"),
-         "files attached inside it"),
-        ("additional actions", pdf_bytes(extra_catalog="/AA<</WC 4 0 R>>", objects=JS_ACTION), "run by themselves"),
-        ("opening a web address", pdf_bytes(extra_catalog="/OpenAction<</S/URI/URI(https://example.org/)>>"),
-         "run by themselves"),
-        ("rich media", pdf_bytes(objects="4 0 obj\n<</Type/Annot/Subtype/RichMedia>>\nendobj"), "embedded media"),
-        ("xfa form", pdf_bytes(extra_catalog="/AcroForm<</Fields[]/XFA 4 0 R>>", objects="4 0 obj\n<<>>\nendobj"),
-         "XFA"),
-        ("javascript hidden in a compressed object stream",
-         _pdf_with_object_stream("<</S/JavaScript/JS(app.alert(1))>>"), "JavaScript"),
-        ("javascript in an object nothing points to",
-         pdf_bytes(objects="4 0 obj\n<</S/J#61vaScript/J#53(app.alert(1))>>\nendobj"), "JavaScript"),
+        (
+            "javascript on opening",
+            pdf_bytes(extra_catalog="/OpenAction 4 0 R", objects=JS_ACTION),
+            "JavaScript",
+        ),
+        (
+            "document-level javascript",
+            pdf_bytes(
+                extra_catalog="/Names<</JavaScript 4 0 R>>",
+                objects="4 0 obj\n<</Names[(hi) 5 0 R]>>\nendobj\n\n5 0 obj\n<</S/JavaScript/JS 6 0 R>>\nendobj\n\n"
+                "6 0 obj\n<</Length 16>>\nstream\napp.alert('hi');\nendstream\nendobj",
+            ),
+            "JavaScript",
+        ),
+        (
+            "launch action",
+            pdf_bytes(
+                extra_catalog="/OpenAction 4 0 R",
+                objects="4 0 obj\n<</S/Launch/F(cmd.exe)>>\nendobj",
+            ),
+            "opens other programs",
+        ),
+        (
+            "name written with #xx escapes",
+            pdf_bytes(
+                extra_catalog="/OpenAction 4 0 R",
+                objects="4 0 obj\n<</S/J#61vaScript/J#53(app.alert(1))>>\nendobj",
+            ),
+            "JavaScript",
+        ),
+        (
+            "attached file",
+            pdf_bytes(
+                extra_catalog="/Names<</EmbeddedFiles 4 0 R>>",
+                objects="4 0 obj\n<</Names[]>>\nendobj",
+            ),
+            "files attached inside it",
+        ),
+        (
+            "additional actions",
+            pdf_bytes(extra_catalog="/AA<</WC 4 0 R>>", objects=JS_ACTION),
+            "run by themselves",
+        ),
+        (
+            "opening a web address",
+            pdf_bytes(extra_catalog="/OpenAction<</S/URI/URI(https://example.org/)>>"),
+            "run by themselves",
+        ),
+        (
+            "rich media",
+            pdf_bytes(objects="4 0 obj\n<</Type/Annot/Subtype/RichMedia>>\nendobj"),
+            "embedded media",
+        ),
+        (
+            "xfa form",
+            pdf_bytes(
+                extra_catalog="/AcroForm<</Fields[]/XFA 4 0 R>>", objects="4 0 obj\n<<>>\nendobj"
+            ),
+            "XFA",
+        ),
+        (
+            "javascript hidden in a compressed object stream",
+            _pdf_with_object_stream("<</S/JavaScript/JS(app.alert(1))>>"),
+            "JavaScript",
+        ),
+        (
+            "javascript in an object nothing points to",
+            pdf_bytes(objects="4 0 obj\n<</S/J#61vaScript/J#53(app.alert(1))>>\nendobj"),
+            "JavaScript",
+        ),
     ],
 )
 def test_a_pdf_that_would_act_by_itself_is_refused(login, reporter, label, content, shown) -> None:
-    _refused(_send_report(login(reporter), upload("letter.pdf", content, "application/pdf")),
-             "letter.pdf", "Print it to a new PDF", shown)
+    _refused(
+        _send_report(login(reporter), upload("letter.pdf", content, "application/pdf")),
+        "letter.pdf",
+        "Print it to a new PDF",
+        shown,
+    )
 
 
 def test_the_object_stream_really_hides_the_script_from_a_byte_scan() -> None:
@@ -290,8 +401,13 @@ def test_a_plain_pdf_is_accepted_and_kept_exactly_as_sent(login, reporter) -> No
 
 
 def test_a_pdf_that_cannot_be_read_is_refused(login, reporter) -> None:
-    _refused(_send_report(login(reporter), upload("broken.pdf", b"%PDF-1.7\n" + b"\x00" * 200, "application/pdf")),
-             "broken.pdf", "can't be read as a PDF")
+    _refused(
+        _send_report(
+            login(reporter), upload("broken.pdf", b"%PDF-1.7\n" + b"\x00" * 200, "application/pdf")
+        ),
+        "broken.pdf",
+        "can't be read as a PDF",
+    )
 
 
 def _encrypted(content: bytes, *, user_password: str) -> bytes:
@@ -302,22 +418,37 @@ def _encrypted(content: bytes, *, user_password: str) -> bytes:
     return out.getvalue()
 
 
-def test_a_pdf_that_needs_a_password_is_refused_and_one_that_opens_without_is_checked(login, reporter) -> None:
+def test_a_pdf_that_needs_a_password_is_refused_and_one_that_opens_without_is_checked(
+    login, reporter
+) -> None:
     locked = _encrypted(pdf_bytes(), user_password="secret")
-    _refused(_send_report(login(reporter), upload("locked.pdf", locked, "application/pdf")),
-             "locked.pdf", "password-protected")
+    _refused(
+        _send_report(login(reporter), upload("locked.pdf", locked, "application/pdf")),
+        "locked.pdf",
+        "password-protected",
+    )
     # Opens without a password (only printing or copying restricted): checked like any other, script found.
-    scripted = _encrypted(pdf_bytes(extra_catalog="/OpenAction 4 0 R", objects=JS_ACTION), user_password="")
-    _refused(_send_report(login(reporter), upload("scripted.pdf", scripted, "application/pdf")), "JavaScript")
+    scripted = _encrypted(
+        pdf_bytes(extra_catalog="/OpenAction 4 0 R", objects=JS_ACTION), user_password=""
+    )
+    _refused(
+        _send_report(login(reporter), upload("scripted.pdf", scripted, "application/pdf")),
+        "JavaScript",
+    )
     plain = _encrypted(pdf_bytes(), user_password="")
-    assert _send_report(login(reporter), upload("plain.pdf", plain, "application/pdf")).status_code == 302
+    assert (
+        _send_report(login(reporter), upload("plain.pdf", plain, "application/pdf")).status_code
+        == 302
+    )
 
 
 def test_adding_evidence_later_gets_the_same_checks(login, reporter) -> None:
     report = ReportFactory(reporter=reporter)
     url = reverse("incidents:report_detail", args=[report.reference])
     bad = pdf_bytes(extra_catalog="/OpenAction 4 0 R", objects=JS_ACTION)
-    response = login(reporter).post(url, {"screenshots": [upload("later.pdf", bad, "application/pdf")]})
+    response = login(reporter).post(
+        url, {"screenshots": [upload("later.pdf", bad, "application/pdf")]}
+    )
     assert response.status_code == 200
     assert "JavaScript" in " ".join(response.context["form"].errors["screenshots"])
     assert EvidenceFile.objects.count() == 0
@@ -328,10 +459,14 @@ def test_adding_evidence_later_gets_the_same_checks(login, reporter) -> None:
 
 def _add(client, report: Report, count: int):
     files = [upload(f"shot{n}.png", png_bytes(), "image/png") for n in range(count)]
-    return client.post(reverse("incidents:report_detail", args=[report.reference]), {"screenshots": files})
+    return client.post(
+        reverse("incidents:report_detail", args=[report.reference]), {"screenshots": files}
+    )
 
 
-def test_uploads_over_the_hourly_limit_are_refused_saying_when_they_can_try_again(login, reporter, settings) -> None:
+def test_uploads_over_the_hourly_limit_are_refused_saying_when_they_can_try_again(
+    login, reporter, settings
+) -> None:
     settings.EVIDENCE_UPLOADS_PER_HOUR = 3
     report = ReportFactory(reporter=reporter)
     start = timezone.now().replace(second=30, microsecond=0)
@@ -345,7 +480,10 @@ def test_uploads_over_the_hourly_limit_are_refused_saying_when_they_can_try_agai
     assert response.status_code == 200
     again = timezone.localtime(start + dt.timedelta(hours=1, minutes=1)).strftime("%H:%M")
     message = " ".join(response.context["form"].errors["screenshots"])
-    assert f"You have uploaded 3 files in the last hour and the limit is 3 an hour. You can upload again from {again}." == message
+    assert (
+        f"You have uploaded 3 files in the last hour and the limit is 3 an hour. You can upload again from {again}."
+        == message
+    )
     assert EvidenceFile.objects.count() == 3
     # The first two age out together: two more fit then, not before.
     with time_machine.travel(start + dt.timedelta(minutes=59), tick=False):
@@ -361,16 +499,24 @@ def test_room_for_some_but_not_all_says_how_many_fit_now(login, reporter, settin
     client = login(reporter)
     _add(client, report, 2)
     response = _add(client, report, 2)
-    assert "so you can add 1 more now, or all 2 from" in " ".join(response.context["form"].errors["screenshots"])
+    assert "so you can add 1 more now, or all 2 from" in " ".join(
+        response.context["form"].errors["screenshots"]
+    )
 
 
-def test_a_new_report_over_the_limit_keeps_everything_else_that_was_typed(login, reporter, settings) -> None:
+def test_a_new_report_over_the_limit_keeps_everything_else_that_was_typed(
+    login, reporter, settings
+) -> None:
     settings.EVIDENCE_UPLOADS_PER_HOUR = 1
     client = login(reporter)
     _add(client, ReportFactory(reporter=reporter), 1)
-    response = _send_report(client, upload("shot.png", png_bytes(), "image/png"),
-                            description="The post names a patient on ward 7.", poster_kind="handle",
-                            poster_handle="@ward7nurse")
+    response = _send_report(
+        client,
+        upload("shot.png", png_bytes(), "image/png"),
+        description="The post names a patient on ward 7.",
+        poster_kind="handle",
+        poster_handle="@ward7nurse",
+    )
     assert response.status_code == 200
     message = _errors(response)
     assert "You can upload again from" in message and "send the report without them now" in message
@@ -380,7 +526,9 @@ def test_a_new_report_over_the_limit_keeps_everything_else_that_was_typed(login,
     assert "The post names a patient on ward 7." in response.content.decode()
     assert Report.objects.count() == 1  # only the one made by the factory
     # Sent again without the file, the report goes through.
-    assert _send_report(client, description="The post names a patient on ward 7.").status_code == 302
+    assert (
+        _send_report(client, description="The post names a patient on ward 7.").status_code == 302
+    )
 
 
 def test_other_peoples_uploads_do_not_count(login, reporter, outsider, settings) -> None:
@@ -397,6 +545,8 @@ def test_the_service_holds_the_limit_even_when_the_form_was_passed(reporter, set
     report_add_evidence(report=report, by=reporter, links=[], files=checked)
     more = [evidence_file_check(upload("late.png", png_bytes()))]
     with pytest.raises(UploadLimitReached):
-        report_add_evidence(report=report, by=reporter, links=["https://x.com/a/status/1"], files=more)
+        report_add_evidence(
+            report=report, by=reporter, links=["https://x.com/a/status/1"], files=more
+        )
     assert EvidenceFile.objects.count() == 2
     assert report.links.count() == 0  # nothing of the refused addition was kept

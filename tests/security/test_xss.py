@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 def payload(field: str) -> str:
-    return f"<script>alert(\"{field}\")</script>\"'><img src=x onerror=alert(1)>"
+    return f'<script>alert("{field}")</script>"\'><img src=x onerror=alert(1)>'
 
 
 # The upload's name can't hold a slash (it would be a folder), so its payload has none.
@@ -96,7 +96,9 @@ def _assert_shown(html: str, where: str, *fields: str, lower: tuple[str, ...] = 
 
 def _pdf_text(data: bytes) -> str:
     # Wrapping puts line breaks anywhere, so spaces and breaks are ignored on both sides.
-    return "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+    return "".join(
+        "".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
+    )
 
 
 def _in_pdf(value: str, text: str) -> bool:
@@ -108,9 +110,14 @@ def _in_pdf(value: str, text: str) -> bool:
 
 def _act(client, case: Case, action: str, **data: object):
     fresh = Case.objects.get(pk=case.pk)
-    response = client.post(reverse("casework:case_action", args=[case.reference, action]),
-                           {"seen_revision": fresh.revision, **data})
-    assert response.status_code == 302, (action, re.findall(r"(?s)<main.*</main>", response.content.decode()))
+    response = client.post(
+        reverse("casework:case_action", args=[case.reference, action]),
+        {"seen_revision": fresh.revision, **data},
+    )
+    assert response.status_code == 302, (
+        action,
+        re.findall(r"(?s)<main.*</main>", response.content.decode()),
+    )
     return response
 
 
@@ -120,61 +127,128 @@ def safeguarding_lead(db):
 
 
 @pytest.fixture
-def hostile_case(login, cast, hr_lead, safeguarding_lead, django_capture_on_commit_callbacks) -> Case:
+def hostile_case(
+    login, cast, hr_lead, safeguarding_lead, django_capture_on_commit_callbacks
+) -> Case:
     """A case taken from report to outcome with a payload typed into every free-text field on the way."""
     register_load()
     with django_capture_on_commit_callbacks(execute=True):
-        response = login(cast.reporter).post(reverse("incidents:report_create"), report_form_data(
-            description=payload("description"),
-            poster_kind="handle",
-            poster_handle=payload("reporter's handle"),
-            screenshots=[upload(FILE_PAYLOAD, png_bytes(), "image/png")],
-        ))
+        response = login(cast.reporter).post(
+            reverse("incidents:report_create"),
+            report_form_data(
+                description=payload("description"),
+                poster_kind="handle",
+                poster_handle=payload("reporter's handle"),
+                screenshots=[upload(FILE_PAYLOAD, png_bytes(), "image/png")],
+            ),
+        )
         assert response.status_code == 302
         case = Report.objects.get().case
         triage = login(cast.triage_officer)
         _act(triage, case, "start_triage", note=payload("start triage note"))
         principle = principles_for_reporting().first()
-        _act(triage, case, "update_details", poster=cast.poster.pk, poster_handle=payload("triage handle"),
-             principles=[principle.pk], triage_summary=payload("triage summary"), note=payload("details note"))
+        _act(
+            triage,
+            case,
+            "update_details",
+            poster=cast.poster.pk,
+            poster_handle=payload("triage handle"),
+            principles=[principle.pk],
+            triage_summary=payload("triage summary"),
+            note=payload("details note"),
+        )
         _act(triage, case, "set_flag", flag="safeguarding", raised="1", note=payload("flag note"))
         # Through the service: the case page offers no "respond to flag" action (its spec
         # is marked as a transition, and the case has no such transition).
-        case_flag_respond(case=Case.objects.get(pk=case.pk), by=safeguarding_lead, flag=Flag.SAFEGUARDING,
-                          note=payload("flag response"))
-        _act(triage, case, "link_handle", handle=payload("linked handle"), user=cast.poster.pk,
-             note=payload("link note"))
+        case_flag_respond(
+            case=Case.objects.get(pk=case.pk),
+            by=safeguarding_lead,
+            flag=Flag.SAFEGUARDING,
+            note=payload("flag response"),
+        )
+        _act(
+            triage,
+            case,
+            "link_handle",
+            handle=payload("linked handle"),
+            user=cast.poster.pk,
+            note=payload("link note"),
+        )
         _act(triage, case, "route_to_manager", note=payload("route note"))
-        _act(login(cast.line_manager), case, "request_investigation", note=payload("investigation request"))
-        _act(login(hr_lead), case, "assign", investigator=cast.investigator.pk,
-             decision_maker=cast.decision_maker.pk, note=payload("assign note"))
+        _act(
+            login(cast.line_manager),
+            case,
+            "request_investigation",
+            note=payload("investigation request"),
+        )
+        _act(
+            login(hr_lead),
+            case,
+            "assign",
+            investigator=cast.investigator.pk,
+            decision_maker=cast.decision_maker.pk,
+            note=payload("assign note"),
+        )
         _act(login(hr_lead), case, "add_note", note=payload("hr note"))
-        _act(login(cast.investigator), case, "submit_findings",
-             terms_of_reference=payload("terms of reference"), evidence_summary=payload("evidence summary"),
-             interview_records=payload("interview records"), recommendation=payload("recommendation"),
-             note=payload("findings note"), **{f"finding_{principle.pk}": "upheld"})
-        _act(login(cast.decision_maker), case, "record_outcome", outcome="final_written_warning",
-             rationale=payload("rationale"), note=payload("outcome note"),
-             appeal_deadline=(timezone.localdate() + dt.timedelta(days=14)).isoformat())
+        _act(
+            login(cast.investigator),
+            case,
+            "submit_findings",
+            terms_of_reference=payload("terms of reference"),
+            evidence_summary=payload("evidence summary"),
+            interview_records=payload("interview records"),
+            recommendation=payload("recommendation"),
+            note=payload("findings note"),
+            **{f"finding_{principle.pk}": "upheld"},
+        )
+        _act(
+            login(cast.decision_maker),
+            case,
+            "record_outcome",
+            outcome="final_written_warning",
+            rationale=payload("rationale"),
+            note=payload("outcome note"),
+            appeal_deadline=(timezone.localdate() + dt.timedelta(days=14)).isoformat(),
+        )
     return Case.objects.get(pk=case.pk)
 
 
 CASE_PAGE_FIELDS = (
-    "description", "reporter's handle", "triage handle", "triage summary", "recommendation", "rationale",
-    "start triage note", "details note", "flag note", "link note", "route note", "investigation request",
-    "assign note", "flag response", "hr note", "findings note", "outcome note",
+    "description",
+    "reporter's handle",
+    "triage handle",
+    "triage summary",
+    "recommendation",
+    "rationale",
+    "start triage note",
+    "details note",
+    "flag note",
+    "link note",
+    "route note",
+    "investigation request",
+    "assign note",
+    "flag response",
+    "hr note",
+    "findings note",
+    "outcome note",
 )
 WORKSPACE_FIELDS = ("terms of reference", "evidence summary", "interview records")
 
 
 def test_every_field_is_shown_as_text_on_the_case_page(login, hr_lead, hostile_case) -> None:
-    html = login(hr_lead).get(reverse("casework:case_detail", args=[hostile_case.reference])).content.decode()
+    html = (
+        login(hr_lead)
+        .get(reverse("casework:case_detail", args=[hostile_case.reference]))
+        .content.decode()
+    )
     _assert_shown(html, "case page", *CASE_PAGE_FIELDS, lower=("linked handle",))
     assert FILE_PAYLOAD in "".join(_read(html).text)
 
 
 def test_investigation_papers_are_shown_as_text_in_the_workspace(login, cast, hostile_case) -> None:
-    response = login(cast.investigator).get(reverse("casework:investigation", args=[hostile_case.reference]))
+    response = login(cast.investigator).get(
+        reverse("casework:investigation", args=[hostile_case.reference])
+    )
     assert response.status_code == 200
     html = response.content.decode()
     _assert_shown(html, "investigation workspace", *WORKSPACE_FIELDS)
@@ -198,7 +272,14 @@ def test_lists_inboxes_and_emails_stay_inert(login, cast, hr_lead, hostile_case)
         (hr_lead, reverse("casework:triage_queue")),
         (cast.triage_officer, reverse("casework:case_list")),
     ]
-    people = (cast.reporter, cast.line_manager, cast.triage_officer, cast.investigator, cast.decision_maker, hr_lead)
+    people = (
+        cast.reporter,
+        cast.line_manager,
+        cast.triage_officer,
+        cast.investigator,
+        cast.decision_maker,
+        hr_lead,
+    )
     pages += [(person, reverse("notifications:inbox")) for person in people]
     for person, url in pages:
         response = login(person).get(url)
@@ -215,7 +296,11 @@ def test_lists_inboxes_and_emails_stay_inert(login, cast, hr_lead, hostile_case)
 def test_the_admin_shows_the_words_as_text(login, hostile_case) -> None:
     admin = UserFactory(is_staff=True, is_superuser=True)
     report = hostile_case.reports.get()
-    html = login(admin).get(reverse("admin:incidents_report_change", args=[report.pk])).content.decode()
+    html = (
+        login(admin)
+        .get(reverse("admin:incidents_report_change", args=[report.pk]))
+        .content.decode()
+    )
     _assert_inert(html, "admin report")
     assert payload("description") in "".join(_read(html).text)
 
@@ -223,24 +308,46 @@ def test_the_admin_shows_the_words_as_text(login, hostile_case) -> None:
 def test_other_free_text_fields_are_escaped_too(login, cast, hr_lead) -> None:
     """The fields the main case's path doesn't pass: an informal resolution, a withdrawal, a reflected reference."""
     informal = case_in_state(CaseState.MANAGER_REVIEW, cast, confidential=False)
-    _act(login(cast.line_manager), informal, "resolve_informally", action_taken=payload("action taken"),
-         employee_spoken_to="on", note=payload("informal note"))
-    html = login(hr_lead).get(reverse("casework:case_detail", args=[informal.reference])).content.decode()
+    _act(
+        login(cast.line_manager),
+        informal,
+        "resolve_informally",
+        action_taken=payload("action taken"),
+        employee_spoken_to="on",
+        note=payload("informal note"),
+    )
+    html = (
+        login(hr_lead)
+        .get(reverse("casework:case_detail", args=[informal.reference]))
+        .content.decode()
+    )
     _assert_shown(html, "informal case", "action taken", "informal note")
 
     withdrawn = CaseFactory(state=CaseState.NEW)
     report = ReportFactory(case=withdrawn, reference=withdrawn.reference, reporter=cast.reporter)
-    response = login(cast.reporter).post(reverse("incidents:report_withdraw", args=[report.reference]),
-                                         {"seen_revision": withdrawn.revision, "note": payload("withdrawal")})
+    response = login(cast.reporter).post(
+        reverse("incidents:report_withdraw", args=[report.reference]),
+        {"seen_revision": withdrawn.revision, "note": payload("withdrawal")},
+    )
     assert response.status_code == 302
-    html = login(hr_lead).get(reverse("casework:case_detail", args=[withdrawn.reference])).content.decode()
+    html = (
+        login(hr_lead)
+        .get(reverse("casework:case_detail", args=[withdrawn.reference]))
+        .content.decode()
+    )
     _assert_shown(html, "withdrawn case", "withdrawal")
 
     triage = case_in_state(CaseState.TRIAGE, cast)
-    reflected = "\"><img src=x onerror=alert(1)>"  # a reference field holds 32 characters
+    reflected = '"><img src=x onerror=alert(1)>'  # a reference field holds 32 characters
     response = login(cast.triage_officer).post(
         reverse("casework:case_action", args=[triage.reference, "dismiss"]),
-        {"seen_revision": triage.revision, "reason": "duplicate", "duplicate_of": reflected, "note": "x"})
+        {
+            "seen_revision": triage.revision,
+            "reason": "duplicate",
+            "duplicate_of": reflected,
+            "note": "x",
+        },
+    )
     html = response.content.decode()
     _assert_inert(html, "dismiss form")
     assert reflected.upper() in "".join(_read(html).text)  # named back in the error, as text
@@ -257,8 +364,9 @@ def _summary(client, case: Case, variant: str, django_capture_on_commit_callback
         return handle.read()
 
 
-def test_every_field_is_printed_literally_in_the_full_summary(login, hr_lead, hostile_case,
-                                                               django_capture_on_commit_callbacks) -> None:
+def test_every_field_is_printed_literally_in_the_full_summary(
+    login, hr_lead, hostile_case, django_capture_on_commit_callbacks
+) -> None:
     data = _summary(login(hr_lead), hostile_case, "full", django_capture_on_commit_callbacks)
     text = _pdf_text(data)
     for field in CASE_PAGE_FIELDS + WORKSPACE_FIELDS:
@@ -269,10 +377,18 @@ def test_every_field_is_printed_literally_in_the_full_summary(login, hr_lead, ho
     assert b"/JavaScript" not in data and b"/URI" not in data
 
 
-def test_the_informal_resolution_is_printed_literally(login, cast, hr_lead, django_capture_on_commit_callbacks) -> None:
+def test_the_informal_resolution_is_printed_literally(
+    login, cast, hr_lead, django_capture_on_commit_callbacks
+) -> None:
     case = case_in_state(CaseState.MANAGER_REVIEW, cast, confidential=False)
-    _act(login(cast.line_manager), case, "resolve_informally", action_taken=payload("action taken"),
-         employee_spoken_to="on", note=payload("informal note"))
+    _act(
+        login(cast.line_manager),
+        case,
+        "resolve_informally",
+        action_taken=payload("action taken"),
+        employee_spoken_to="on",
+        note=payload("informal note"),
+    )
     text = _pdf_text(_summary(login(hr_lead), case, "full", django_capture_on_commit_callbacks))
     assert _in_pdf(payload("action taken"), text) and _in_pdf(payload("informal note"), text)
 
@@ -282,8 +398,12 @@ def test_the_committee_pack_prints_labels_and_names_literally() -> None:
         filters=Filters(dt.date(2026, 1, 1), dt.date(2026, 3, 31), Period.QUARTER),
         generated_at=dt.datetime(2026, 4, 8, 9, 5, tzinfo=dt.UTC),
         tables=(
-            Table("policies", "Policy register", ("Policy", "Status"),
-                  ((payload("policy title"), "Past its expiry date"),)),
+            Table(
+                "policies",
+                "Policy register",
+                ("Policy", "Status"),
+                ((payload("policy title"), "Past its expiry date"),),
+            ),
         ),
     )
     text = _pdf_text(committee_pack_render(figures, prepared_for=payload("prepared for")))

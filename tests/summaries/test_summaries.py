@@ -25,10 +25,21 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def case(reporter, poster, poster_manager, investigator):
     decider = UserFactory(roles=[Role.HR_LEAD], first_name="Dana", last_name="Decider")
-    case = CaseFactory(state=CaseState.DECISION, poster=poster, line_manager=poster_manager,
-                       investigator=investigator, decision_maker=decider, triage_summary="Patient visible.")
-    ReportFactory(case=case, reference=case.reference, reporter=reporter, confidential=True,
-                  description="Photo on the ward <font color=red>look</font>")
+    case = CaseFactory(
+        state=CaseState.DECISION,
+        poster=poster,
+        line_manager=poster_manager,
+        investigator=investigator,
+        decision_maker=decider,
+        triage_summary="Patient visible.",
+    )
+    ReportFactory(
+        case=case,
+        reference=case.reference,
+        reporter=reporter,
+        confidential=True,
+        description="Photo on the ward <font color=red>look</font>",
+    )
     case.principles.add(PrincipleFactory(title="Protect patient confidentiality"))
     return case
 
@@ -43,8 +54,9 @@ def _ask(client, case, variant: str):
     return client.post(reverse("summaries:create", args=[case.reference]), {"variant": variant})
 
 
-def test_hr_lead_prepares_and_downloads_the_full_summary(login, hr_lead, case, reporter,
-                                                         django_capture_on_commit_callbacks) -> None:
+def test_hr_lead_prepares_and_downloads_the_full_summary(
+    login, hr_lead, case, reporter, django_capture_on_commit_callbacks
+) -> None:
     client = login(hr_lead)
     with django_capture_on_commit_callbacks(execute=True):
         response = _ask(client, case, "full")
@@ -57,7 +69,12 @@ def test_hr_lead_prepares_and_downloads_the_full_summary(login, hr_lead, case, r
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"].startswith("attachment;")
-    assert CaseEvent.objects.filter(case=case, kind=EventKind.SUMMARY_DOWNLOADED, actor=hr_lead).count() == 1
+    assert (
+        CaseEvent.objects.filter(
+            case=case, kind=EventKind.SUMMARY_DOWNLOADED, actor=hr_lead
+        ).count()
+        == 1
+    )
     _, text = _pdf_text(summary)
     assert case.reference in text and "OFFICIAL-SENSITIVE: PERSONNEL" in text
     # Not even the full summary prints a confidential reporter's name: on screen it takes a reveal.
@@ -65,8 +82,9 @@ def test_hr_lead_prepares_and_downloads_the_full_summary(login, hr_lead, case, r
     assert "<font color=red>look</font>" in text  # typed markup stays literal
 
 
-def test_the_managers_summary_never_names_a_confidential_reporter(login, poster_manager, case, reporter,
-                                                                  django_capture_on_commit_callbacks) -> None:
+def test_the_managers_summary_never_names_a_confidential_reporter(
+    login, poster_manager, case, reporter, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         _ask(login(poster_manager), case, "manager")
     summary = CaseSummary.objects.get(case=case, variant="manager")
@@ -78,8 +96,9 @@ def test_the_managers_summary_never_names_a_confidential_reporter(login, poster_
         assert part.encode() not in data
 
 
-def test_the_employees_bundle_names_no_reporter(login, hr_lead, case, reporter,
-                                                django_capture_on_commit_callbacks) -> None:
+def test_the_employees_bundle_names_no_reporter(
+    login, hr_lead, case, reporter, django_capture_on_commit_callbacks
+) -> None:
     report = case.reports.get()
     report.confidential = False
     report.save(update_fields=["confidential"])
@@ -91,7 +110,9 @@ def test_the_employees_bundle_names_no_reporter(login, hr_lead, case, reporter,
 
 
 @pytest.mark.parametrize("variant", ["full", "employee"])
-def test_the_line_manager_gets_only_their_own_summary(login, hr_lead, poster_manager, case, variant) -> None:
+def test_the_line_manager_gets_only_their_own_summary(
+    login, hr_lead, poster_manager, case, variant
+) -> None:
     assert _ask(login(poster_manager), case, variant).status_code == 404
     summary = summary_request(case=case, variant=variant, by=hr_lead)
     for name in ("status", "download"):
@@ -100,13 +121,18 @@ def test_the_line_manager_gets_only_their_own_summary(login, hr_lead, poster_man
 
 
 @pytest.mark.parametrize("who", ["outsider", "governance_member", "poster", "reporter"])
-def test_people_without_the_case_get_404_for_every_summary(login, hr_lead, case, who, request) -> None:
+def test_people_without_the_case_get_404_for_every_summary(
+    login, hr_lead, case, who, request
+) -> None:
     summary = summary_request(case=case, variant="manager", by=hr_lead)
     summary_produce(summary_id=summary.pk)
     client = login(request.getfixturevalue(who))
     assert _ask(client, case, "manager").status_code == 404
     for name in ("status", "download"):
-        assert client.get(reverse(f"summaries:{name}", args=[case.reference, summary.pk])).status_code == 404
+        assert (
+            client.get(reverse(f"summaries:{name}", args=[case.reference, summary.pk])).status_code
+            == 404
+        )
 
 
 def test_a_retried_task_makes_no_second_file(hr_lead, case, settings) -> None:
@@ -128,9 +154,14 @@ def test_a_changed_case_gets_a_new_summary(hr_lead, case) -> None:
 
 def test_closing_a_case_keeps_its_full_summary(case, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_record_outcome(case=case, by=case.decision_maker, outcome=Outcome.NO_CASE_TO_ANSWER,
-                                     rationale="Not identifiable.", note="Closed.",
-                                     appeal_deadline=timezone.localdate() + dt.timedelta(days=10))
+        services.case_record_outcome(
+            case=case,
+            by=case.decision_maker,
+            outcome=Outcome.NO_CASE_TO_ANSWER,
+            rationale="Not identifiable.",
+            note="Closed.",
+            appeal_deadline=timezone.localdate() + dt.timedelta(days=10),
+        )
     archived = CaseSummary.objects.get(case=case, archived=True)
     assert archived.variant == "full" and archived.status == SummaryStatus.READY
     _, text = _pdf_text(archived)
@@ -143,9 +174,15 @@ def test_a_fingerprint_can_be_verified(login, hr_lead, case) -> None:
     summary.refresh_from_db()
     _, text = _pdf_text(summary)
     assert summary.fingerprint in text.replace("\n", "")
-    page = login(hr_lead).post(reverse("summaries:verify"), {"fingerprint": summary.fingerprint}).content.decode()
+    page = (
+        login(hr_lead)
+        .post(reverse("summaries:verify"), {"fingerprint": summary.fingerprint})
+        .content.decode()
+    )
     assert "Genuine" in page and case.reference in page
-    page = login(hr_lead).post(reverse("summaries:verify"), {"fingerprint": "0" * 64}).content.decode()
+    page = (
+        login(hr_lead).post(reverse("summaries:verify"), {"fingerprint": "0" * 64}).content.decode()
+    )
     assert "Not recognised" in page
     out = io.StringIO()
     call_command("verify_summary", summary.sha256, stdout=out)
@@ -161,7 +198,9 @@ def test_screenshots_are_embedded(login, hr_lead, case, reporter) -> None:
     from incidents.services import report_add_evidence
 
     upload = SimpleUploadedFile("shot.png", png_bytes(40, 30), content_type="image/png")
-    report_add_evidence(report=case.reports.get(), by=reporter, links=[], files=[evidence_file_check(upload)])
+    report_add_evidence(
+        report=case.reports.get(), by=reporter, links=[], files=[evidence_file_check(upload)]
+    )
     summary = summary_request(case=case, variant="full", by=hr_lead)
     summary_produce(summary_id=summary.pk)
     summary.refresh_from_db()

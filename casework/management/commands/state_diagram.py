@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Print the case state diagram (Mermaid) generated from the transitions; --write updates the README."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--write", action="store_true", help="Replace the diagram block in README.md.")
+        parser.add_argument(
+            "--write", action="store_true", help="Replace the diagram block in README.md."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         if options["write"]:

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Load the policy register and a demo organisation with a login for every role. Safe to run again."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--no-reports", action="store_true", help="Don't create the demo reports.")
+        parser.add_argument(
+            "--no-reports", action="store_true", help="Don't create the demo reports."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         result = demo_seed(with_reports=not options["no_reports"])

@@ -16,8 +16,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         group = parser.add_mutually_exclusive_group()
-        group.add_argument("--rebuild", action="store_true", help="Count every case again from nothing.")
-        group.add_argument("--check", action="store_true", help="Compare with a count from scratch; change nothing.")
+        group.add_argument(
+            "--rebuild", action="store_true", help="Count every case again from nothing."
+        )
+        group.add_argument(
+            "--check",
+            action="store_true",
+            help="Compare with a count from scratch; change nothing.",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         started = time.perf_counter()
@@ -34,7 +40,9 @@ class Command(BaseCommand):
                     f"{len(differences)} daily counts differ from a count from scratch; "
                     "run governance_counts --rebuild to repair them."
                 )
-            self.stdout.write(f"The daily counts match a count from scratch ({time.perf_counter() - started:.1f} s).")
+            self.stdout.write(
+                f"The daily counts match a count from scratch ({time.perf_counter() - started:.1f} s)."
+            )
             return
         cases = rollup_rebuild() if options["rebuild"] else rollup_refresh()
         self.stdout.write(f"Counted {cases} cases in {time.perf_counter() - started:.1f} s.")

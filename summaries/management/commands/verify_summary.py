@@ -14,7 +14,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         summary = summary_verify(fingerprint=str(options["fingerprint"]))
         if summary is None:
-            raise CommandError("Not recognised: no summary produced by Flagpost has this fingerprint.")
+            raise CommandError(
+                "Not recognised: no summary produced by Flagpost has this fingerprint."
+            )
         self.stdout.write(
             f"Genuine: {summary.get_variant_display()} of case {summary.case.reference} "
             f"(revision {summary.case_revision}), produced {summary.completed_at:%Y-%m-%d %H:%M} "
