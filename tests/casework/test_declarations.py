@@ -19,7 +19,7 @@ from casework.models import Case, CaseChange, CaseEvent, CaseState, Flag
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadlines_for_new_case
 from incidents.models import Report
-from tests.casework.conftest import case_in_state, cast  # noqa: F401 - fixtures
+from tests.factories import case_in_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_the_case_page_offers_every_declared_action_but_withdrawing() -> None:
     assert set(ACTIONS) - set(ACTION_SPECS) == {"withdraw"}
 
 
-def test_the_rule_a_declaration_names_is_the_one_asked(cast, monkeypatch) -> None:  # noqa: F811
+def test_the_rule_a_declaration_names_is_the_one_asked(cast, monkeypatch) -> None:
     case = case_in_state(CaseState.NEW, cast)
     assert access.may(cast.triage_officer, "start_triage", case)
     refused = dataclasses.replace(ACTIONS["start_triage"], rule=lambda user, case: False)
@@ -64,7 +64,7 @@ def test_the_rule_a_declaration_names_is_the_one_asked(cast, monkeypatch) -> Non
     assert not access.may(cast.triage_officer, "start_triage", case)
 
 
-def test_the_clocks_an_action_meets_and_opens_are_its_declarations(cast, monkeypatch) -> None:  # noqa: F811
+def test_the_clocks_an_action_meets_and_opens_are_its_declarations(cast, monkeypatch) -> None:
     case = case_in_state(CaseState.NEW, cast)
     deadlines_for_new_case(case=case, at=timezone.now())
     declared = dataclasses.replace(
@@ -177,7 +177,7 @@ def no_governance_receivers():
         signal.connect(receiver, sender=sender, dispatch_uid=uid)
 
 
-def test_the_services_tell_reporting_themselves(cast, no_governance_receivers) -> None:  # noqa: F811
+def test_the_services_tell_reporting_themselves(cast, no_governance_receivers) -> None:
     case = case_in_state(CaseState.NEW, cast)
     deadlines_for_new_case(case=case, at=timezone.now())
     CaseChange.objects.all().delete()
