@@ -137,7 +137,10 @@ def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
 
 class EvidenceFile(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="files")
-    file = models.FileField(upload_to=evidence_upload_to, storage=EvidenceStorage(), max_length=200)
+    # Indexed for the orphan check, which looks files up by name.
+    file = models.FileField(
+        upload_to=evidence_upload_to, storage=EvidenceStorage(), max_length=200, db_index=True
+    )
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()

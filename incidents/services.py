@@ -8,8 +8,12 @@ together, so either all of it is saved or none of it is.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import logging
+import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -36,11 +40,14 @@ from incidents.models import (
     ReferenceCounter,
     Report,
 )
+from incidents.storage import EvidenceStorage
 from kit.downloads import download_name
 from notifications.models import NotificationKind
 from notifications.services import notification_create
 from policies.models import Principle
 from policies.services import versions_in_force
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,14 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
     normalised = [link_normalise(url) for url in draft.links]
     platform = draft.platform or platform_detect(draft.links[0])
     now = timezone.now()
-    with transaction.atomic():
+    with (
+        _evidence_kept_on_commit_only(
+            during="new report",
+            facts={"token": str(draft.submission_token), "links": len(draft.links)},
+            files=draft.files,
+        ) as written,
+        transaction.atomic(),
+    ):
         _upload_limit_hold(user=reporter, adding=len(draft.files), at=now, with_report=True)
         reference = reference_next(on=timezone.localdate(now))
         case = _case_already_reporting(normalised)
@@ -158,7 +172,14 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
             confidential=draft.confidential,
         )
         report.principles.set(draft.principles)
-        _evidence_store(report=report, by=reporter, links=draft.links, files=draft.files, at=now)
+        _evidence_store(
+            report=report,
+            by=reporter,
+            links=draft.links,
+            files=draft.files,
+            at=now,
+            written=written,
+        )
         case_event_record(
             case=case,
             kind=EventKind.REPORT_JOINED if joined else EventKind.REPORT_RECEIVED,
@@ -172,8 +193,65 @@ def _report_create(*, reporter: User, draft: ReportDraft) -> ReportSubmission:
     return ReportSubmission(report=report, joined_existing_case=joined)
 
 
+class EvidenceNotStored(Exception):
+    """The evidence store could not take the files (disk full, not writable): nothing was saved."""
+
+
+@contextmanager
+def _evidence_kept_on_commit_only(
+    *, during: str, facts: dict[str, object], files: Sequence[CheckedFile]
+) -> Iterator[list[str]]:
+    """Wrap a service's transaction so that files it stored go if the transaction doesn't commit.
+
+    Files are written inside the transaction (their row needs the name), so a
+    later failure (the disk filling at the second file, a lock timeout, a
+    failed commit) would leave files no row points to. Each stored name is
+    added to the list this yields; on any exception they are deleted again,
+    after the rollback. A storage error (``OSError``) is logged for the
+    administrators with facts that name no one, and raised as
+    ``EvidenceNotStored`` for the page to say the report was not sent.
+    ``ATOMIC_REQUESTS`` is off and the services own their transactions, so
+    leaving this block without an exception means the rows are committed.
+    """
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException as error:
+        storage = EvidenceStorage()
+        for name in written:
+            with suppress(OSError):
+                storage.delete(name)
+        if not isinstance(error, OSError):
+            raise
+        try:
+            free: object = shutil.disk_usage(storage.location).free
+        except OSError:
+            free = "unknown"
+        log.error(
+            "evidence store failed during %s: %s (%s) at %s; free bytes %s; "
+            "files %d, bytes %d, types %s; %s; nothing saved, %d stored file(s) removed",
+            during,
+            errno.errorcode.get(error.errno or 0, "no errno"),
+            error.strerror,
+            storage.location,
+            free,
+            len(files),
+            sum(checked.size for checked in files),
+            ",".join(sorted({checked.content_type for checked in files})) or "none",
+            ", ".join(f"{key} {value}" for key, value in facts.items()),
+            len(written),
+        )
+        raise EvidenceNotStored(str(error)) from error
+
+
 def _evidence_store(
-    *, report: Report, by: User, links: Sequence[str], files: Sequence[CheckedFile], at: dt.datetime
+    *,
+    report: Report,
+    by: User,
+    links: Sequence[str],
+    files: Sequence[CheckedFile],
+    at: dt.datetime,
+    written: list[str],
 ) -> None:
     EvidenceLink.objects.bulk_create(
         EvidenceLink(
@@ -201,6 +279,7 @@ def _evidence_store(
         )
         # What is stored is the checked content (a picture saved afresh), whose hash is the one recorded.
         evidence.file.save("upload", checked.content, save=False)
+        written.append(evidence.file.name or "")
         evidence.save()
 
 
@@ -240,12 +319,19 @@ def report_add_evidence(
 ) -> Report:
     """Add links and files to an open report. Evidence is only ever added, never changed."""
     now = timezone.now()
-    with transaction.atomic():
+    with (
+        _evidence_kept_on_commit_only(
+            during="evidence added",
+            facts={"report": report.reference, "links": len(links)},
+            files=files,
+        ) as written,
+        transaction.atomic(),
+    ):
         case = Case.objects.select_for_update().get(pk=report.case_id)
         if case.state == CaseState.CLOSED:
             raise ReportClosed("This report's case is closed, so no more evidence can be added.")
         _upload_limit_hold(user=by, adding=len(files), at=now)
-        _evidence_store(report=report, by=by, links=links, files=files, at=now)
+        _evidence_store(report=report, by=by, links=links, files=files, at=now, written=written)
         parts = []
         if links:
             parts.append(f"{len(links)} link{'s' if len(links) != 1 else ''}")

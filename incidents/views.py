@@ -22,10 +22,21 @@ from casework.services import CaseActionError, case_withdraw
 from directory.http import AuthenticatedHttpRequest
 from incidents.forms import EvidenceAddForm, ReportForm
 from incidents.models import Report
-from incidents.services import ReportClosed, UploadLimitReached, report_add_evidence, report_submit
+from incidents.services import (
+    EvidenceNotStored,
+    ReportClosed,
+    UploadLimitReached,
+    report_add_evidence,
+    report_submit,
+)
 from kit.downloads import attachment_header
 
 MY_REPORTS_PAGE_SIZE = 20
+
+# A storage failure is the server's, so the answer is a 5xx (monitoring counts
+# it, no client takes it for a success) that still carries the form with what
+# was typed: browsers show a 503's page, and nothing asks them to resend it.
+NOT_SENT_STATUS = 503
 
 
 @login_required
@@ -56,6 +67,13 @@ def report_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 submission = report_submit(reporter=request.user, draft=form.draft())
             except UploadLimitReached as error:
                 form.add_error("screenshots", error)  # the rest of the answers stay in the form
+            except EvidenceNotStored:
+                return render(
+                    request,
+                    "incidents/report_form.html",
+                    {"form": form, "not_sent": True, "files_lost": bool(request.FILES)},
+                    status=NOT_SENT_STATUS,
+                )
             else:
                 for notice in form.notices:
                     messages.info(request, notice)
@@ -143,6 +161,20 @@ def report_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
                     messages.error(request, str(error))
                 except UploadLimitReached as error:
                     form.add_error("screenshots", error)
+                except EvidenceNotStored:
+                    return render(
+                        request,
+                        "incidents/report_detail.html",
+                        {
+                            "report": report,
+                            "form": form,
+                            "can_add": can_add,
+                            "can_withdraw": _may_withdraw(request, report),
+                            "not_added": True,
+                            "files_lost": bool(request.FILES),
+                        },
+                        status=NOT_SENT_STATUS,
+                    )
                 else:
                     messages.success(
                         request, "Thank you. Your further evidence has been added to the report."
@@ -156,12 +188,20 @@ def report_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     elif request.method == "POST":
         messages.error(request, "This report's case is closed, so no more evidence can be added.")
         return redirect("incidents:report_detail", reference=report.reference)
-    can_withdraw = report.case.state == CaseState.NEW and may(request.user, "withdraw", report.case)
     return render(
         request,
         "incidents/report_detail.html",
-        {"report": report, "form": form, "can_add": can_add, "can_withdraw": can_withdraw},
+        {
+            "report": report,
+            "form": form,
+            "can_add": can_add,
+            "can_withdraw": _may_withdraw(request, report),
+        },
     )
+
+
+def _may_withdraw(request: AuthenticatedHttpRequest, report: Report) -> bool:
+    return report.case.state == CaseState.NEW and may(request.user, "withdraw", report.case)
 
 
 @login_required

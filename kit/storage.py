@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -31,6 +32,24 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError(
             "Private files have no public URL; use the permission-checked download view."
         )
+
+    def _save(self, name: str, content: object) -> str:
+        """Save, and remove the file again if writing it failed part-way.
+
+        Django leaves a half-written file behind when the disk fills during the
+        write; a private file no row points to is data nobody will ever delete.
+        The names are generated (random), so the path can only be this save's.
+        """
+        full_path = self.path(name)
+        existed = os.path.lexists(full_path)
+        try:
+            # django-stubs leave out FileSystemStorage._save, the method a storage overrides.
+            return super()._save(name, content)  # type: ignore[misc]
+        except BaseException:
+            if not existed:
+                with suppress(OSError):
+                    os.remove(full_path)
+            raise
 
     def deconstruct(self) -> tuple[str, tuple, dict]:
         return ("kit.storage.PrivateStorage", (self.setting_name,), {})
