@@ -20,7 +20,7 @@ from django.urls import reverse
 from casework.models import Case, CaseEvent, EventKind
 from incidents.models import EvidenceFile, Report
 from notifications.models import Notification
-from tests.samples import png_upload
+from tests.samples import pdf_bytes, png_upload, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +220,18 @@ def test_orphan_age_is_measured_from_the_file(settings, db) -> None:
     planted.write_bytes(b"%PDF")
     _age(planted, hours=24.5)
     assert [o.name for o in evidence_orphans_find()] == ["x.pdf"]
+
+
+def test_large_pdf_cut_off_by_a_full_disk_leaves_no_partial_file(
+    login, reporter, small_disk, report_data, django_capture_on_commit_callbacks
+) -> None:
+    """Over 2.5 MB an upload is a temporary file that storage copies in: the copy stops part-way."""
+    filler = "4 0 obj\n<</Length 3000000>>stream\n" + "A" * 3_000_000 + "\nendstream\nendobj"
+    big = upload("scan.pdf", pdf_bytes(objects=filler), "application/pdf")
+    small_disk.mount()
+    small_disk.fill(leave_pages=2)
+    data = report_data(links=LINK, description=DESCRIPTION, screenshots=big)
+    response = send(login(reporter), data, django_capture_on_commit_callbacks)
+
+    assert_not_sent_page(response)
+    assert_nothing_saved(small_disk)
