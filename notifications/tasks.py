@@ -106,6 +106,8 @@ def _mark_sent(notification_id: int) -> None:
             )
             return
         except (OperationalError, InterfaceError) as error:
+            if connection.in_atomic_block:
+                raise  # the caller's transaction is gone with the connection: it must decide
             # Closed, not reused: Django keeps a broken connection until it is closed.
             connection.close()
             if attempt == MARK_SENT_ATTEMPTS:

@@ -517,7 +517,9 @@ def test_a_database_connection_killed_after_the_mail_server_accepted_sends_each_
         assert _terminate_connections_of(worker) >= 1, worker.log_tail()
         smtp_server.let_go(number)
 
-    sent = Notification.objects.filter(pk__in=[row.pk for row in rows], email_status="sent")
+    sent = Notification.objects.filter(
+        pk__in=[row.pk for row in rows], email_status=DeliveryStatus.SENT
+    )
     assert wait_until(lambda: sent.count() == expected, timeout=60), (
         list(Notification.objects.values_list("email_status", flat=True)),
         worker.log_tail(),
