@@ -154,11 +154,16 @@ def _local(value: dt.datetime) -> dt.datetime:
 
 
 def when(value: dt.datetime | None) -> str:
-    """``14 March 2024, 09:05`` in UK time; month names fixed so no locale can change them."""
+    """``14 March 2024, 09:05 GMT`` in UK time; month names fixed so no locale can change them.
+
+    The zone (GMT or BST, as ``kit.clock`` shows it on pages and in emails) tells apart the
+    two 01:30s of the night the clocks go back. A naive value has no zone to show.
+    """
     if value is None:
         return "—"
     value = _local(value)
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}, {value:%H:%M}"
+    zone = f" {value.tzname()}" if value.tzinfo is not None else ""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}, {value:%H:%M}{zone}"
 
 
 def day(value: dt.date | None) -> str:

@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from casework.changes import cases_changed
 from casework.models import OPEN_STATES, Case, CaseState, EventKind
@@ -41,6 +40,7 @@ from incidents.models import (
     Report,
 )
 from incidents.storage import EvidenceStorage
+from kit.clock import moment_text
 from kit.downloads import download_name
 from notifications.models import NotificationKind
 from notifications.services import notification_create
@@ -399,7 +399,7 @@ def upload_limit_check(
         "limit": limit,
         "left": limit - len(recent),
         "adding": adding,
-        "time": date_format(timezone.localtime(frees_at), "H:i"),
+        "time": moment_text(frees_at, "H:i"),
     }
     if len(recent) < limit:
         message = (

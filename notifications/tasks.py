@@ -7,18 +7,30 @@ import logging
 import random
 import smtplib
 import socket
+import time
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from notifications.models import DeliveryStatus, Notification, TaskDelivery
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+
+# After the SMTP server has accepted a message, marking it sent is retried on a fresh
+# database connection this many times, waiting 0.5, 1, 2, 4 … 16 s (31.5 s in all): a
+# database restart, failover or pooler restart is over by then. Only if the database stays
+# unreachable for longer is the row left "sending", for the sweeper to send again after
+# the lease, under the same Message-ID (README, "Notifications").
+MARK_SENT_ATTEMPTS = 7
+MARK_SENT_FIRST_WAIT = 0.5
 
 
 def _claim_lease() -> dt.timedelta:
@@ -56,6 +68,69 @@ def _backoff(attempt: int) -> dt.timedelta:
     return dt.timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
+def message_id(notification: Notification) -> str:
+    """The notification's own ``Message-ID``: the same at every attempt, so a resend is recognisable.
+
+    Built like ``email.utils.make_msgid`` (``<left@domain>``) but from the row instead of the
+    clock and a random number; the keyed hash makes it unguessable and different in every
+    installation that has a row of the same number.
+    """
+    digest = salted_hmac(
+        "notifications.message_id", f"{notification.pk}:{notification.created_at.isoformat()}"
+    ).hexdigest()[:16]
+    return f"<notification-{notification.pk}.{digest}@{_message_id_domain()}>"
+
+
+def _message_id_domain() -> str:
+    host = urlsplit(settings.SITE_URL).hostname
+    if not host:
+        host = next((name.lstrip(".") for name in settings.ALLOWED_HOSTS if name != "*"), "")
+    return host or "flagpost.invalid"
+
+
+def _mark_sent(notification_id: int) -> None:
+    """Record an accepted message as sent, on a fresh connection if the old one broke.
+
+    The SMTP server has the message, so losing this write means the sweeper sends it again
+    after the lease. A connection that broke while the worker waited for the server is closed
+    and reopened; the write is an idempotent UPDATE, so retrying it is safe.
+    """
+    wait = MARK_SENT_FIRST_WAIT
+    for attempt in range(1, MARK_SENT_ATTEMPTS + 1):
+        try:
+            Notification.objects.filter(pk=notification_id).update(
+                email_status=DeliveryStatus.SENT,
+                email_sent_at=timezone.now(),
+                email_due_at=None,
+                email_error="",
+            )
+            return
+        except (OperationalError, InterfaceError) as error:
+            if connection.in_atomic_block:
+                raise  # the caller's transaction is gone with the connection: it must decide
+            # Closed, not reused: Django keeps a broken connection until it is closed.
+            connection.close()
+            if attempt == MARK_SENT_ATTEMPTS:
+                log.error(
+                    "notification %s was accepted by the mail server but could not be marked "
+                    "sent after %s attempts; the sweeper will send it again: %s",
+                    notification_id,
+                    attempt,
+                    error,
+                )
+                raise
+            log.warning(
+                "notification %s accepted by the mail server; marking it sent failed "
+                "(attempt %s), retrying in %.1f s: %s",
+                notification_id,
+                attempt,
+                wait,
+                error,
+            )
+            time.sleep(wait)
+            wait *= 2
+
+
 @shared_task(ignore_result=True)
 def notification_deliver(notification_id: int) -> str:
     now = timezone.now()
@@ -82,7 +157,10 @@ def notification_deliver(notification_id: int) -> str:
         subject=notification.subject,
         body=notification.body_text,
         to=[notification.recipient.email],
-        headers={"X-Flagpost-Notification": str(notification.pk)},
+        headers={
+            "Message-ID": message_id(notification),
+            "X-Flagpost-Notification": str(notification.pk),
+        },
     )
     message.attach_alternative(notification.body_html, "text/html")
     try:
@@ -97,12 +175,7 @@ def notification_deliver(notification_id: int) -> str:
         )
         log.warning("notification %s not sent (attempt %s): %s", notification_id, attempts, error)
         return "failed" if failed else "will retry"
-    Notification.objects.filter(pk=notification_id).update(
-        email_status=DeliveryStatus.SENT,
-        email_sent_at=timezone.now(),
-        email_due_at=None,
-        email_error="",
-    )
+    _mark_sent(notification_id)
     return "sent"
 
 

@@ -195,7 +195,9 @@ def worker_process(
         ):
             env.pop(variable, None)
         log = tmp_path / f"worker-{len(started) + 1}.log"
-        name = f"flagpost-test-{uuid.uuid4().hex[:8]}@%h"
+        tag = f"flagpost-test-{uuid.uuid4().hex[:8]}"
+        name = f"{tag}@%h"
+        env["PGAPPNAME"] = tag  # libpq names the worker's connections after it
         with log.open("wb") as output:
             process = subprocess.Popen(
                 [
@@ -219,7 +221,7 @@ def worker_process(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        worker = WorkerProcess(process=process, log=log)
+        worker = WorkerProcess(process=process, log=log, application_name=tag)
         started.append(worker)
         ready = wait_until(
             lambda: process.poll() is not None or " ready." in worker.log_tail(200),

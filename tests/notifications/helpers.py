@@ -126,6 +126,10 @@ class RecordingSMTPHandler:
     With ``stall_next`` set, the next message is held after its data arrived,
     before any reply (the sender sits waiting, mid-send), until ``release`` is
     set; it is then refused with a 451 and never recorded.
+
+    ``hold(numbers)`` holds the messages of those arrival numbers (1 for the first)
+    the same way, but accepts and records each once ``let_go(number)`` is called:
+    the server has the message, the sender hasn't heard yet.
     """
 
     def __init__(self) -> None:
@@ -136,10 +140,33 @@ class RecordingSMTPHandler:
         self.release = threading.Event()
         self.host = "127.0.0.1"
         self.port = 0
+        self._arrived = 0
+        self._held: dict[int, tuple[threading.Event, threading.Event]] = {}
+
+    def hold(self, numbers: list[int]) -> None:
+        with self._lock:
+            for number in numbers:
+                self._held[number] = (threading.Event(), threading.Event())
+
+    def held(self, number: int, *, timeout: float = 30.0) -> bool:
+        """Wait until message ``number`` has arrived and is being held."""
+        return self._held[number][0].wait(timeout=timeout)
+
+    def let_go(self, number: int) -> None:
+        self._held[number][1].set()
 
     async def handle_DATA(self, server, session, envelope) -> str:
         with self._lock:
             stall, self.stall_next = self.stall_next, False
+            self._arrived += 1
+            hold = self._held.get(self._arrived)
+        if hold is not None:
+            arrived, let_go = hold
+            arrived.set()
+            loop = asyncio.get_running_loop()
+            give_up = loop.time() + 60
+            while not let_go.is_set() and not self.release.is_set() and loop.time() < give_up:
+                await asyncio.sleep(0.05)
         if stall:
             self.stalled.set()
             loop = asyncio.get_running_loop()
@@ -165,6 +192,8 @@ class RecordingSMTPHandler:
 class WorkerProcess:
     process: subprocess.Popen
     log: Path
+    # Its database connections' application_name (PGAPPNAME), to find them in pg_stat_activity.
+    application_name: str = ""
 
     def log_tail(self, lines: int = 40) -> str:
         try:

@@ -5,8 +5,9 @@ CELERY_BROKER_URL says so, as in CI; the embedded file broker otherwise) to a
 real Celery worker, and mail goes over SMTP to an aiosmtpd server on a free
 local port that records what it accepts. Each test checks that an email is
 sent exactly once whatever goes wrong: duplicates, a worker killed mid-send,
-the broker down during a transition, sweepers running side by side, and a
-message that keeps killing its worker.
+the broker down during a transition, sweepers running side by side, a
+message that keeps killing its worker, and the database connection lost
+after the mail server accepted a message.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -31,12 +33,18 @@ from config.tasks import BoundedDeliveryTask, _delivery_count
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadline_open
 from notifications.models import DeliveryStatus, Notification, NotificationKind, TaskDelivery
-from notifications.tasks import MAX_ATTEMPTS, notification_deliver, notifications_sweep
+from notifications.tasks import (
+    MAX_ATTEMPTS,
+    message_id,
+    notification_deliver,
+    notifications_sweep,
+)
 from tests.factories import Cast, case_in_state
 from tests.helpers import action_form_data
 from tests.notifications.helpers import (
     FinishedTasks,
     RecordingSMTPHandler,
+    WorkerProcess,
     _fresh_connections,
     free_port,
     wait_until,
@@ -467,3 +475,93 @@ def test_an_email_whose_sender_keeps_dying_is_given_up_after_the_last_attempt(
     last_chance.refresh_from_db()
     assert last_chance.email_status == DeliveryStatus.SENT
     assert len(smtp_server.to(outsider.email)) == 1
+
+
+# --- 6. The database connection lost after the mail server accepted -----------------------
+
+
+def _terminate_connections_of(worker: WorkerProcess) -> int:
+    """``pg_terminate_backend`` every database connection the worker process holds (as a failover would)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            [worker.application_name],
+        )
+        return sum(1 for (terminated,) in cursor.fetchall() if terminated)
+
+
+@pytest.mark.worker
+@pytest.mark.postgresql
+@SHARED_DATABASE
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_killed_after_the_mail_server_accepted_sends_each_email_once(
+    worker_process, smtp_server: RecordingSMTPHandler, settings, reporter
+) -> None:
+    # The sweeper runs here, so it must see the same short lease as the worker process.
+    settings.NOTIFICATION_CLAIM_LEASE_SECONDS = 3
+    expected = 20
+    held = [1, 7, 14, 20]  # the first, some in the middle and the last message
+    smtp_server.hold(held)
+    worker = worker_process()
+    rows = [
+        _outbox_row(reporter, email_due_at=timezone.now() + dt.timedelta(hours=1))
+        for _ in range(expected)
+    ]
+    for row in rows:
+        notification_deliver.delay(row.pk)
+
+    for number in held:
+        # The server has the message and the worker waits for its reply, connection open.
+        assert smtp_server.held(number), worker.log_tail()
+        assert _terminate_connections_of(worker) >= 1, worker.log_tail()
+        smtp_server.let_go(number)
+
+    sent = Notification.objects.filter(
+        pk__in=[row.pk for row in rows], email_status=DeliveryStatus.SENT
+    )
+    assert wait_until(lambda: sent.count() == expected, timeout=60), (
+        list(Notification.objects.values_list("email_status", flat=True)),
+        worker.log_tail(),
+    )
+    assert "marking it sent failed" in worker.log_tail(400)  # the kills did hit a mark-sent
+    # Past the lease: a row left "sending" would be sent again now.
+    time.sleep(3.5)
+    assert notifications_sweep() == 0
+    time.sleep(1)  # room for a duplicate to show up, if there were one
+
+    ids = Counter(item.message["Message-ID"] for item in smtp_server.accepted)
+    delivered = len(ids)
+    duplicated = sum(ids.values()) - delivered
+    lost = {message_id(row) for row in Notification.objects.filter(pk__in=[r.pk for r in rows])}
+    lost -= set(ids)
+    assert (expected, delivered, duplicated, len(lost)) == (expected, expected, 0, 0), (
+        ids,
+        worker.log_tail(),
+    )
+    assert all(
+        row.email_attempts == 1
+        for row in Notification.objects.filter(pk__in=[row.pk for row in rows])
+    )
+
+
+@pytest.mark.django_db
+def test_an_email_carries_a_message_id_of_its_own_that_is_the_same_at_every_attempt(
+    smtp_server: RecordingSMTPHandler, reporter, outsider, settings
+) -> None:
+    settings.SITE_URL = "https://flagpost.example.org"
+    first = _outbox_row(reporter, email_due_at=timezone.now())
+    second = _outbox_row(outsider, email_due_at=timezone.now())
+
+    assert notification_deliver(first.pk) == "sent"
+    assert notification_deliver(second.pk) == "sent"
+    # Sent again, as the sweeper would after a lost "sent" mark: the same Message-ID.
+    Notification.objects.filter(pk=first.pk).update(
+        email_status=DeliveryStatus.PENDING, email_due_at=timezone.now()
+    )
+    assert notification_deliver(first.pk) == "sent"
+
+    ids = [item.message["Message-ID"] for item in smtp_server.accepted]
+    assert ids[0] == ids[2] == message_id(first) != ids[1] == message_id(second)
+    assert ids[0].startswith(f"<notification-{first.pk}.")
+    assert ids[0].endswith("@flagpost.example.org>")

@@ -97,7 +97,7 @@ def test_every_page_has_the_marking_the_reference_and_page_x_of_y() -> None:
         assert "Case FP-2024-0042" in text, f"page {number} lacks the reference"
         assert f"Page {number} of {total}" in text
         assert (
-            "Generated 2 April 2024, 15:30 for Hana Lead (HR lead)" in text
+            "Generated 2 April 2024, 15:30 BST for Hana Lead (HR lead)" in text
         )  # UTC 14:30 is BST 15:30
 
 
@@ -250,7 +250,7 @@ def test_unicode_renders_and_extracts(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="pypdf"):
         _reader, pages = read(summary_render(data))
     text = "\n".join(pages)
-    for part in ("Zoë Ünal — Ελληνικά Кириллица", "Generated 2 April 2024, 15:30 for Zoë Ünal"):
+    for part in ("Zoë Ünal — Ελληνικά Кириллица", "Generated 2 April 2024, 15:30 BST for Zoë Ünal"):
         assert part in text
     # Drawn right to left; pypdf reverses right-to-left runs as it extracts.
     assert "עברית" in text

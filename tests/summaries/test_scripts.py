@@ -72,7 +72,7 @@ def test_chinese_japanese_and_korean_print_and_extract(caplog: pytest.LogCapture
         assert part in extracted
     # The page header (drawn on the canvas, not in a Paragraph) has them too.
     assert extracted.count("Case FP-护士-1") == len(reader.pages) + 1
-    assert "Generated 2 April 2024, 15:30 for 陈静" in extracted
+    assert "Generated 2 April 2024, 15:30 BST for 陈静" in extracted
     assert REPLACEMENT_CHAR not in extracted
     assert {"NotoSansSC-Regular", "NotoSansKR-Regular"} <= _font_names(reader)
     assert not caplog.records, "pypdf found something malformed"
