@@ -478,9 +478,8 @@ def test_uploads_over_the_hourly_limit_are_refused_saying_when_they_can_try_agai
         assert _add(client, report, 1).status_code == 302
         response = _add(client, report, 1)
     assert response.status_code == 200
-    again = timezone.localtime(start + dt.timedelta(hours=1, minutes=1)).strftime(
-        "%H:%M %Z"
-    )  # with its zone, as every hour shown
+    # With its zone, as every hour shown to a person.
+    again = timezone.localtime(start + dt.timedelta(hours=1, minutes=1)).strftime("%H:%M %Z")
     message = " ".join(response.context["form"].errors["screenshots"])
     assert (
         f"You have uploaded 3 files in the last hour and the limit is 3 an hour. You can upload again from {again}."
