@@ -31,6 +31,7 @@ from casework.access import case_ids_about
 from casework.models import Case, CaseEvent, CaseState, EventKind, HandleLink, ReporterStatus
 from directory.models import EmploymentType, Role, User
 from incidents.models import Answer, EvidenceFile, Platform, PosterKind, Report
+from kit.clock import moment_text
 from notifications.models import Notification
 
 YOU = "You"
@@ -463,7 +464,7 @@ def sar_archive(collected: Collected) -> bytes:
     counts = collected.counts
     readme = README.format(
         name=collected.subject.get_full_name() or collected.subject.email,
-        when=f"{timezone.localtime(collected.generated_at):%-d %B %Y, %H:%M}",
+        when=moment_text(collected.generated_at, "j F Y, H:i"),
         **counts,
     )
     body = json.dumps(collected.data, ensure_ascii=False, indent=2, default=str)
