@@ -1,10 +1,16 @@
 """The audit trail: an append-only, hash-chained log of who did or saw what.
 
-Each row carries the SHA-256 of the row before it and of its own content, so
-a row changed or removed after it was written breaks the chain at that row
-(``python manage.py verify_audit`` finds it). Rows are written only by
-``audit.services.audit_record``; the database refuses to update or delete
-them (see the ``0002_append_only`` migration).
+Each sealed row carries the SHA-256 of the row before it and of its own
+content, so a row changed or removed after it was written breaks the chain at
+that row (``python manage.py verify_audit`` finds it). Rows are written only by
+``audit.services.audit_record``. On PostgreSQL a row is written without its
+hashes and the sealer (``audit.services.audit_seal``, every few seconds) gives
+it its place in the chain once; on SQLite the writer seals it at once. The
+database refuses any other update, and every delete (see the
+``0002_append_only`` and ``0004_sealer`` migrations). The sealer signs a
+checkpoint of the chain's head into a file the database can't reach
+(``audit.checkpoints``), so a chain truncated or recomputed by whoever owns the
+database no longer matches it.
 """
 
 from __future__ import annotations
@@ -46,12 +52,14 @@ class ChainProblem(models.TextChoices):
     MISSING = "missing", "A row is missing"
     TRUNCATED = "truncated", "Rows are missing from the end"
     UNCHAINED = "unchained", "A row was written outside the chain"
+    CHECKPOINT = "checkpoint", "The chain no longer matches its signed checkpoint"
 
 
 class AuditEvent(models.Model):
     """One line of the trail. Never changed, never removed."""
 
-    # The position in the chain: 1, 2, 3… with no gaps, in the order the rows were committed.
+    # The position in the chain, in the order the rows were sealed. On PostgreSQL it comes from
+    # the sequence audit_auditevent_seq_seq, so a rolled-back write leaves a gap the sealer passes.
     seq = models.BigIntegerField(primary_key=True)
     at = models.DateTimeField(db_index=True)
     kind = models.CharField(max_length=40, choices=AuditKind.choices, db_index=True)
@@ -75,8 +83,9 @@ class AuditEvent(models.Model):
     # Short structured facts (ids, references, states); never text from a report.
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.CharField(max_length=45, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Empty until the row is sealed (within seconds on PostgreSQL; at once on SQLite).
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-seq"]
@@ -90,7 +99,7 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The last row written: one row, locked by every writer so the chain has one order.
+    """The last row sealed: one row, moved on only by the sealer (by every writer on SQLite).
 
     It also lets the check notice rows removed from the end of the chain,
     which would otherwise leave a shorter chain that still adds up.

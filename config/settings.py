@@ -296,6 +296,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.tasks.committee_pack_quarterly",
         "schedule": 86400.0,
     },
+    # Seals the audit rows written since the last run into the chain and signs a checkpoint. One
+    # sealer works at a time (the others return at once); an old message is dropped, not run late.
+    "audit-seal": {
+        "task": "audit.tasks.audit_seal_task",
+        "schedule": 5.0,
+        "options": {"expires": 5},
+    },
     # Nightly, in the quiet hours: walks the whole audit chain; a break is announced once.
     "audit-verify-nightly": {
         "task": "audit.tasks.audit_verify_nightly",
@@ -307,6 +314,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=15),
     },
 }
+# The audit chain's signing key (Ed25519, PEM) and its append-only file of signed checkpoints:
+# both outside the database. Made under the var folder on first use; in production give a key
+# file only the worker and beat can read, and a checkpoint file on storage the database can't
+# reach (README, "Security").
+AUDIT_SIGNING_KEY_FILE = Path(
+    env.str("AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit" / "signing-key.pem"))
+)
+AUDIT_CHECKPOINT_FILE = Path(
+    env.str("AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit" / "checkpoints.jsonl"))
+)
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
 # How long a worker may hold a claim on an email before it counts as dead.
 NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.chain import row_content, row_hash
 from audit.models import AuditChainHead, AuditCheck, AuditEvent, AuditKind
-from audit.services import audit_record, audit_verify
+from audit.services import audit_record, audit_seal, audit_verify
 from audit.tasks import audit_verify_nightly
 from directory.models import Role, User
 from notifications.models import Notification, NotificationKind
@@ -35,10 +35,19 @@ pytestmark = pytest.mark.django_db
 APP_ROLE_SQL = Path(settings.BASE_DIR) / "audit" / "app_role.sql"
 
 
+def _sealed(*rows: AuditEvent) -> list[AuditEvent]:
+    """The rows as the sealer left them (on PostgreSQL they are written without their hashes)."""
+    audit_seal()
+    return [AuditEvent.objects.get(seq=row.seq) for row in rows]
+
+
 def _trail(count: int, *, actor: User | None = None) -> list[AuditEvent]:
-    return [
-        audit_record(kind=AuditKind.SIGNED_IN, actor=actor, detail={"n": n}) for n in range(count)
-    ]
+    return _sealed(
+        *(
+            audit_record(kind=AuditKind.SIGNED_IN, actor=actor, detail={"n": n})
+            for n in range(count)
+        )
+    )
 
 
 @contextmanager
@@ -242,9 +251,8 @@ def test_the_application_role_from_the_readme_can_add_rows_but_never_change_or_r
             "TRUNCATE audit_auditevent",
         ):
             assert "permission denied" in _refused(statement)
-        written = audit_record(
-            kind=AuditKind.CASE_VIEWED, actor=outsider
-        )  # the application still writes
+        # The application still writes, and seals.
+        [written] = _sealed(audit_record(kind=AuditKind.CASE_VIEWED, actor=outsider))
     finally:
         _sql("RESET ROLE")
     assert written.prev_hash == row.hash
