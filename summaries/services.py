@@ -71,9 +71,11 @@ def summary_request(*, case: Case, variant: str, by: User, archived: bool = Fals
 
 def summary_slow(summary: CaseSummary, *, now: dt.datetime | None = None) -> bool:
     """Taking longer than usual: the page says so and offers to start it again."""
+    # Queued again after a failure, it counts from then, not from the first request.
+    queued_at = summary.due_at - _grace() if summary.due_at else summary.requested_at
     return document_slow(
         status=summary.status,
-        requested_at=summary.requested_at,
+        requested_at=max(summary.requested_at, queued_at),
         started_at=summary.started_at,
         slow_after=dt.timedelta(seconds=settings.DOCUMENT_SLOW_AFTER_SECONDS),
         now=now,
@@ -96,6 +98,7 @@ def summary_start_again(*, summary: CaseSummary, now: dt.datetime | None = None)
         grace=_grace(),
     ):
         summary.status, summary.error, summary.started_at = SummaryStatus.QUEUED, "", None
+        summary.due_at = now + _grace()
         return True
     return summary_slow(summary, now=now)
 

@@ -120,3 +120,16 @@ def test_retry_needs_the_csrf_token(hr_lead, case) -> None:
         client.post(reverse("summaries:retry", args=[case.reference, summary.pk])).status_code
         == 403
     )
+
+
+def test_a_summary_started_again_is_not_called_slow_until_it_is_slow_again(
+    login, hr_lead, case
+) -> None:
+    summary = _stuck(case, hr_lead, status=SummaryStatus.FAILED, error="boom")
+    client = login(hr_lead)
+    # Its message goes after commit, which this test's transaction never reaches: it stays queued.
+    client.post(reverse("summaries:retry", args=[case.reference, summary.pk]))
+    summary.refresh_from_db()
+    assert summary.status == SummaryStatus.QUEUED
+    page = client.get(reverse("summaries:detail", args=[case.reference, summary.pk]))
+    assert "taking longer" not in page.content.decode()
