@@ -151,7 +151,7 @@ def test_a_redelivered_pack_message_takes_over_a_render_inside_its_lease(pack) -
     assert _produce(pack, Renderer(PDF), claim=Claim(token="a", redelivered=True)) == "ready"
 
 
-def test_the_sweep_sends_lost_and_abandoned_documents_once_however_many_beats(hr_lead) -> None:
+def test_the_sweep_renders_lost_and_abandoned_documents_and_leaves_fresh_ones(hr_lead) -> None:
     from summaries.models import CaseSummary
     from summaries.services import summaries_sweep
     from tests.factories import CaseFactory
@@ -180,7 +180,7 @@ def test_the_sweep_sends_lost_and_abandoned_documents_once_however_many_beats(hr
     later = now + dt.timedelta(seconds=1)
     # Tasks run in this process: each sweep renders what it sends.
     assert summaries_sweep(now=later) == 2
-    assert summaries_sweep(now=later) == 0  # a second beat at the same moment finds nothing
+    assert summaries_sweep(now=later) == 0  # done: nothing is due any more
     for summary in (lost, abandoned):
         summary.refresh_from_db()
         assert summary.status == SummaryStatus.READY and summary.due_at is None
@@ -204,3 +204,36 @@ def test_a_file_whose_row_cannot_be_marked_ready_is_removed(pack) -> None:
     pack.refresh_from_db()
     assert pack.status == PackStatus.RENDERING and not pack.file
     assert not CommitteePack.file.field.storage.exists(f"packs/20240101-20240331-{pack.pk}.pdf")
+
+
+def test_two_beats_sweeping_at_once_send_each_due_document_once(hr_lead) -> None:
+    from documents.produce import documents_sweep
+    from summaries.models import CaseSummary
+    from tests.factories import CaseFactory
+
+    now = timezone.now()
+    case = CaseFactory()
+    for variant in ("full", "manager"):
+        CaseSummary.objects.create(
+            case=case, variant=variant, case_revision=1, requested_by=hr_lead, due_at=now
+        )
+    sent: list[int] = []
+
+    def sweep(publish) -> int:
+        return documents_sweep(
+            CaseSummary.objects.all(),
+            publish=publish,
+            lease=LEASE,
+            grace=dt.timedelta(seconds=60),
+            due_field="due_at",
+            now=now,
+        )
+
+    def publish_while_another_beat_sweeps(pk: int) -> None:
+        sent.append(pk)
+        if len(sent) == 1:
+            # The second beat runs after the first has read both rows but claimed only one.
+            assert sweep(sent.append) == 1
+
+    assert sweep(publish_while_another_beat_sweeps) == 1
+    assert sorted(sent) == sorted(CaseSummary.objects.values_list("pk", flat=True))
