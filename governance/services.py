@@ -33,7 +33,7 @@ def _grace() -> dt.timedelta:
 
 
 def pack_request(*, filters: Filters, by: User | None, scheduled: bool = False) -> CommitteePack:
-
+    """Ask for a pack; its message goes after commit (the sweeper sends it if that is lost)."""
     try:
         with transaction.atomic():
             pack = CommitteePack.objects.create(
