@@ -256,9 +256,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Time limits below stay under the visibility timeout, so Redis never
-    # redelivers a task that is still running.
+    # redelivers a task that is still running. 7 minutes, not an hour: a message
+    # whose whole worker died comes back after it (a killed pool child's comes back
+    # at once), so a crash delays a document or an email by minutes.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=420)
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -291,6 +293,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "governance.tasks.governance_counts_refresh",
         "schedule": 60.0,
     },
+    # Every minute: queues again a summary or pack whose message was lost (the broker down
+    # or flushed when it was asked for) or whose render lease ran out (its worker died).
+    "summaries-sweep": {"task": "summaries.tasks.summaries_sweep_task", "schedule": 60.0},
+    "committee-packs-sweep": {"task": "governance.tasks.committee_packs_sweep", "schedule": 60.0},
     # Checked daily; makes the pack for the quarter just ended, once.
     "committee-pack-quarterly": {
         "task": "governance.tasks.committee_pack_quarterly",
@@ -324,6 +330,15 @@ AUDIT_SIGNING_KEY_FILE = Path(
 AUDIT_CHECKPOINT_FILE = Path(
     env.str("AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit" / "checkpoints.jsonl"))
 )
+# Rendering a document (a case summary, a committee pack): a render claimed longer ago than
+# the lease belongs to a worker that died, and the sweeper hands it to another. 6 minutes:
+# longer than CELERY_TASK_TIME_LIMIT (5), so a live render is never taken over, and with the
+# sweep every minute a crash of the whole worker delays a document by at most 7 minutes.
+DOCUMENT_RENDER_LEASE_SECONDS = env.int("DOCUMENT_RENDER_LEASE_SECONDS", default=360)
+# A document still queued this long after it was asked for lost its message: sent again.
+DOCUMENT_QUEUE_GRACE_SECONDS = env.int("DOCUMENT_QUEUE_GRACE_SECONDS", default=60)
+# After this long the page says "taking longer than usual" and offers to start it again.
+DOCUMENT_SLOW_AFTER_SECONDS = env.int("DOCUMENT_SLOW_AFTER_SECONDS", default=90)
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
 # How long a worker may hold a claim on an email before it counts as dead.
 NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)

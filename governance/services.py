@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Role, User
-from documents.produce import Rendered, document_produce
+from documents.produce import (
+    Claim,
+    Rendered,
+    document_produce,
+    document_requeue,
+    document_slow,
+    documents_sweep,
+)
 from governance.figures import Filters, Period
 from governance.forms import period_bounds
-from governance.models import CommitteePack
+from governance.models import CommitteePack, PackStatus
 
-RENDER_LEASE = dt.timedelta(minutes=15)
+
+def render_lease() -> dt.timedelta:
+    """A render claimed longer ago than this belongs to a worker that died."""
+    return dt.timedelta(seconds=settings.DOCUMENT_RENDER_LEASE_SECONDS)
+
+
+def _grace() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.DOCUMENT_QUEUE_GRACE_SECONDS)
 
 
 def pack_request(*, filters: Filters, by: User | None, scheduled: bool = False) -> CommitteePack:
-    from governance.tasks import committee_pack_task
-
+    """Ask for a pack; its message goes after commit (the sweeper sends it if that is lost)."""
     try:
         with transaction.atomic():
             pack = CommitteePack.objects.create(
@@ -32,11 +46,56 @@ def pack_request(*, filters: Filters, by: User | None, scheduled: bool = False) 
                 requested_by=by,
             )
     except IntegrityError:
-        # The schedule already made this quarter's pack.
-        return CommitteePack.objects.get(start=filters.start, end=filters.end, scheduled=True)
-    pack_id = pack.pk
-    transaction.on_commit(lambda: committee_pack_task.delay(pack_id), robust=True)
+        # The schedule already made this quarter's pack: started again if it failed or is stuck.
+        pack = CommitteePack.objects.get(start=filters.start, end=filters.end, scheduled=True)
+        return pack_retry(pack=pack)
+    _publish_on_commit(pack.pk)
     return pack
+
+
+def _publish_on_commit(pack_id: int) -> None:
+    from governance.tasks import committee_pack_task
+
+    # robust: the broker being down must not fail the request; the sweeper sends it later.
+    transaction.on_commit(lambda: committee_pack_task.delay(pack_id), robust=True)
+
+
+def pack_slow(pack: CommitteePack, *, now: dt.datetime | None = None) -> bool:
+    """Taking longer than usual: the page says so and offers to start it again."""
+    return document_slow(
+        status=pack.status,
+        requested_at=pack.requested_at,
+        started_at=pack.started_at,
+        slow_after=dt.timedelta(seconds=settings.DOCUMENT_SLOW_AFTER_SECONDS),
+        now=now,
+    )
+
+
+def pack_retry(*, pack: CommitteePack) -> CommitteePack:
+    """Start a failed or stuck pack again; a pack that is fine is left as it is."""
+    if document_requeue(CommitteePack.objects.all(), pk=pack.pk, lease=render_lease()):
+        pack.status, pack.error, pack.started_at = PackStatus.QUEUED, "", None
+        _publish_on_commit(pack.pk)
+    elif pack_slow(pack):
+        _publish_on_commit(pack.pk)  # a lost message: sent again; a live render keeps its claim
+    return pack
+
+
+def packs_sweep(*, now: dt.datetime | None = None) -> int:
+    """Send again every pack whose message was lost or whose worker died.
+
+    Packs are a handful a quarter, so the status filter reads a small table;
+    a second beat may send a pack's message twice, and the claim renders it once.
+    """
+    from governance.tasks import committee_pack_task
+
+    return documents_sweep(
+        CommitteePack.objects.all(),
+        publish=committee_pack_task.delay,
+        lease=render_lease(),
+        grace=_grace(),
+        now=now,
+    )
 
 
 def pack_quarterly_due(*, today: dt.date | None = None) -> CommitteePack | None:
@@ -44,14 +103,20 @@ def pack_quarterly_due(*, today: dt.date | None = None) -> CommitteePack | None:
     today = today or timezone.localdate()
     this_start, _ = period_bounds(Period.QUARTER, today)
     start, end = period_bounds(Period.QUARTER, this_start - dt.timedelta(days=1))
-    if CommitteePack.objects.filter(start=start, end=end, scheduled=True).exists():
+    existing = CommitteePack.objects.filter(start=start, end=end, scheduled=True).first()
+    if existing is not None:
+        # Made already; one that failed (or is stuck) is tried again each day until it is ready.
+        if existing.status == PackStatus.FAILED or pack_slow(existing):
+            pack_retry(pack=existing)
         return None
     return pack_request(
         filters=Filters(start=start, end=end, period=Period.MONTH), by=None, scheduled=True
     )
 
 
-def pack_produce(*, pack_id: int, now: dt.datetime | None = None) -> str:
+def pack_produce(
+    *, pack_id: int, now: dt.datetime | None = None, claim: Claim | None = None
+) -> str:
     """Render one pack at most once, store it, and tell the governance group it is ready."""
     from governance.pack import committee_pack_render
     from governance.selectors import governance_figures
@@ -71,9 +136,10 @@ def pack_produce(*, pack_id: int, now: dt.datetime | None = None) -> str:
         pk=pack_id,
         render=render,
         file_name="pack.pdf",
-        lease=RENDER_LEASE,
+        lease=render_lease(),
         now=now,
         on_ready=_announce,
+        claim=claim,
     )
 
 

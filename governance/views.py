@@ -15,7 +15,7 @@ from governance.figures import TOTAL, Figures
 from governance.forms import FiguresForm
 from governance.models import CommitteePack, PackStatus
 from governance.selectors import governance_figures
-from governance.services import pack_request
+from governance.services import pack_request, pack_retry, pack_slow
 from kit.downloads import attachment_header
 
 
@@ -150,3 +150,28 @@ def pack_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def pack_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if not may_see_governance(request.user):
+        raise Http404
+    pack = get_object_or_404(CommitteePack, pk=pk)
+    slow = pack_slow(pack)
+    return render(
+        request,
+        "governance/pack.html",
+        {"pack": pack, "slow": slow, "may_retry": slow or pack.status == PackStatus.FAILED},
+    )
+
+
+@login_required
+@require_POST
+def pack_retry_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    # The same access as asking for a pack.
+    if not may_see_governance(request.user):
+        raise Http404
+    pack = pack_retry(pack=get_object_or_404(CommitteePack, pk=pk))
+    messages.info(request, "Preparing the committee pack again.")
+    return redirect("governance:pack_detail", pack.pk)

@@ -52,9 +52,18 @@ class CaseSummary(models.Model):
     fingerprint = models.CharField("content fingerprint", max_length=64, blank=True, db_index=True)
     size = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The task message rendering it: a redelivery of that message takes its claim back.
+    claim = models.CharField(max_length=64, blank=True)
+    # When the sweeper looks at it next (its message lost, its worker dead); empty once done.
+    due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(due_at__isnull=False), name="summary_due"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "variant", "case_revision", "requested_by"],

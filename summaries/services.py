@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,11 +19,24 @@ from django.utils import timezone
 from casework.access import summary_variants
 from casework.models import Case, CaseEvent, EventKind
 from directory.models import User
-from documents.produce import Rendered, document_produce, document_requeue
+from documents.produce import (
+    Claim,
+    Rendered,
+    document_produce,
+    document_requeue,
+    document_slow,
+    documents_sweep,
+)
 from summaries.models import CaseSummary, SummaryStatus, SummaryVariant
 
-# A render claimed longer ago than this belongs to a worker that died.
-RENDER_LEASE = dt.timedelta(minutes=10)
+
+def render_lease() -> dt.timedelta:
+    """A render claimed longer ago than this belongs to a worker that died."""
+    return dt.timedelta(seconds=settings.DOCUMENT_RENDER_LEASE_SECONDS)
+
+
+def _grace() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.DOCUMENT_QUEUE_GRACE_SECONDS)
 
 
 class SummaryNotAllowed(Exception):
@@ -30,28 +44,91 @@ class SummaryNotAllowed(Exception):
 
 
 def summary_request(*, case: Case, variant: str, by: User, archived: bool = False) -> CaseSummary:
-    """Ask for a summary of the case as it is now. Asking again for the same version returns the same one."""
+    """Ask for a summary of the case as it is now.
+
+    Asking again for the same version returns the same one, started again if it
+    failed or is stuck (taking longer than usual: its message lost, its worker
+    dead). The message goes after commit; if the broker is down then, the row's
+    ``due_at`` brings it to the sweeper a minute later.
+    """
     if variant not in SummaryVariant.values:
         raise SummaryNotAllowed("There is no such summary.")
     if not archived and variant not in summary_variants(by, case):
         raise SummaryNotAllowed("Your role doesn't allow this summary.")
-    from summaries.tasks import summary_render_task
-
     lookup = {"case": case, "variant": variant, "case_revision": case.revision, "requested_by": by}
+    now = timezone.now()
     try:
         with transaction.atomic():
             summary, created = CaseSummary.objects.get_or_create(
-                **lookup, defaults={"archived": archived}
+                **lookup, defaults={"archived": archived, "due_at": now + _grace()}
             )
     except IntegrityError:
         summary, created = CaseSummary.objects.get(**lookup), False
-    if created or summary.status == SummaryStatus.FAILED:
-        if summary.status == SummaryStatus.FAILED:
-            document_requeue(CaseSummary.objects.all(), pk=summary.pk)
-            summary.status = SummaryStatus.QUEUED
-        summary_id = summary.pk
-        transaction.on_commit(lambda: summary_render_task.delay(summary_id), robust=True)
+    if created or summary_start_again(summary=summary, now=now):
+        _publish_on_commit(summary.pk)
     return summary
+
+
+def summary_slow(summary: CaseSummary, *, now: dt.datetime | None = None) -> bool:
+    """Taking longer than usual: the page says so and offers to start it again."""
+    # Queued again after a failure, it counts from then, not from the first request.
+    queued_at = summary.due_at - _grace() if summary.due_at else summary.requested_at
+    return document_slow(
+        status=summary.status,
+        requested_at=max(summary.requested_at, queued_at),
+        started_at=summary.started_at,
+        slow_after=dt.timedelta(seconds=settings.DOCUMENT_SLOW_AFTER_SECONDS),
+        now=now,
+    )
+
+
+def summary_start_again(*, summary: CaseSummary, now: dt.datetime | None = None) -> bool:
+    """Queue a failed, or slow, summary again (the caller sends its message); False if neither.
+
+    A slow render inside its lease is left to its worker (its message is sent
+    again but finds it claimed); past the lease it is queued afresh.
+    """
+    now = now or timezone.now()
+    if document_requeue(
+        CaseSummary.objects.all(),
+        pk=summary.pk,
+        lease=render_lease(),
+        now=now,
+        due_field="due_at",
+        grace=_grace(),
+    ):
+        summary.status, summary.error, summary.started_at = SummaryStatus.QUEUED, "", None
+        summary.due_at = now + _grace()
+        return True
+    return summary_slow(summary, now=now)
+
+
+def summary_retry(*, summary: CaseSummary) -> CaseSummary:
+    """The "start again" button of a failed or slow summary."""
+    if summary_start_again(summary=summary):
+        _publish_on_commit(summary.pk)
+    return summary
+
+
+def _publish_on_commit(summary_id: int) -> None:
+    from summaries.tasks import summary_render_task
+
+    # robust: the broker being down must not fail the request; the sweeper sends it later.
+    transaction.on_commit(lambda: summary_render_task.delay(summary_id), robust=True)
+
+
+def summaries_sweep(*, now: dt.datetime | None = None) -> int:
+    """Send again every summary whose message was lost or whose worker died."""
+    from summaries.tasks import summary_render_task
+
+    return documents_sweep(
+        CaseSummary.objects.all(),
+        publish=summary_render_task.delay,
+        lease=render_lease(),
+        grace=_grace(),
+        due_field="due_at",
+        now=now,
+    )
 
 
 def summary_archive_on_close(*, case: Case, by: User) -> CaseSummary:
@@ -59,7 +136,9 @@ def summary_archive_on_close(*, case: Case, by: User) -> CaseSummary:
     return summary_request(case=case, variant=SummaryVariant.FULL, by=by, archived=True)
 
 
-def summary_produce(*, summary_id: int, now: dt.datetime | None = None) -> str:
+def summary_produce(
+    *, summary_id: int, now: dt.datetime | None = None, claim: Claim | None = None
+) -> str:
     """Render and store one summary, at most once."""
     from summaries.fingerprint import summary_fingerprint
     from summaries.render import summary_render
@@ -82,8 +161,11 @@ def summary_produce(*, summary_id: int, now: dt.datetime | None = None) -> str:
         pk=summary_id,
         render=render,
         file_name="summary.pdf",
-        lease=RENDER_LEASE,
+        lease=render_lease(),
         now=now,
+        claim=claim,
+        claim_field="claim",
+        due_field="due_at",
     )
 
 

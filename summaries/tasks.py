@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from summaries.services import summary_produce
+from documents.produce import claim_of
+from summaries.services import summaries_sweep, summary_produce
+
+
+@shared_task(bind=True, ignore_result=True)
+def summary_render_task(self: Task, summary_id: int) -> str:
+    return summary_produce(summary_id=summary_id, claim=claim_of(self))
 
 
 @shared_task(ignore_result=True)
-def summary_render_task(summary_id: int) -> str:
-    return summary_produce(summary_id=summary_id)
+def summaries_sweep_task() -> int:
+    """Queue again the summaries whose message was lost or whose worker died."""
+    return summaries_sweep()

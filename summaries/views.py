@@ -22,6 +22,8 @@ from summaries.services import (
     SummaryNotAllowed,
     summary_downloaded,
     summary_request,
+    summary_retry,
+    summary_slow,
     summary_verify,
 )
 
@@ -79,8 +81,36 @@ def summary_status(request: AuthenticatedHttpRequest, reference: str, pk: int) -
             "download": reverse("summaries:download", args=[reference, summary.pk])
             if summary.status == SummaryStatus.READY
             else "",
+            "slow": summary_slow(summary),
+            "page": reverse("summaries:detail", args=[reference, summary.pk]),
         }
     )
+
+
+@login_required
+@require_GET
+def summary_detail(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
+    summary = _summary(request, reference, pk)
+    slow = summary_slow(summary)
+    return render(
+        request,
+        "summaries/summary.html",
+        {
+            "summary": summary,
+            "case": summary.case,
+            "slow": slow,
+            "may_retry": slow or summary.status == SummaryStatus.FAILED,
+        },
+    )
+
+
+@login_required
+@require_POST
+def summary_retry_view(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
+    # The same access as asking for it: a summary the user may not have is a 404.
+    summary = summary_retry(summary=_summary(request, reference, pk))
+    messages.info(request, f"Preparing the {summary.get_variant_display().lower()} again.")
+    return redirect("summaries:detail", reference, summary.pk)
 
 
 @login_required

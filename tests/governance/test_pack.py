@@ -232,3 +232,68 @@ def test_summary_bullets_print_as_bullets():
     _reader, pages = _text(committee_pack_render(_all_kinds()))
     assert "•" in pages[1]
     assert "\x7f" not in pages[1]
+
+
+# --- A pack that is stuck or failed is started again ---------------------------------
+
+
+def _stuck_pack(**fields: object):
+    from django.utils import timezone
+
+    from governance.models import CommitteePack
+
+    pack = CommitteePack.objects.create(
+        start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31), period="month", **fields
+    )
+    CommitteePack.objects.filter(pk=pack.pk).update(
+        requested_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    return pack
+
+
+@pytest.mark.django_db
+def test_a_stuck_pack_says_it_is_taking_longer_and_starts_again_on_retry(
+    login, governance_member, django_capture_on_commit_callbacks
+) -> None:
+    from django.urls import reverse
+
+    from governance.models import PackStatus
+
+    client = login(governance_member)
+    pack = _stuck_pack()
+    page = client.get(reverse("governance:pack_detail", args=[pack.pk])).content.decode()
+    assert "taking longer than usual" in page
+    assert reverse("governance:pack_retry", args=[pack.pk]) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("governance:pack_retry", args=[pack.pk]))
+    assert response.status_code == 302
+    pack.refresh_from_db()
+    assert pack.status == PackStatus.READY and pack.file
+
+
+@pytest.mark.django_db
+def test_outsider_gets_404_on_pack_retry(login, outsider) -> None:
+    from django.urls import reverse
+
+    from governance.models import PackStatus
+
+    pack = _stuck_pack(status=PackStatus.FAILED, error="boom")
+    client = login(outsider)
+    assert client.post(reverse("governance:pack_retry", args=[pack.pk])).status_code == 404
+    assert client.get(reverse("governance:pack_detail", args=[pack.pk])).status_code == 404
+    pack.refresh_from_db()
+    assert pack.status == PackStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_a_failed_quarterly_pack_is_tried_again_by_the_schedule(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from governance.models import PackStatus
+    from governance.services import pack_quarterly_due
+
+    pack = _stuck_pack(scheduled=True, status=PackStatus.FAILED, error="boom")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pack_quarterly_due(today=dt.date(2024, 4, 8)) is None
+    pack.refresh_from_db()
+    assert pack.status == PackStatus.READY and pack.error == ""
