@@ -1,5 +1,5 @@
 // While a summary is being prepared, check on it every few seconds and show
-// the download link when it is ready. Without JavaScript, "Refresh" does the same.
+// the download link when it is ready. Without JavaScript, "Check on it" opens its own page.
 (function () {
   "use strict";
   var cells = document.querySelectorAll("[data-summary-status]");
@@ -20,9 +20,14 @@
             link.href = data.download;
             link.textContent = "Download PDF";
             cell.appendChild(link);
-          } else if (data.status === "failed") {
+          } else if (data.status === "failed" || data.slow) {
+            // Failed, or taking longer than usual: its own page says what happened and can start it again.
             clearInterval(timer);
-            cell.textContent = "Could not be prepared — ask for it again.";
+            cell.textContent = data.status === "failed" ? "Could not be prepared — " : "Taking longer than usual — ";
+            var again = document.createElement("a");
+            again.href = data.page;
+            again.textContent = "see what you can do";
+            cell.appendChild(again);
           } else {
             var label = cell.querySelector(".preparing");
             if (label) { label.textContent = data.label + "…"; }

@@ -133,3 +133,15 @@ def test_a_summary_started_again_is_not_called_slow_until_it_is_slow_again(
     assert summary.status == SummaryStatus.QUEUED
     page = client.get(reverse("summaries:detail", args=[case.reference, summary.pk]))
     assert "taking longer" not in page.content.decode()
+
+
+@pytest.mark.parametrize("status", [SummaryStatus.QUEUED, SummaryStatus.FAILED])
+def test_the_case_page_links_a_summary_not_ready_to_its_own_page(
+    login, hr_lead, case, status
+) -> None:
+    summary = CaseSummary.objects.create(
+        case=case, variant="full", case_revision=case.revision, requested_by=hr_lead, status=status
+    )
+    page = login(hr_lead).get(reverse("casework:case_detail", args=[case.reference]))
+    assert page.status_code == 200
+    assert reverse("summaries:detail", args=[case.reference, summary.pk]) in page.content.decode()
