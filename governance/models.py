@@ -41,9 +41,18 @@ class CommitteePack(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The task message rendering it: a redelivery of that message takes its claim back.
+    claim = models.CharField(max_length=64, blank=True)
+    # When the sweeper looks at it next (its message lost, its worker dead); empty once done.
+    due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(due_at__isnull=False), name="pack_due"
+            ),
+        ]
         constraints = [
             # The quarterly schedule makes one pack per quarter, however often it runs.
             models.UniqueConstraint(

@@ -44,6 +44,7 @@ def pack_request(*, filters: Filters, by: User | None, scheduled: bool = False) 
                 platform=filters.platform or "",
                 scheduled=scheduled,
                 requested_by=by,
+                due_at=timezone.now() + _grace(),
             )
     except IntegrityError:
         # The schedule already made this quarter's pack: started again if it failed or is stuck.
@@ -62,9 +63,11 @@ def _publish_on_commit(pack_id: int) -> None:
 
 def pack_slow(pack: CommitteePack, *, now: dt.datetime | None = None) -> bool:
     """Taking longer than usual: the page says so and offers to start it again."""
+    # Queued again after a failure, it counts from then, not from the first request.
+    queued_at = pack.due_at - _grace() if pack.due_at else pack.requested_at
     return document_slow(
         status=pack.status,
-        requested_at=pack.requested_at,
+        requested_at=max(pack.requested_at, queued_at),
         started_at=pack.started_at,
         slow_after=dt.timedelta(seconds=settings.DOCUMENT_SLOW_AFTER_SECONDS),
         now=now,
@@ -73,8 +76,17 @@ def pack_slow(pack: CommitteePack, *, now: dt.datetime | None = None) -> bool:
 
 def pack_retry(*, pack: CommitteePack) -> CommitteePack:
     """Start a failed or stuck pack again; a pack that is fine is left as it is."""
-    if document_requeue(CommitteePack.objects.all(), pk=pack.pk, lease=render_lease()):
+    now = timezone.now()
+    if document_requeue(
+        CommitteePack.objects.all(),
+        pk=pack.pk,
+        lease=render_lease(),
+        now=now,
+        due_field="due_at",
+        grace=_grace(),
+    ):
         pack.status, pack.error, pack.started_at = PackStatus.QUEUED, "", None
+        pack.due_at = now + _grace()
         _publish_on_commit(pack.pk)
     elif pack_slow(pack):
         _publish_on_commit(pack.pk)  # a lost message: sent again; a live render keeps its claim
@@ -82,11 +94,7 @@ def pack_retry(*, pack: CommitteePack) -> CommitteePack:
 
 
 def packs_sweep(*, now: dt.datetime | None = None) -> int:
-    """Send again every pack whose message was lost or whose worker died.
-
-    Packs are a handful a quarter, so the status filter reads a small table;
-    a second beat may send a pack's message twice, and the claim renders it once.
-    """
+    """Send again every pack whose message was lost or whose worker died (by the indexed ``due_at``)."""
     from governance.tasks import committee_pack_task
 
     return documents_sweep(
@@ -94,6 +102,7 @@ def packs_sweep(*, now: dt.datetime | None = None) -> int:
         publish=committee_pack_task.delay,
         lease=render_lease(),
         grace=_grace(),
+        due_field="due_at",
         now=now,
     )
 
@@ -140,6 +149,8 @@ def pack_produce(
         now=now,
         on_ready=_announce,
         claim=claim,
+        claim_field="claim",
+        due_field="due_at",
     )
 
 

@@ -297,3 +297,53 @@ def test_a_failed_quarterly_pack_is_tried_again_by_the_schedule(
         assert pack_quarterly_due(today=dt.date(2024, 4, 8)) is None
     pack.refresh_from_db()
     assert pack.status == PackStatus.READY and pack.error == ""
+
+
+def test_a_redelivered_pack_message_takes_its_own_claim_back_and_the_sweep_finds_lost_packs(
+    db,
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from documents.produce import Claim
+    from governance.models import CommitteePack, PackStatus
+    from governance.services import pack_produce, packs_sweep
+
+    now = timezone.now()
+    claimed = CommitteePack.objects.create(
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 3, 31),
+        period="month",
+        status=PackStatus.RENDERING,
+        started_at=now,
+        claim="task-1",
+        due_at=now + dt.timedelta(minutes=6),
+    )
+    # Another message is turned away inside the lease; the one whose pool child died is not.
+    assert pack_produce(pack_id=claimed.pk, claim=Claim(token="task-2")) == "not claimed"
+    assert pack_produce(pack_id=claimed.pk, claim=Claim(token="task-1")) == "ready"
+    claimed.refresh_from_db()
+    assert claimed.status == PackStatus.READY and claimed.due_at is None
+
+    lost = CommitteePack.objects.create(
+        start=dt.date(2024, 4, 1), end=dt.date(2024, 6, 30), period="month", due_at=now
+    )
+    fresh = CommitteePack.objects.create(
+        start=dt.date(2024, 7, 1),
+        end=dt.date(2024, 9, 30),
+        period="month",
+        due_at=now + dt.timedelta(minutes=1),
+    )
+    # Tasks run in this process: the sweep renders what it sends, and only what is due.
+    assert packs_sweep(now=now + dt.timedelta(seconds=1)) == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.status == PackStatus.READY and fresh.status == PackStatus.QUEUED
+
+
+def test_the_pack_sweep_reads_only_what_is_due(db, django_assert_num_queries) -> None:
+    from governance.services import packs_sweep
+
+    with django_assert_num_queries(1):
+        assert packs_sweep() == 0
