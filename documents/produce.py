@@ -23,9 +23,10 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from celery import Task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import (
     DatabaseError,
@@ -218,22 +219,37 @@ def document_requeue(
     return bool(documents.filter(stuck, pk=pk).update(**again))
 
 
-def document_slow(
-    *,
-    status: str,
-    requested_at: dt.datetime,
-    started_at: dt.datetime | None,
-    slow_after: dt.timedelta,
-    now: dt.datetime | None = None,
-) -> bool:
+def render_lease() -> dt.timedelta:
+    """A render claimed longer ago than this belongs to a worker that died."""
+    return dt.timedelta(seconds=settings.DOCUMENT_RENDER_LEASE_SECONDS)
+
+
+def queue_grace() -> dt.timedelta:
+    """A document still queued this long after it was asked for lost its message."""
+    return dt.timedelta(seconds=settings.DOCUMENT_QUEUE_GRACE_SECONDS)
+
+
+class Tracked(Protocol):
+    status: str
+    requested_at: dt.datetime
+    started_at: dt.datetime | None
+    due_at: dt.datetime | None
+
+
+def document_slow(document: Tracked, *, now: dt.datetime | None = None) -> bool:
     """Whether a document not yet ready or failed is taking longer than it should.
 
     Then the page says so and offers to start it again; asking again sends its
     message again (the claim keeps a live render from being done twice).
     """
-    if status not in (QUEUED, RENDERING):
+    if document.status not in (QUEUED, RENDERING):
         return False
-    since = started_at if status == RENDERING and started_at else requested_at
+    # Queued again after a failure, it counts from then, not from the first request.
+    queued_at = document.due_at - queue_grace() if document.due_at else document.requested_at
+    since = max(document.requested_at, queued_at)
+    if document.status == RENDERING and document.started_at:
+        since = document.started_at
+    slow_after = dt.timedelta(seconds=settings.DOCUMENT_SLOW_AFTER_SECONDS)
     return (now or timezone.now()) - since > slow_after
 
 

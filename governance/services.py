@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,19 +16,12 @@ from documents.produce import (
     document_requeue,
     document_slow,
     documents_sweep,
+    queue_grace,
+    render_lease,
 )
 from governance.figures import Filters, Period
 from governance.forms import period_bounds
 from governance.models import CommitteePack, PackStatus
-
-
-def render_lease() -> dt.timedelta:
-    """A render claimed longer ago than this belongs to a worker that died."""
-    return dt.timedelta(seconds=settings.DOCUMENT_RENDER_LEASE_SECONDS)
-
-
-def _grace() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.DOCUMENT_QUEUE_GRACE_SECONDS)
 
 
 def pack_request(*, filters: Filters, by: User | None, scheduled: bool = False) -> CommitteePack:
@@ -44,7 +36,7 @@ def pack_request(*, filters: Filters, by: User | None, scheduled: bool = False) 
                 platform=filters.platform or "",
                 scheduled=scheduled,
                 requested_by=by,
-                due_at=timezone.now() + _grace(),
+                due_at=timezone.now() + queue_grace(),
             )
     except IntegrityError:
         # The schedule already made this quarter's pack: started again if it failed or is stuck.
@@ -63,15 +55,7 @@ def _publish_on_commit(pack_id: int) -> None:
 
 def pack_slow(pack: CommitteePack, *, now: dt.datetime | None = None) -> bool:
     """Taking longer than usual: the page says so and offers to start it again."""
-    # Queued again after a failure, it counts from then, not from the first request.
-    queued_at = pack.due_at - _grace() if pack.due_at else pack.requested_at
-    return document_slow(
-        status=pack.status,
-        requested_at=max(pack.requested_at, queued_at),
-        started_at=pack.started_at,
-        slow_after=dt.timedelta(seconds=settings.DOCUMENT_SLOW_AFTER_SECONDS),
-        now=now,
-    )
+    return document_slow(pack, now=now)
 
 
 def pack_retry(*, pack: CommitteePack) -> CommitteePack:
@@ -83,10 +67,10 @@ def pack_retry(*, pack: CommitteePack) -> CommitteePack:
         lease=render_lease(),
         now=now,
         due_field="due_at",
-        grace=_grace(),
+        grace=queue_grace(),
     ):
         pack.status, pack.error, pack.started_at = PackStatus.QUEUED, "", None
-        pack.due_at = now + _grace()
+        pack.due_at = now + queue_grace()
         _publish_on_commit(pack.pk)
     elif pack_slow(pack):
         _publish_on_commit(pack.pk)  # a lost message: sent again; a live render keeps its claim
@@ -101,7 +85,7 @@ def packs_sweep(*, now: dt.datetime | None = None) -> int:
         CommitteePack.objects.all(),
         publish=committee_pack_task.delay,
         lease=render_lease(),
-        grace=_grace(),
+        grace=queue_grace(),
         due_field="due_at",
         now=now,
     )

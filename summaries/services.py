@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,17 +25,10 @@ from documents.produce import (
     document_requeue,
     document_slow,
     documents_sweep,
+    queue_grace,
+    render_lease,
 )
 from summaries.models import CaseSummary, SummaryStatus, SummaryVariant
-
-
-def render_lease() -> dt.timedelta:
-    """A render claimed longer ago than this belongs to a worker that died."""
-    return dt.timedelta(seconds=settings.DOCUMENT_RENDER_LEASE_SECONDS)
-
-
-def _grace() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.DOCUMENT_QUEUE_GRACE_SECONDS)
 
 
 class SummaryNotAllowed(Exception):
@@ -60,7 +52,7 @@ def summary_request(*, case: Case, variant: str, by: User, archived: bool = Fals
     try:
         with transaction.atomic():
             summary, created = CaseSummary.objects.get_or_create(
-                **lookup, defaults={"archived": archived, "due_at": now + _grace()}
+                **lookup, defaults={"archived": archived, "due_at": now + queue_grace()}
             )
     except IntegrityError:
         summary, created = CaseSummary.objects.get(**lookup), False
@@ -71,15 +63,7 @@ def summary_request(*, case: Case, variant: str, by: User, archived: bool = Fals
 
 def summary_slow(summary: CaseSummary, *, now: dt.datetime | None = None) -> bool:
     """Taking longer than usual: the page says so and offers to start it again."""
-    # Queued again after a failure, it counts from then, not from the first request.
-    queued_at = summary.due_at - _grace() if summary.due_at else summary.requested_at
-    return document_slow(
-        status=summary.status,
-        requested_at=max(summary.requested_at, queued_at),
-        started_at=summary.started_at,
-        slow_after=dt.timedelta(seconds=settings.DOCUMENT_SLOW_AFTER_SECONDS),
-        now=now,
-    )
+    return document_slow(summary, now=now)
 
 
 def summary_start_again(*, summary: CaseSummary, now: dt.datetime | None = None) -> bool:
@@ -95,10 +79,10 @@ def summary_start_again(*, summary: CaseSummary, now: dt.datetime | None = None)
         lease=render_lease(),
         now=now,
         due_field="due_at",
-        grace=_grace(),
+        grace=queue_grace(),
     ):
         summary.status, summary.error, summary.started_at = SummaryStatus.QUEUED, "", None
-        summary.due_at = now + _grace()
+        summary.due_at = now + queue_grace()
         return True
     return summary_slow(summary, now=now)
 
@@ -125,7 +109,7 @@ def summaries_sweep(*, now: dt.datetime | None = None) -> int:
         CaseSummary.objects.all(),
         publish=summary_render_task.delay,
         lease=render_lease(),
-        grace=_grace(),
+        grace=queue_grace(),
         due_field="due_at",
         now=now,
     )
