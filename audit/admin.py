@@ -18,6 +18,7 @@ from casework.admin_privacy import (
     confidential_reporter_exists,
     person_shown,
 )
+from kit.admin import LargeTableAdminMixin
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -50,17 +51,17 @@ _EVENT_FIELDS = (
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(WithheldPeopleSearchMixin, NotAboutThemAdminMixin, _ReadOnly):
+class AuditEventAdmin(
+    LargeTableAdminMixin, WithheldPeopleSearchMixin, NotAboutThemAdminMixin, _ReadOnly
+):
     list_display = ["seq", "at", "kind", "actor_shown", "case_reference", "ip_address"]
     list_filter = ["kind", "at"]
     search_fields = ["case_reference", "ip_address"]
     person_search_fields = ("actor__email",)
-    date_hierarchy = "at"
     list_select_related = ["actor"]
     fields = _EVENT_FIELDS
     readonly_fields = _EVENT_FIELDS
-    # Counting a very long trail for every page of the list is wasted work.
-    show_full_result_count = False
+    sortable_by = ("seq", "at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return (

@@ -23,7 +23,7 @@ from django_fsm.admin import FSMAdminMixin
 from casework import services
 from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter_exists, person_shown
 from casework.models import Case, CaseEvent, Finding, HandleLink, ReopenReason
-from kit.admin import ReadOnlyAdminMixin
+from kit.admin import LargeTableAdminMixin, ReadOnlyAdminMixin
 
 
 class AdminNoteForm(forms.Form):
@@ -71,7 +71,7 @@ class FindingInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
+class CaseAdmin(LargeTableAdminMixin, AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     audit_page = "admin_case"
     case_lookup = "pk"
     fsm_fields = ["state"]
@@ -86,9 +86,10 @@ class CaseAdmin(AuditedCaseAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         "flag_data_breach",
         "flag_official_account",
         "closure",
+        "created_at",
     ]
     search_fields = ["reference", "reports__reference"]
-    date_hierarchy = "created_at"
+    sortable_by = ("reference", "created_at", "updated_at")
     list_select_related = ["poster", "investigator"]
     inlines = [FindingInline, CaseEventInline]
 

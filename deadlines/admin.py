@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from casework.admin_privacy import NotAboutThemAdminMixin
 from deadlines.models import Deadline, DeadlineRule
-from kit.admin import ReadOnlyAdminMixin
+from kit.admin import LargeTableAdminMixin, ReadOnlyAdminMixin
 
 
 @admin.register(DeadlineRule)
@@ -23,7 +23,9 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeadlineAdmin(
+    LargeTableAdminMixin, NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     """A case's clocks; not those of a case about the signed-in person, which they never see."""
 
     list_display = [
@@ -41,7 +43,8 @@ class DeadlineAdmin(NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         "clock",
         ("met_at", admin.EmptyFieldListFilter),
         ("overdue_sent_at", admin.EmptyFieldListFilter),
+        "due_at",
     ]
     search_fields = ["case__reference"]
     list_select_related = ["case"]
-    date_hierarchy = "due_at"
+    sortable_by = ("due_at",)

@@ -23,7 +23,7 @@ from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter_
 from casework.models import Case
 from incidents.links import link_for_reader
 from incidents.models import EvidenceFile, EvidenceLink, Report
-from kit.admin import ReadOnlyAdminMixin
+from kit.admin import LargeTableAdminMixin, ReadOnlyAdminMixin
 
 if TYPE_CHECKING:
     # Mixed into both inlines and a ModelAdmin: checked as their common base.
@@ -78,13 +78,21 @@ class EvidenceFileInline(_AddedByMixin, ReadOnlyAdminMixin, admin.TabularInline)
 
 
 @admin.register(Report)
-class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReportAdmin(
+    LargeTableAdminMixin, AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     audit_page = "admin_report"
     list_display = ["reference", "case", "platform", "submitted_at", "confidential"]
-    list_filter = ["platform", "confidential", "shows_patient", "welfare_risk"]
+    list_filter = [
+        "platform",
+        "confidential",
+        "shows_patient",
+        "welfare_risk",
+        "submitted_at",
+    ]
     # Never the reporter: a search by name would single out a confidential reporter's reports.
     search_fields = ["reference", "case__reference"]
-    date_hierarchy = "submitted_at"
+    sortable_by = ("reference", "submitted_at")
     list_select_related = ["case"]
     inlines = [EvidenceLinkInline, EvidenceFileInline]
     # Listed rather than left to the model, so the reporter is only ever shown through reporter_shown.
@@ -131,7 +139,9 @@ class ReportAdmin(AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(_AddedByMixin, AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class EvidenceFileAdmin(
+    LargeTableAdminMixin, _AddedByMixin, AuditedCaseAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     audit_page = "admin_evidence"
     case_lookup = "report__case"
     list_display = [

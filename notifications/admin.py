@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from casework.admin_privacy import NotAboutThemAdminMixin, WithheldPeopleSearchMixin, person_shown
 from incidents.models import Report
-from kit.admin import ReadOnlyAdminMixin
+from kit.admin import LargeTableAdminMixin, ReadOnlyAdminMixin
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 
 # What a reporter is sent about their own report: whom it went to says who reported.
@@ -28,7 +28,11 @@ REPORTER_KINDS = [NotificationKind.REPORT_RECEIPT, NotificationKind.REPORT_CLOSE
 
 @admin.register(Notification)
 class NotificationAdmin(
-    WithheldPeopleSearchMixin, NotAboutThemAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+    LargeTableAdminMixin,
+    WithheldPeopleSearchMixin,
+    NotAboutThemAdminMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "subject",
@@ -39,11 +43,11 @@ class NotificationAdmin(
         "email_attempts",
         "email_sent_at",
     ]
-    list_filter = ["email_status", "kind"]
+    list_filter = ["email_status", "kind", "created_at"]
     search_fields = ["subject"]
     person_search_fields = ("recipient__email",)
     list_select_related = ["recipient"]
-    date_hierarchy = "created_at"
+    sortable_by = ("created_at",)
     actions = ["retry_failed"]
     fields = readonly_fields = (
         "recipient_shown",
