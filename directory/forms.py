@@ -12,11 +12,13 @@ an older page) is taken on the id alone, within the scope.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
@@ -62,7 +64,7 @@ class PersonPicker(forms.Widget):
         return clone
 
     def value_from_datadict(
-        self, data: dict[str, Any] | MultiValueDict[str, Any], files: object, name: str
+        self, data: Mapping[str, Any], files: MultiValueDict[str, UploadedFile], name: str
     ) -> PickerValue:
         query = data.get(name + QUERY_SUFFIX)
         return PickerValue(
@@ -70,7 +72,7 @@ class PersonPicker(forms.Widget):
         )
 
     def value_omitted_from_data(
-        self, data: dict[str, Any] | MultiValueDict[str, Any], files: object, name: str
+        self, data: Mapping[str, Any], files: MultiValueDict[str, UploadedFile], name: str
     ) -> bool:
         return name not in data and name + QUERY_SUFFIX not in data
 
@@ -111,7 +113,11 @@ class PersonPicker(forms.Widget):
                 "query": query,
                 "chosen": None
                 if person is None
-                else {"id": person.pk, "name": person_label(person), "detail": person_detail(person)},
+                else {
+                    "id": person.pk,
+                    "name": person_label(person),
+                    "detail": person_detail(person),
+                },
                 "matches": [
                     {
                         "id": match.pk,

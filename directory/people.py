@@ -176,9 +176,9 @@ def person_resolve(people: QuerySet[User], text: str, *, chosen: object = None) 
             return Resolution(person=exact[0])
     matching = people_matching(people, text)
     same_name = list(
-        matching.annotate(
-            name_lower=Lower(Concat("first_name", Value(" "), "last_name"))
-        ).filter(name_lower=folded)[:2]
+        matching.annotate(name_lower=Lower(Concat("first_name", Value(" "), "last_name"))).filter(
+            name_lower=folded
+        )[:2]
     )
     if len(same_name) == 1:
         return Resolution(person=same_name[0])

@@ -5,7 +5,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
 
 from directory.http import AuthenticatedHttpRequest
-from directory.people import person_detail, person_label, person_scope, people_search
+from directory.people import people_search, person_detail, person_label, person_scope
 
 
 @login_required

@@ -284,10 +284,10 @@ class ReportForm(forms.Form):
         kind = cleaned.get("poster_kind")
         if kind != PosterKind.COLLEAGUE:
             # The colleague box counts only when a colleague posted it: a name left in it is ignored.
-            self._errors.pop("poster", None)
+            self.errors.pop("poster", None)
             cleaned["poster"] = None
             cast(PersonField, self.fields["poster"]).picker.matches = []
-        elif not cleaned.get("poster") and "poster" not in self._errors:
+        elif not cleaned.get("poster") and "poster" not in self.errors:
             self.add_error(
                 "poster", "Choose the colleague who posted it, or pick another answer above."
             )
