@@ -319,7 +319,7 @@ def test_search_finds_active_staff_by_name_and_email(
         "detail": f"Staff nurse, {poster.service.name}",
         "email": poster.email,
     }
-    assert _names(_search(client, "staff", poster.email[:8])) == ["Paul Poster"]
+    assert _names(_search(client, "staff", poster.email.split("@")[0] + "@tr")) == ["Paul Poster"]
     assert _names(_search(client, "staff", "postg")) == ["Paula Postgate"]
     assert _names(_search(client, "staff", "gone")) == []
 
