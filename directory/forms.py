@@ -102,10 +102,16 @@ class PersonPicker(forms.Widget):
             query = person_label(person) if person is not None else ""
         widget = context["widget"]
         element_id = widget["attrs"].get("id") or f"id_{name}"
-        described = [widget["attrs"].pop("aria-describedby", "")]
+        # Django names the error "<id>_error"; templates/includes/field.html gives it "<id>_errors".
+        described = [
+            part
+            for part in widget["attrs"].pop("aria-describedby", "").split()
+            if part != f"{element_id}_error"
+        ]
         if widget["attrs"].get("aria-invalid") == "true":
             described.append(f"{element_id}_errors")
-        widget["attrs"]["aria-describedby"] = " ".join(part for part in described if part)
+        if described:
+            widget["attrs"]["aria-describedby"] = " ".join(described)
         widget.update(
             {
                 "id": element_id,
