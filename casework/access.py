@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import OPEN_STATES, Case, CaseState, Flag, HandleLink
 from directory.models import Role, User
+from directory.people import PersonScope
 from incidents.models import EvidenceFile, Report
 
 # Which flag brings which specialist lead onto a case.
@@ -261,6 +262,39 @@ def may_see_audit_log(user: User) -> bool:
     return _active(user) and (user.has_role(Role.IG_LEAD) or user.has_role(Role.ADMINISTRATOR))
 
 
+# --- Who may be picked for a case's people --------------------------------------------
+#
+# The assign form's fields and the person picker's search both read these, so the list a
+# browser offers and the people the server accepts are the same.
+
+
+def pickable_investigators() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, groups__role__code=Role.HR_INVESTIGATOR)
+
+
+def pickable_decision_makers() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, groups__role__code=Role.HR_LEAD)
+
+
+def may_choose_case_team(user: User) -> bool:
+    """Who may look up investigators and decision makers: whoever assigns them (the HR lead)."""
+    return _active(user) and user.has_role(Role.HR_LEAD)
+
+
+INVESTIGATORS = PersonScope(
+    name="investigators",
+    noun="HR investigator",
+    people=pickable_investigators,
+    may_search=may_choose_case_team,
+)
+DECISION_MAKERS = PersonScope(
+    name="decision-makers",
+    noun="HR lead",
+    people=pickable_decision_makers,
+    may_search=may_choose_case_team,
+)
+
+
 def may(user: User, action: str, case: Case) -> bool:
     """May this user take this action on this case now (apart from the state's own rules)?
 
@@ -317,7 +351,9 @@ def may_note(user: User, case: Case) -> bool:
 
 __all__ = [
     "CONFIDENTIAL_REPORTER",
+    "DECISION_MAKERS",
     "FLAG_OWNERS",
+    "INVESTIGATORS",
     "OPEN_STATES",
     "Flag",
     "access_history_cases",
@@ -327,11 +363,14 @@ __all__ = [
     "confidential_reporters",
     "may",
     "may_add_evidence",
+    "may_choose_case_team",
     "may_see_access_history",
     "may_see_audit_log",
     "may_see_related_cases",
     "may_see_reporter",
     "people_case_is_about",
+    "pickable_decision_makers",
+    "pickable_investigators",
     "visible_cases",
     "visible_evidence_files",
     "visible_reports_as_reporter",

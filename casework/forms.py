@@ -7,9 +7,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from casework.access import DECISION_MAKERS, INVESTIGATORS
 from casework.models import Case, CaseState, DismissalReason, Flag, Outcome, ReopenReason
 from casework.reveal import REVEAL_REASON_MIN
+from directory.forms import PersonField
 from directory.models import Role, User
+from directory.people import STAFF
 from policies.models import Principle
 from policies.services import principles_for_reporting
 
@@ -17,11 +20,6 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
 NOTE_HELP = "Recorded in the case timeline with your name and the time."
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return f"{obj.get_full_name()} — {obj.job_title}" if obj.job_title else obj.get_full_name()
 
 
 class PrinciplesField(forms.ModelMultipleChoiceField):
@@ -133,17 +131,22 @@ class ResolveInformallyForm(CaseActionForm):
 
 
 class AssignForm(CaseActionForm):
-    investigator = PersonChoiceField(label="Investigator", queryset=User.objects.none())
-    decision_maker = PersonChoiceField(label="Decision maker", queryset=User.objects.none())
+    investigator = PersonField(
+        label="Investigator",
+        scope=INVESTIGATORS,
+        help_text="Type part of the name or work email of an HR investigator.",
+        error_messages={"required": "Choose the investigator."},
+    )
+    decision_maker = PersonField(
+        label="Decision maker",
+        scope=DECISION_MAKERS,
+        help_text="Type part of the name or work email of an HR lead.",
+        error_messages={"required": "Choose the decision maker."},
+    )
     field_order = ["investigator", "decision_maker", "note"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        active = User.objects.filter(is_active=True).order_by("last_name", "first_name")
-        investigator = cast(PersonChoiceField, self.fields["investigator"])
-        investigator.queryset = active.filter(groups__role__code=Role.HR_INVESTIGATOR)
-        decision_maker = cast(PersonChoiceField, self.fields["decision_maker"])
-        decision_maker.queryset = active.filter(groups__role__code=Role.HR_LEAD)
         if self.case.investigator_id:
             self.initial.setdefault("investigator", self.case.investigator_id)
         if self.case.decision_maker_id:
@@ -295,11 +298,12 @@ class ReopenForm(CaseActionForm):
 
 
 class DetailsForm(CaseActionForm):
-    poster = PersonChoiceField(
+    poster = PersonField(
         label="The member of staff who posted",
-        queryset=User.objects.none(),
+        scope=STAFF,
         required=False,
-        empty_label="Not identified yet",
+        help_text="Type part of their name, or their work email. Leave it empty if they are not "
+        "identified yet.",
     )
     poster_handle = forms.CharField(
         label="Their handle or pseudonym", max_length=200, required=False
@@ -323,8 +327,6 @@ class DetailsForm(CaseActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].required = False
-        poster = cast(PersonChoiceField, self.fields["poster"])
-        poster.queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
         principles = principles_for_reporting() | Principle.objects.filter(cases=self.case)
         cast(PrinciplesField, self.fields["principles"]).queryset = principles.distinct()
         case = self.case
@@ -378,14 +380,16 @@ class FlagForm(CaseActionForm):
 
 class LinkHandleForm(CaseActionForm):
     handle = forms.CharField(label="Handle or pseudonym", max_length=200)
-    user = PersonChoiceField(label="Belongs to", queryset=User.objects.none())
+    user = PersonField(
+        label="Belongs to",
+        scope=STAFF,
+        error_messages={"required": "Say which member of staff the handle belongs to."},
+    )
     field_order = ["handle", "user", "note"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].required = False
-        user = cast(PersonChoiceField, self.fields["user"])
-        user.queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
         if self.case.poster_handle:
             self.initial.setdefault("handle", self.case.poster_handle)
 

@@ -287,7 +287,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [
-            # Repeat subjects: a poster's earlier cases, found without reading everyone's.
+            # Repeat subjects: a poster's earlier cases, found without reading everyone's. The
+            # period's cases come from a covering index on created_at (PostgreSQL only, so it is
+            # made by migration 0011 rather than declared here).
             models.Index(fields=["poster", "created_at"], name="case_poster_created"),
             # The same for people known only by their subject key.
             models.Index(fields=["subject_key", "created_at"], name="case_subject_key_created"),

@@ -21,5 +21,6 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("audit/", include("audit.urls")),
     path("records/", include("records.urls")),
+    path("people/", include("directory.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from directory.forms import PersonField
 from directory.models import User
+from directory.people import STAFF
 from incidents.files import CheckedFile, evidence_file_check
 from incidents.links import link_check
 from incidents.models import Answer, Platform, PosterKind
@@ -62,14 +64,6 @@ class PrincipleGroup:
     title: str
     organisation: str
     options: list[PrincipleOption]
-
-
-class ColleagueChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        details = ", ".join(
-            part for part in (obj.job_title, obj.service.name if obj.service else "") if part
-        )
-        return f"{obj.get_full_name()} ({details})" if details else obj.get_full_name()
 
 
 class PrincipleChoiceField(forms.ModelMultipleChoiceField):
@@ -196,12 +190,7 @@ class ReportForm(forms.Form):
         initial=PosterKind.UNKNOWN,
         error_messages={"required": "Say who posted it, or that you don't know."},
     )
-    poster = ColleagueChoiceField(
-        label="The colleague who posted it",
-        queryset=User.objects.none(),
-        required=False,
-        empty_label="Choose a colleague",
-    )
+    poster = PersonField(label="The colleague who posted it", scope=STAFF, required=False)
     poster_handle = forms.CharField(
         label="Their account name, handle or pseudonym", max_length=200, required=False
     )
@@ -253,11 +242,6 @@ class ReportForm(forms.Form):
             "Posts are often deleted, so a screenshot keeps what you saw. "
             "Pictures are saved without their hidden details, such as where a photo was taken."
         )
-        cast(ColleagueChoiceField, self.fields["poster"]).queryset = (
-            User.objects.filter(is_active=True)
-            .select_related("service")
-            .order_by("last_name", "first_name")
-        )
         self._principles = list(principles_for_reporting())
         cast(PrincipleChoiceField, self.fields["principles"]).queryset = principles_for_reporting()
 
@@ -298,7 +282,12 @@ class ReportForm(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         kind = cleaned.get("poster_kind")
-        if kind == PosterKind.COLLEAGUE and not cleaned.get("poster"):
+        if kind != PosterKind.COLLEAGUE:
+            # The colleague box counts only when a colleague posted it: a name left in it is ignored.
+            self.errors.pop("poster", None)
+            cleaned["poster"] = None
+            cast(PersonField, self.fields["poster"]).picker.matches = []
+        elif not cleaned.get("poster") and "poster" not in self.errors:
             self.add_error(
                 "poster", "Choose the colleague who posted it, or pick another answer above."
             )
