@@ -714,7 +714,9 @@ def fill_pages(*, audit_rows: int) -> None:
         insert(
             Notification,
             {
+                # Everyone else's share skips the inbox's owner, whose inbox holds exactly INBOX.
                 "recipient_id": f"CASE WHEN n <= {INBOX} THEN {user(str(CAST.inbox))} "
+                f"WHEN 1 + (n * 7919) % {USERS} = {CAST.inbox} THEN {user(str(CAST.inbox + 1))} "
                 f"ELSE {user(f'1 + (n * 7919) % {USERS}')} END",
                 "kind": f"(ARRAY[{kind_array}])[1 + n % {len(kinds)}]",
                 "subject": "'Case BEN-' || lpad(case_no::text, 8, '0') || ' needs your attention'",
