@@ -224,6 +224,8 @@ class Scene:
 
 def scene() -> Scene:
     """The references the pages are asked about, chosen from the filled database."""
+    from django.db.models import Count
+
     from casework.models import Case, CaseState
     from directory.models import User
     from incidents.models import Report
@@ -238,8 +240,10 @@ def scene() -> Scene:
     )
     poster = User.objects.get(email=_email(benchfill.CAST.poster))
     worst = (
-        Case.objects.filter(poster=poster, state=CaseState.INVESTIGATION)
-        .order_by("-pk")
+        # benchfill's worst case: the poster's case with the most reports (30) and events (200).
+        Case.objects.filter(poster=poster)
+        .annotate(report_count=Count("reports"))
+        .order_by("-report_count", "-pk")
         .values_list("reference", flat=True)[0]
     )
     report = Report.objects.filter(case__pk__gte=middle).order_by("case_id", "pk")[0]

@@ -334,8 +334,9 @@ def fill_core(*, cases: int, years: int) -> None:
         f"CASE WHEN NOT {closed} THEN '' WHEN r2 < 0.04 THEN 'withdrawn' WHEN r2 < 0.34 THEN 'dismissed' "
         "WHEN r2 < 0.67 THEN 'resolved_informally' ELSE 'outcome' END"
     )
+    step = max(2, cases // POSTER_CASES)
     poster = (
-        f"CASE WHEN g % {cases // POSTER_CASES} = 7 THEN {user(str(CAST.poster))} "
+        f"CASE WHEN g % {step} = {step // 2} THEN {user(str(CAST.poster))} "
         f"WHEN r6 < 0.7 THEN {member('r6 / 0.7')} END"
     )
     run(
@@ -557,7 +558,7 @@ def fill_pages(*, audit_rows: int) -> None:
     # The worst case: one of the poster's cases, with WORST_REPORTS reports and WORST_EVENTS events.
     (worst,) = _one(
         f'SELECT id FROM "casework_case" WHERE poster_id = {user(str(CAST.poster))} '
-        f"AND state = 'investigation' ORDER BY id DESC LIMIT 1"
+        "ORDER BY state = 'investigation' DESC, id DESC LIMIT 1"
     )
     (have,) = _one(f'SELECT count(*) FROM "incidents_report" WHERE case_id = {worst}')
     run(
