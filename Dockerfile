@@ -19,4 +19,5 @@ RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py c
 
 USER flagpost
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+# Workers, threads and timeout: gunicorn.conf.py (GUNICORN_* variables, README "Configuration").
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi:application"]
