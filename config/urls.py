@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from directory import views as directory_views
 from incidents import views as incident_views
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/session/", directory_views.session_state, name="session_state"),
     path("reports/", include("incidents.urls")),
     path("", include("summaries.urls")),
     path("cases/", include("casework.urls")),

@@ -14,7 +14,8 @@ connected; the middleware still stamps a session that somehow lacks the time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -69,6 +70,19 @@ def session_expiry_reason(*, signed_in_at: float, last_seen_at: float, now: floa
             "Sign in again to carry on."
         )
     return None
+
+
+def session_ends_at(session: Mapping[str, Any]) -> dt.datetime | None:
+    """When a live session ends if no further request comes: idle or absolute, whichever is first."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    last_seen_at = session.get(LAST_SEEN_AT)
+    if signed_in_at is None or last_seen_at is None:
+        return None
+    ends = min(
+        float(signed_in_at) + settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+        float(last_seen_at) + settings.SESSION_IDLE_TIMEOUT_SECONDS,
+    )
+    return dt.datetime.fromtimestamp(ends, tz=dt.UTC)
 
 
 class SessionLifetimeMiddleware:

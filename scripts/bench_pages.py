@@ -802,7 +802,7 @@ def main() -> None:
         "--deep-seconds", type=float, default=60, help="Stop following Older links after this long."
     )
     parser.add_argument("--workers", type=int, help="gunicorn workers (else gunicorn.conf.py's).")
-    parser.add_argument("--bare-url", default="/notifications/settings/")
+    parser.add_argument("--bare-url", default="/accounts/session/")
     parser.add_argument(
         "--no-queries", action="store_true", help="Skip the in-process query counts."
     )

@@ -195,3 +195,22 @@ def test_limits_that_make_no_sense_stop_the_app_with_a_clear_message(
         "SESSION_IDLE_TIMEOUT_SECONDS must be at least 60 and no more than SESSION_ABSOLUTE_TIMEOUT_SECONDS"
         in (result.stderr)
     )
+
+
+def test_the_session_page_says_who_is_signed_in_and_when_the_sign_in_ends(
+    reporter, django_assert_max_num_queries
+) -> None:
+    signed_in_at = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(signed_in_at, tick=False):
+        client = _signed_in_client(reporter)
+    with time_machine.travel(signed_in_at + dt.timedelta(minutes=10), tick=False):
+        client.get(reverse("session_state"))  # activity: stamped at 09:10
+    with time_machine.travel(signed_in_at + dt.timedelta(minutes=10, seconds=30), tick=False):
+        with django_assert_max_num_queries(2):  # the session, the user
+            answer = client.get(reverse("session_state")).json()
+    assert answer["email"] == reporter.email
+    assert answer["ends_at"] == "2026-06-01T09:40:00+00:00"
+    with time_machine.travel(signed_in_at + dt.timedelta(minutes=50), tick=False):
+        assert client.get(reverse("session_state")).status_code == 302  # signed out by then
+    response = Client().get(reverse("session_state"))
+    assert response.status_code == 401 and response.json() == {"signed_in": False}
