@@ -8,7 +8,8 @@ killed between commit and enqueue), so nothing written here is ever dropped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -17,13 +18,20 @@ from django.utils import timezone
 
 from directory.models import EmailPreference, User
 from notifications.models import DeliveryStatus, Notification, NotificationKind
-from notifications.rendering import notification_render
+from notifications.rendering import (
+    notification_render,
+    notification_render_subject,
+    render_context_dump,
+)
 
 if TYPE_CHECKING:
     from casework.models import Case
 
 # How long the after-commit queueing gets before the sweeper steps in.
 SWEEP_GRACE = dt.timedelta(minutes=2)
+# Emails per delivery task when notifications are written in bulk: each task sends its batch
+# over one connection to the mail server.
+DELIVERY_BATCH = 50
 
 
 def next_digest_at(now: dt.datetime | None = None) -> dt.datetime:
@@ -74,6 +82,81 @@ def notification_create(
         # error page. The sweeper sends the row once the broker is back.
         transaction.on_commit(lambda: notification_deliver.delay(notification_id), robust=True)
     return notification
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell several people: a notification each, with one subject.
+
+    ``context`` is what the templates need besides the case, the recipient and the link, in
+    values JSON can keep (and moments); the subject must not depend on the recipient.
+    """
+
+    kind: NotificationKind
+    recipients: Sequence[User]
+    context: Mapping[str, object]
+    case: Case | None = None
+    link: str = ""
+    urgent: bool = False
+
+
+def notices_send(*, notices: Sequence[Notice]) -> list[Notification]:
+    """Write the notifications of many notices in one INSERT, in the caller's transaction.
+
+    The subject is rendered once per notice; the bodies when each email is sent (the row keeps
+    ``render_context``). After commit the emails are queued in batches of ``DELIVERY_BATCH``,
+    one task each; the sweeper sends any whose queueing was lost, as for ``notification_create``.
+    """
+    from notifications.tasks import notifications_deliver
+
+    now = timezone.now()
+    digest_at = next_digest_at(now)
+    rows = []
+    for notice in notices:
+        if not notice.recipients:
+            continue
+        subject = notification_render_subject(
+            kind=notice.kind,
+            context={
+                **notice.context,
+                "case": notice.case,
+                "link": notice.link,
+                "site_url": settings.SITE_URL,
+            },
+        )
+        stored = render_context_dump(notice.context)
+        for recipient in notice.recipients:
+            digest = (
+                recipient.email_preference == EmailPreference.DAILY_DIGEST and not notice.urgent
+            )
+            rows.append(
+                Notification(
+                    recipient=recipient,
+                    kind=notice.kind,
+                    subject=subject,
+                    body_text="",
+                    body_html="",
+                    render_context=stored,
+                    link=notice.link,
+                    case=notice.case,
+                    urgent=notice.urgent,
+                    email_status=DeliveryStatus.IN_DIGEST if digest else DeliveryStatus.PENDING,
+                    email_due_at=digest_at if digest else now + SWEEP_GRACE,
+                )
+            )
+    if not rows:
+        return []
+    Notification.objects.bulk_create(rows, batch_size=2000)
+    queued = [row.pk for row in rows if row.email_status == DeliveryStatus.PENDING]
+
+    def enqueue() -> None:
+        for first in range(0, len(queued), DELIVERY_BATCH):
+            notifications_deliver.delay(queued[first : first + DELIVERY_BATCH])
+
+    if queued:
+        # robust, as in notification_create: the sweeper sends whatever a broker outage left.
+        transaction.on_commit(enqueue, robust=True)
+    return rows
 
 
 def digest_send_for(*, recipient_id: int, now: dt.datetime) -> Notification | None:
