@@ -235,7 +235,9 @@ def notify_deadlines(*, steps: Sequence[tuple[Deadline, str]]) -> None:
             roles.add(_CLOCK_ROLE[deadline.clock])
     named = User.objects.in_bulk(named_ids) if named_ids else {}
     members = role_members_of(roles)
-    about = people_cases_are_about({deadline.case_id: deadline.case for deadline, _ in steps}.values())
+    about = people_cases_are_about(
+        {deadline.case_id: deadline.case for deadline, _ in steps}.values()
+    )
 
     notices = []
     for deadline, step in steps:

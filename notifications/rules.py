@@ -25,5 +25,5 @@ def role_members_of(roles: Iterable[Role]) -> dict[Role, list[User]]:
         .order_by("pk")
     )
     for person in people:
-        members[Role(person.held_role)].append(person)  # type: ignore[attr-defined]
+        members[Role(person.held_role)].append(person)
     return members

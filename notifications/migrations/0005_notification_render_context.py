@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0004_audit_chain_broken_kind'),
+        ("notifications", "0004_audit_chain_broken_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='render_context',
+            model_name="notification",
+            name="render_context",
             field=models.JSONField(blank=True, null=True),
         ),
     ]

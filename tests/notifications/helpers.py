@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import gc
 import email.message
 import os
 import signal
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -76,10 +78,16 @@ class Broker:
     var_dir: Path
 
 
+@contextmanager
 def _worker_in_thread(app):
     from celery.contrib.testing.worker import start_worker
 
-    return start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+    # The worker keeps its database connection between tasks, in its thread's own slot, which
+    # only the garbage collector clears once the thread is gone: clear it now, so the test
+    # database isn't left in use.
+    gc.collect()
 
 
 def _fresh_connections(app) -> None:
