@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import email
-import gc
 import email.message
+import gc
 import os
 import signal
 import socket
