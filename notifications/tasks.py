@@ -98,16 +98,27 @@ def _mark_sent(notification_id: int) -> None:
     The SMTP server has the message, so losing this write means the sweeper sends it again
     after the lease. A connection that broke while the worker waited for the server is closed
     and reopened; the write is an idempotent UPDATE, so retrying it is safe.
+
+    Each email is marked on its own, at once, so a worker that dies mid-batch leaves only the
+    unsent ones. On PostgreSQL the commit doesn't wait for the disk (``synchronous_commit``
+    off for this transaction only): it is the server's as soon as it returns, whatever happens
+    to the worker, and only the database server itself crashing in the next fraction of a
+    second could lose it (README, "Nothing lost, nothing sent twice"). Waiting for the disk
+    for every email was most of the cost of sending one.
     """
     wait = MARK_SENT_FIRST_WAIT
     for attempt in range(1, MARK_SENT_ATTEMPTS + 1):
         try:
-            Notification.objects.filter(pk=notification_id).update(
-                email_status=DeliveryStatus.SENT,
-                email_sent_at=timezone.now(),
-                email_due_at=None,
-                email_error="",
-            )
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                Notification.objects.filter(pk=notification_id).update(
+                    email_status=DeliveryStatus.SENT,
+                    email_sent_at=timezone.now(),
+                    email_due_at=None,
+                    email_error="",
+                )
             return
         except (OperationalError, InterfaceError) as error:
             if connection.in_atomic_block:
