@@ -358,7 +358,6 @@ __all__ = [
     "may_see_related_cases",
     "may_see_reporter",
     "people_case_is_about",
-    "people_cases_are_about",
     "visible_cases",
     "visible_evidence_files",
     "visible_reports_as_reporter",
