@@ -9,6 +9,8 @@ not exist. The django-fsm ``permission=`` of every transition calls ``may``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import OPEN_STATES, Case, CaseState, Flag, HandleLink
@@ -91,6 +93,30 @@ def people_case_is_about(case: Case) -> frozenset[int]:
     answer = frozenset(person for person in people if person is not None)
     case._people_about = (stamp, answer)  # type: ignore[attr-defined]
     return answer
+
+
+def people_cases_are_about(cases: Iterable[Case]) -> dict[int, frozenset[int]]:
+    """``people_case_is_about`` for many cases at once, in two queries whatever their number."""
+    cases = list(cases)
+    people: dict[int, set[int]] = {case.pk: {case.poster_id} - {None} for case in cases}  # type: ignore[misc]
+    keys: dict[int, set[str]] = {case.pk: {case.poster_handle_key} - {""} for case in cases}
+    for case_id, poster_id, handle_key in Report.objects.filter(
+        case_id__in=list(people)
+    ).values_list("case_id", "poster_id", "poster_handle_key"):
+        if poster_id is not None:
+            people[case_id].add(poster_id)
+        if handle_key:
+            keys[case_id].add(handle_key)
+    wanted = set().union(*keys.values()) if keys else set()
+    owners: dict[str, int] = dict(
+        HandleLink.objects.filter(handle__in=wanted).values_list("handle", "user_id")
+        if wanted
+        else []
+    )
+    return {
+        case_id: frozenset(found | {owners[key] for key in keys[case_id] if key in owners})
+        for case_id, found in people.items()
+    }
 
 
 def _about_them(user: User, case: Case) -> bool:

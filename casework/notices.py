@@ -18,15 +18,14 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
-from django.utils import timezone
 
-from casework.access import people_case_is_about
+from casework.access import people_case_is_about, people_cases_are_about
 from casework.models import Case, Flag
 from deadlines import services as clocks
 from directory.models import Role, User
 from notifications.models import NotificationKind
-from notifications.rules import role_members
-from notifications.services import notification_create
+from notifications.rules import role_members, role_members_of
+from notifications.services import Notice, notices_send, notification_create
 
 if TYPE_CHECKING:
     from deadlines.models import Deadline
@@ -186,62 +185,95 @@ def notify_flag(*, case: Case, flag: str, actor: User) -> None:
     )
 
 
-def _deadline_owners(deadline: Deadline) -> Sequence[User | None]:
-    case: Case = deadline.case
-    clock = deadline.clock
-    if clock == "triage_start":
-        return role_members(Role.TRIAGE_OFFICER)
-    if clock == "triage_complete":
-        return [case.triaged_by] if case.triaged_by_id else role_members(Role.TRIAGE_OFFICER)
-    if clock == "manager_decision":
-        return [case.line_manager]
-    if clock == "investigation":
-        return [case.investigator] if case.investigator_id else role_members(Role.HR_LEAD)
-    if clock == "decision":
-        return [case.decision_maker]
-    if clock == "safeguarding":
-        return role_members(Role.SAFEGUARDING_LEAD)
-    if clock == "data_breach":
-        return role_members(Role.IG_LEAD)
-    return []
+# Who owns each clock: the case's own person where the clock has one (falling back to a role
+# while nobody is named), otherwise everyone holding the role.
+_CLOCK_PERSON = {
+    "triage_complete": "triaged_by_id",
+    "manager_decision": "line_manager_id",
+    "investigation": "investigator_id",
+    "decision": "decision_maker_id",
+}
+_CLOCK_ROLE = {
+    "triage_start": Role.TRIAGE_OFFICER,
+    "triage_complete": Role.TRIAGE_OFFICER,
+    "investigation": Role.HR_LEAD,
+    "safeguarding": Role.SAFEGUARDING_LEAD,
+    "data_breach": Role.IG_LEAD,
+}
+_STEP_KINDS = {
+    "reminder": NotificationKind.DEADLINE_REMINDER,
+    "overdue": NotificationKind.DEADLINE_OVERDUE,
+    "escalation": NotificationKind.DEADLINE_ESCALATION,
+}
+
+
+def _escalated_to(clock: str) -> list[Role]:
+    return [Role.HR_LEAD, Role.IG_LEAD] if clock == "data_breach" else [Role.HR_LEAD]
+
+
+def notify_deadlines(*, steps: Sequence[tuple[Deadline, str]]) -> None:
+    """Reminders and overdue alerts to each clock's owner; escalations to the HR leads (and IG leads
+    for a data breach). Written in bulk, with the people found once for all the steps.
+
+    Whatever the number of steps: one query for the people the cases name, one for the members
+    of the roles concerned, two for whom each case is about, and the INSERT.
+    """
+    if not steps:
+        return
+    named_ids: set[int] = set()
+    roles: set[Role] = set()
+    for deadline, step in steps:
+        case: Case = deadline.case
+        if step == "escalation":
+            roles.update(_escalated_to(deadline.clock))
+            continue
+        field = _CLOCK_PERSON.get(deadline.clock)
+        person_id = getattr(case, field) if field else None
+        if person_id is not None:
+            named_ids.add(person_id)
+        elif deadline.clock in _CLOCK_ROLE:
+            roles.add(_CLOCK_ROLE[deadline.clock])
+    named = User.objects.in_bulk(named_ids) if named_ids else {}
+    members = role_members_of(roles)
+    about = people_cases_are_about(
+        {deadline.case_id: deadline.case for deadline, _ in steps}.values()
+    )
+
+    notices = []
+    for deadline, step in steps:
+        case = deadline.case
+        people: list[User | None]
+        if step == "escalation":
+            people = [person for role in _escalated_to(deadline.clock) for person in members[role]]
+        else:
+            field = _CLOCK_PERSON.get(deadline.clock)
+            person_id = getattr(case, field) if field else None
+            if person_id is not None:
+                people = [named.get(person_id)]
+            else:
+                role = _CLOCK_ROLE.get(deadline.clock)
+                people = list(members[role]) if role else []
+        chosen: dict[int, User] = {}
+        for person in people:
+            if person is None or not person.is_active or person.pk in about[case.pk]:
+                continue
+            chosen.setdefault(person.pk, person)
+        notices.append(
+            Notice(
+                kind=_STEP_KINDS[step],
+                recipients=list(chosen.values()),
+                context={"clock_label": deadline.get_clock_display(), "due_at": deadline.due_at},
+                case=case,
+                link=_case_link(case),
+                urgent=step == "escalation" or deadline.clock in ("safeguarding", "data_breach"),
+            )
+        )
+    notices_send(notices=notices)
 
 
 def notify_deadline(*, deadline: Deadline, step: str) -> None:
-    """A reminder or overdue alert to the owner; an escalation to the HR lead (and IG lead for a breach)."""
-    case: Case = deadline.case
-    hour_clock = deadline.clock in ("safeguarding", "data_breach")
-    context = {
-        "deadline": deadline,
-        "clock_label": deadline.get_clock_display(),
-        "now": timezone.now(),
-    }
-    if step == "reminder":
-        _tell(
-            case,
-            _recipients(case, _deadline_owners(deadline), actor=None),
-            NotificationKind.DEADLINE_REMINDER,
-            urgent=hour_clock,
-            **context,
-        )
-    elif step == "overdue":
-        _tell(
-            case,
-            _recipients(case, _deadline_owners(deadline), actor=None),
-            NotificationKind.DEADLINE_OVERDUE,
-            urgent=hour_clock,
-            **context,
-        )
-    elif step == "escalation":
-        people = role_members(Role.HR_LEAD)
-        if deadline.clock == "data_breach":
-            people += role_members(Role.IG_LEAD)
-        _tell(
-            case,
-            _recipients(case, people, actor=None),
-            NotificationKind.DEADLINE_ESCALATION,
-            urgent=True,
-            **context,
-        )
+    """The notifications of one deadline's step (``notify_deadlines`` for a single one)."""
+    notify_deadlines(steps=[(deadline, step)])
 
 
 # --- The deadline sweep, with the owners above --------------------------------------------
@@ -249,9 +281,9 @@ def notify_deadline(*, deadline: Deadline, step: str) -> None:
 
 def deadline_act(*, deadline_id: int, now: dt.datetime | None = None) -> str | None:
     """Send the reminder, overdue alert or escalation due on one deadline, at most once."""
-    return clocks.deadline_act(deadline_id=deadline_id, notify=notify_deadline, now=now)
+    return clocks.deadline_act(deadline_id=deadline_id, notify=notify_deadlines, now=now)
 
 
 def deadlines_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Act on every deadline whose next step has come. Returns how many steps were sent."""
-    return clocks.deadlines_sweep(notify=notify_deadline, now=now, limit=limit)
+    return clocks.deadlines_sweep(notify=notify_deadlines, now=now, limit=limit)

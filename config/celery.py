@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,3 +23,16 @@ def _ensure_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_database_connections(sender: Task | None = None, **kwargs: object) -> None:
+    # The worker keeps its connections between tasks (CELERY_DB_REUSE_MAX); like Django at each
+    # request, drop one that is past CONN_MAX_AGE or broke, so the next task connects afresh.
+    # Not for a task run eagerly, inside its caller's transaction.
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

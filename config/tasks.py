@@ -19,6 +19,12 @@ class BoundedDeliveryTask(DjangoTask):
     That is what we want after a crash, but a message that itself kills the
     worker (out of memory, a native crash) would come back for ever; counting
     starts per task id in the database bounds it.
+
+    Only a redelivered message is counted, so a first delivery (nearly all of them) costs no
+    query. The broker says which is which: kombu's Redis transport marks every message it puts
+    back on the queue (a dead worker's, after the visibility timeout; a lost pool child's, at
+    once) ``redelivered`` in its delivery info, and Celery hands that to the task's request. Its
+    first start is then counted too, so the bound is the same as counting every start.
     """
 
     abstract = True
@@ -26,8 +32,8 @@ class BoundedDeliveryTask(DjangoTask):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         task_id = getattr(self.request, "id", None)
-        if task_id and not self.request.is_eager:
-            deliveries = _delivery_count(task_id, self.name)
+        if task_id and not self.request.is_eager and _redelivered(self.request):
+            deliveries = _delivery_count(task_id, self.name, first=2)
             if deliveries > self.max_deliveries:
                 log.error(
                     "Giving up on %s[%s]: started %s times without finishing.",
@@ -39,7 +45,12 @@ class BoundedDeliveryTask(DjangoTask):
         return super().__call__(*args, **kwargs)
 
 
-def _delivery_count(task_id: str, task_name: str) -> int:
+def _redelivered(request: Any) -> bool:
+    return bool((getattr(request, "delivery_info", None) or {}).get("redelivered"))
+
+
+def _delivery_count(task_id: str, task_name: str, *, first: int = 1) -> int:
+    """Count one more start of the message ``task_id``; ``first`` is the count of a message not seen yet."""
     from notifications.models import TaskDelivery
 
     for _ in range(2):
@@ -49,8 +60,10 @@ def _delivery_count(task_id: str, task_name: str) -> int:
                     deliveries=F("deliveries") + 1
                 )
                 if not updated:
-                    TaskDelivery.objects.create(task_id=task_id, task_name=task_name[:200])
+                    TaskDelivery.objects.create(
+                        task_id=task_id, task_name=task_name[:200], deliveries=first
+                    )
                 return TaskDelivery.objects.get(pk=task_id).deliveries
         except IntegrityError:
             continue  # another worker created it at the same moment; count again
-    return 1
+    return first

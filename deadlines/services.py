@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Min, QuerySet
 from django.utils import timezone
 
 from deadlines.calendar import add_hours, add_working_days
@@ -38,6 +38,7 @@ STAGE_CLOCKS = (
     Clock.INVESTIGATION,
     Clock.DECISION,
 )
+# notify(steps=[(deadline, step), ...]) writes the notifications of the steps claimed.
 Notify = Callable[..., None]
 
 
@@ -214,50 +215,107 @@ class Step:
     ESCALATION = "escalation"
 
 
-def _claim(deadline: Deadline, *, now: dt.datetime) -> str | None:
-    """Claim the one step that is due on this deadline, or None if another sweeper took it."""
-    pending = Deadline.objects.filter(pk=deadline.pk, met_at=None, cancelled_at=None)
+# Deadlines claimed in one transaction. A sweep with more due takes them in several.
+SWEEP_BATCH = 1000
+
+
+def _step_due(deadline: Deadline, *, now: dt.datetime) -> str | None:
+    """The one step due on this deadline now, or None if nothing is (met, cancelled, or not yet)."""
+    if not deadline.is_open:
+        return None
     if (
         deadline.remind_at
         and deadline.reminder_sent_at is None
         and deadline.overdue_sent_at is None
         and deadline.remind_at <= now < deadline.due_at
     ):
-        claimed = pending.filter(reminder_sent_at=None, overdue_sent_at=None).update(
-            reminder_sent_at=now, next_action_at=deadline.due_at
-        )
-        return Step.REMINDER if claimed else None
+        return Step.REMINDER
     if deadline.overdue_sent_at is None and deadline.due_at <= now:
-        claimed = pending.filter(overdue_sent_at=None).update(
-            overdue_sent_at=now, next_action_at=deadline.escalate_at
-        )
-        return Step.OVERDUE if claimed else None
+        return Step.OVERDUE
     if (
         deadline.overdue_sent_at is not None
         and deadline.escalated_at is None
         and deadline.escalate_at <= now
     ):
-        claimed = pending.filter(escalated_at=None).update(escalated_at=now, next_action_at=None)
-        return Step.ESCALATION if claimed else None
-    # Nothing due after all (the rule changed, or a stale read): put the row back in step.
-    pending.update(next_action_at=next_action_at(deadline))
+        return Step.ESCALATION
     return None
+
+
+# What claiming each step writes, and the "not sent yet" condition the claim is made on.
+_CLAIMS: dict[str, tuple[dict[str, object], Callable[[dt.datetime], dict[str, object]]]] = {
+    Step.REMINDER: (
+        {"reminder_sent_at": None, "overdue_sent_at": None},
+        lambda now: {"reminder_sent_at": now, "next_action_at": F("due_at")},
+    ),
+    Step.OVERDUE: (
+        {"overdue_sent_at": None},
+        lambda now: {"overdue_sent_at": now, "next_action_at": F("escalate_at")},
+    ),
+    Step.ESCALATION: (
+        {"escalated_at": None},
+        lambda now: {"escalated_at": now, "next_action_at": None},
+    ),
+}
+
+
+def _deadlines_claim(
+    rows: QuerySet[Deadline], *, notify: Notify, now: dt.datetime
+) -> tuple[list[tuple[Deadline, str]], int]:
+    """Claim the step due on each deadline of ``rows`` and tell its people, in one transaction.
+
+    The rows are locked as they are read (``FOR UPDATE``; the sweep's own read skips rows another
+    sweeper holds), so the step decided here from the row is still the row's when it is written:
+    one conditional UPDATE per kind of step, over every deadline taking it. ``notify`` writes the
+    notifications in the same transaction, so a second sweeper, a retried task or a rolled-back
+    claim never sends a step twice or loses one. Rows with nothing due after all (a rule changed,
+    a deadline met between listing and claiming) get their ``next_action_at`` put back in step.
+    """
+    with transaction.atomic():
+        deadlines = list(rows)
+        steps: dict[str, list[Deadline]] = {}
+        stale: list[Deadline] = []
+        for deadline in deadlines:
+            step = _step_due(deadline, now=now)
+            if step is None:
+                deadline.next_action_at = next_action_at(deadline)
+                stale.append(deadline)
+            else:
+                steps.setdefault(step, []).append(deadline)
+        for step, taking in steps.items():
+            unsent, writes = _CLAIMS[step]
+            claimed = Deadline.objects.filter(
+                pk__in=[deadline.pk for deadline in taking],
+                met_at=None,
+                cancelled_at=None,
+                **unsent,
+            ).update(**writes(now))
+            if claimed != len(taking):
+                # The rows are locked, so this can't happen; if it ever does, send nothing.
+                raise RuntimeError(f"{step}: claimed {claimed} of {len(taking)} locked deadlines")
+        if stale:
+            Deadline.objects.bulk_update(stale, ["next_action_at"])
+        taken = [(deadline, step) for step, taking in steps.items() for deadline in taking]
+        taken.sort(key=lambda pair: (pair[0].next_action_at or now, pair[0].pk))
+        if taken:
+            notify(steps=taken)
+    return taken, len(deadlines)
+
+
+def _with_case(rows: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    # Only the deadline rows are locked: a case being changed by a person must not stop the sweep.
+    return rows.select_related("case").select_for_update(of=("self",))
 
 
 def deadline_act(*, deadline_id: int, notify: Notify, now: dt.datetime | None = None) -> str | None:
     """Send the reminder, overdue alert or escalation due on one deadline, at most once.
 
-    ``notify(deadline=…, step=…)`` tells the people concerned, inside the claiming transaction.
+    ``notify(steps=[(deadline, step)])`` tells the people concerned, inside the claiming transaction.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        deadline = Deadline.objects.select_related("case").filter(pk=deadline_id).first()
-        if deadline is None or not deadline.is_open:
-            return None
-        step = _claim(deadline, now=now)
-        if step is not None:
-            notify(deadline=deadline, step=step)
-    return step
+    taken, _ = _deadlines_claim(
+        _with_case(Deadline.objects.filter(pk=deadline_id)), notify=notify, now=now
+    )
+    return taken[0][1] if taken else None
 
 
 def deadlines_due(*, now: dt.datetime, limit: int) -> list[int]:
@@ -271,11 +329,30 @@ def deadlines_due(*, now: dt.datetime, limit: int) -> list[int]:
 def deadlines_sweep(*, notify: Notify, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Act on every deadline whose next step has come, telling people through ``notify``.
 
+    Each batch of up to ``SWEEP_BATCH`` due deadlines is read through the ``next_action_at``
+    index, locked, claimed and notified in one transaction, with a fixed number of queries
+    whatever its size. Rows another sweeper has locked are skipped: that sweeper sends them.
     Returns how many steps were sent.
     """
     now = now or timezone.now()
     sent = 0
-    for deadline_id in deadlines_due(now=now, limit=limit):
-        if deadline_act(deadline_id=deadline_id, notify=notify, now=now):
-            sent += 1
+    left = limit
+    # Nearly every run finds nothing due: one indexed read, no transaction.
+    if not Deadline.objects.filter(next_action_at__lte=now).exists():
+        return 0
+    while left > 0:
+        size = min(left, SWEEP_BATCH)
+        due = (
+            Deadline.objects.filter(next_action_at__lte=now)
+            .select_related("case")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("next_action_at", "pk")[:size]
+        )
+        taken, read = _deadlines_claim(due, notify=notify, now=now)
+        sent += len(taken)
+        # Every row read had its next action moved past now (or cleared), so the next batch
+        # reads new rows; a short batch means nothing more is due.
+        if read < size:
+            break
+        left -= size
     return sent

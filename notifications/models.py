@@ -42,6 +42,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body_text = models.TextField()
     body_html = models.TextField()
+    # Set on rows written in bulk (the deadline sweep): what the bodies are rendered from when the
+    # email is sent, with the row's case, recipient and link. Empty bodies until then.
+    render_context = models.JSONField(null=True, blank=True)
     link = models.CharField(max_length=500, blank=True)
     case = models.ForeignKey(
         "casework.Case",

@@ -1,11 +1,18 @@
-"""Pure email rendering: a kind and its data in, a subject and two bodies out."""
+"""Pure email rendering: a kind and its data in, a subject and two bodies out.
+
+Most notifications are rendered when they are written. Those written in bulk (the deadline
+sweep's reminders) store only their subject and the data their bodies need (``render_context``,
+JSON); the delivery task renders the bodies when it sends the email.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
+from django.utils.dateparse import parse_datetime
 
 
 @dataclass(frozen=True)
@@ -17,9 +24,40 @@ class RenderedMessage:
 
 def notification_render(*, kind: str, context: Mapping[str, object]) -> RenderedMessage:
     base = f"notifications/email/{kind}"
-    subject = " ".join(render_to_string(f"{base}/subject.txt", dict(context)).split())
     return RenderedMessage(
-        subject=subject[:200],
+        subject=notification_render_subject(kind=kind, context=context),
         text=render_to_string(f"{base}/body.txt", dict(context)),
         html=render_to_string(f"{base}/body.html", dict(context)),
     )
+
+
+def notification_render_subject(*, kind: str, context: Mapping[str, object]) -> str:
+    subject = render_to_string(f"notifications/email/{kind}/subject.txt", dict(context))
+    return " ".join(subject.split())[:200]
+
+
+# A moment keeps its type through JSON as {"moment": "<ISO 8601>"}, so templates get a datetime.
+_MOMENT = "moment"
+
+
+def render_context_dump(context: Mapping[str, object]) -> dict[str, object]:
+    """``context`` as JSON can hold it: strings, numbers, booleans, None and moments."""
+    stored: dict[str, object] = {}
+    for key, value in context.items():
+        if isinstance(value, dt.datetime):
+            stored[key] = {_MOMENT: value.isoformat()}
+        elif value is None or isinstance(value, str | int | float | bool):
+            stored[key] = value
+        else:
+            raise TypeError(f"{key}: {type(value).__name__} can't be stored to render later")
+    return stored
+
+
+def render_context_load(stored: Mapping[str, object]) -> dict[str, object]:
+    context: dict[str, object] = {}
+    for key, value in stored.items():
+        if isinstance(value, dict) and set(value) == {_MOMENT}:
+            context[key] = parse_datetime(str(value[_MOMENT]))
+        else:
+            context[key] = value
+    return context

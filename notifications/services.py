@@ -8,22 +8,31 @@ killed between commit and enqueue), so nothing written here is ever dropped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from directory.models import EmailPreference, User
 from notifications.models import DeliveryStatus, Notification, NotificationKind
-from notifications.rendering import notification_render
+from notifications.rendering import (
+    notification_render,
+    notification_render_subject,
+    render_context_dump,
+)
 
 if TYPE_CHECKING:
     from casework.models import Case
 
 # How long the after-commit queueing gets before the sweeper steps in.
 SWEEP_GRACE = dt.timedelta(minutes=2)
+# Emails per delivery task when notifications are written in bulk: each task sends its batch
+# over one connection to the mail server.
+DELIVERY_BATCH = 50
 
 
 def next_digest_at(now: dt.datetime | None = None) -> dt.datetime:
@@ -74,6 +83,156 @@ def notification_create(
         # error page. The sweeper sends the row once the broker is back.
         transaction.on_commit(lambda: notification_deliver.delay(notification_id), robust=True)
     return notification
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell several people: a notification each, with one subject.
+
+    ``context`` is what the templates need besides the case, the recipient and the link, in
+    values JSON can keep (and moments); the subject must not depend on the recipient.
+    """
+
+    kind: NotificationKind
+    recipients: Sequence[User]
+    context: Mapping[str, object]
+    case: Case | None = None
+    link: str = ""
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class _Row:
+    recipient_id: int
+    kind: str
+    subject: str
+    render_context: dict[str, object]
+    link: str
+    case_id: int | None
+    urgent: bool
+    email_status: str
+    email_due_at: dt.datetime
+
+
+def notices_send(*, notices: Sequence[Notice]) -> int:
+    """Write the notifications of many notices in one INSERT, in the caller's transaction.
+
+    The subject is rendered once per notice; the bodies when each email is sent (the row keeps
+    ``render_context``). After commit the emails are queued in batches of ``DELIVERY_BATCH``,
+    one task each; the sweeper sends any whose queueing was lost, as for ``notification_create``.
+    Returns how many notifications were written.
+    """
+    from notifications.tasks import notifications_deliver
+
+    now = timezone.now()
+    digest_at = next_digest_at(now)
+    rows = []
+    for notice in notices:
+        if not notice.recipients:
+            continue
+        subject = notification_render_subject(
+            kind=notice.kind,
+            context={
+                **notice.context,
+                "case": notice.case,
+                "link": notice.link,
+                "site_url": settings.SITE_URL,
+            },
+        )
+        stored = render_context_dump(notice.context)
+        for recipient in notice.recipients:
+            digest = (
+                recipient.email_preference == EmailPreference.DAILY_DIGEST and not notice.urgent
+            )
+            rows.append(
+                _Row(
+                    recipient_id=recipient.pk,
+                    kind=notice.kind,
+                    subject=subject,
+                    render_context=stored,
+                    link=notice.link,
+                    case_id=notice.case.pk if notice.case is not None else None,
+                    urgent=notice.urgent,
+                    email_status=DeliveryStatus.IN_DIGEST if digest else DeliveryStatus.PENDING,
+                    email_due_at=digest_at if digest else now + SWEEP_GRACE,
+                )
+            )
+    if not rows:
+        return 0
+    queued = _rows_insert(rows, now=now)
+
+    def enqueue() -> None:
+        for first in range(0, len(queued), DELIVERY_BATCH):
+            notifications_deliver.delay(queued[first : first + DELIVERY_BATCH])
+
+    if queued:
+        # robust, as in notification_create: the sweeper sends whatever a broker outage left.
+        transaction.on_commit(enqueue, robust=True)
+    return len(rows)
+
+
+def _rows_insert(rows: Sequence[_Row], *, now: dt.datetime) -> list[int]:
+    """INSERT the rows; the ids of those whose email is to be sent now (not in a digest).
+
+    On PostgreSQL one ``INSERT … SELECT … FROM unnest(…)`` takes a column of values per field,
+    so no model instance is built and no value is prepared one by one (the sweep writes tens
+    of thousands); elsewhere, ``bulk_create``.
+    """
+    if connection.vendor != "postgresql":
+        made = Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=row.recipient_id,
+                    kind=row.kind,
+                    subject=row.subject,
+                    body_text="",
+                    body_html="",
+                    render_context=row.render_context,
+                    link=row.link,
+                    case_id=row.case_id,
+                    urgent=row.urgent,
+                    email_status=row.email_status,
+                    email_due_at=row.email_due_at,
+                )
+                for row in rows
+            ],
+            batch_size=2000,
+        )
+        return [row.pk for row in made if row.email_status == DeliveryStatus.PENDING]
+    contexts: dict[int, str] = {}  # one JSON text per notice, shared by its rows
+    columns: list[list[object]] = [[] for _ in range(9)]
+    for row in rows:
+        context = contexts.setdefault(id(row.render_context), json.dumps(row.render_context))
+        for column, value in zip(
+            columns,
+            (
+                row.recipient_id,
+                row.kind,
+                row.subject,
+                context,
+                row.link,
+                row.case_id,
+                row.urgent,
+                row.email_status,
+                row.email_due_at,
+            ),
+            strict=True,
+        ):
+            column.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{Notification._meta.db_table}" '
+            "(recipient_id, kind, subject, body_text, body_html, render_context, link, case_id, "
+            "urgent, created_at, email_status, email_due_at, email_attempts, email_error) "
+            "SELECT recipient_id, kind, subject, '', '', render_context::jsonb, link, case_id, "
+            "urgent, %s, email_status, email_due_at, 0, '' FROM unnest("
+            "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], "
+            "%s::boolean[], %s::text[], %s::timestamptz[]) AS t(recipient_id, kind, subject, "
+            "render_context, link, case_id, urgent, email_status, email_due_at) "
+            "RETURNING id, email_status",
+            [now, *columns],
+        )
+        return [pk for pk, status in cursor.fetchall() if status == DeliveryStatus.PENDING]
 
 
 def digest_send_for(*, recipient_id: int, now: dt.datetime) -> Notification | None:

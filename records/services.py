@@ -245,7 +245,10 @@ def _remove_personal_details(
 
     # People keep the line in their inbox (its subject names only the case), not what it said.
     notice = REMOVED_NOTICE.format(day=f"{timezone.localdate(now):%-d %B %Y}")
-    Notification.objects.filter(case=case).update(body_text=notice, body_html=f"<p>{notice}</p>")
+    # Rows still to be rendered at sending are sent with the notice too.
+    Notification.objects.filter(case=case).update(
+        body_text=notice, body_html=f"<p>{notice}</p>", render_context=None
+    )
     return files
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.message
+import gc
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -76,10 +78,16 @@ class Broker:
     var_dir: Path
 
 
+@contextmanager
 def _worker_in_thread(app):
     from celery.contrib.testing.worker import start_worker
 
-    return start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+    # The worker keeps its database connection between tasks, in its thread's own slot, which
+    # only the garbage collector clears once the thread is gone: clear it now, so the test
+    # database isn't left in use.
+    gc.collect()
 
 
 def _fresh_connections(app) -> None:
@@ -142,6 +150,10 @@ class RecordingSMTPHandler:
         self.port = 0
         self._arrived = 0
         self._held: dict[int, tuple[threading.Event, threading.Event]] = {}
+        # Arrival numbers to refuse at once with a 451, as a mail server short of room would.
+        self.refuse: set[int] = set()
+        # The client address and port of each message accepted: one per connection it came on.
+        self._peers: list[object] = []
 
     def hold(self, numbers: list[int]) -> None:
         with self._lock:
@@ -160,6 +172,9 @@ class RecordingSMTPHandler:
             stall, self.stall_next = self.stall_next, False
             self._arrived += 1
             hold = self._held.get(self._arrived)
+            refused = self._arrived in self.refuse
+        if refused:
+            return "451 4.3.0 Refused on purpose"
         if hold is not None:
             arrived, let_go = hold
             arrived.set()
@@ -177,7 +192,14 @@ class RecordingSMTPHandler:
         message = email.message_from_bytes(envelope.original_content or envelope.content)
         with self._lock:
             self._accepted.append(Accepted(rcpt_tos=list(envelope.rcpt_tos), message=message))
+            self._peers.append(session.peer)
         return "250 2.0.0 Accepted"
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections the accepted messages came on."""
+        with self._lock:
+            return len(set(self._peers))
 
     @property
     def accepted(self) -> list[Accepted]:

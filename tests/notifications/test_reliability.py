@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,11 +38,13 @@ from notifications.tasks import (
     MAX_ATTEMPTS,
     message_id,
     notification_deliver,
+    notifications_deliver,
     notifications_sweep,
 )
 from tests.factories import Cast, case_in_state
 from tests.helpers import action_form_data
 from tests.notifications.helpers import (
+    Broker,
     FinishedTasks,
     RecordingSMTPHandler,
     WorkerProcess,
@@ -57,6 +60,7 @@ SHARED_DATABASE = pytest.mark.skipif(
     "with row locks (CI runs this on PostgreSQL and deselects it with -m 'not postgresql' on SQLite)",
 )
 DELIVER = notification_deliver.name
+DELIVER_BATCH = notifications_deliver.name
 SWEEP = notifications_sweep.name
 
 
@@ -159,7 +163,7 @@ def test_a_transition_emails_the_line_manager_exactly_once(
 @SHARED_DATABASE
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_send_leaves_an_email_that_is_sent_once_by_the_next_worker(
-    worker_process, smtp_server: RecordingSMTPHandler, settings, cast: Cast
+    worker_process, real_broker: Broker, smtp_server: RecordingSMTPHandler, settings, cast: Cast
 ) -> None:
     # The sweeper runs here, so it must see the same short lease as the worker processes.
     settings.NOTIFICATION_CLAIM_LEASE_SECONDS = 3
@@ -202,6 +206,10 @@ def test_a_worker_killed_mid_send_leaves_an_email_that_is_sent_once_by_the_next_
     assert len(smtp_server.accepted) == 1
     notification.refresh_from_db()
     assert notification.email_attempts == 2  # the dead worker's claim and the one that sent it
+    if real_broker.url.startswith("redis://"):
+        # Redis put the dead worker's message back marked redelivered: its two starts are counted.
+        # The sweeper's new message, a first delivery, is not.
+        assert list(TaskDelivery.objects.values_list("task_name", "deliveries")) == [(DELIVER, 2)]
 
 
 # --- 3. The broker down during a transition ---------------------------------------------
@@ -379,7 +387,10 @@ def test_two_deadline_sweeps_queued_at_once_send_one_reminder_per_person(
     )
     assert sorted(run.retval for run in finished_tasks.of(deadlines_sweep_task.name)) == [0, 1]
     assert wait_until(lambda: all(smtp_server.to(owner.email) for owner in owners), timeout=30)
-    assert wait_until(lambda: len(finished_tasks.of(DELIVER)) >= len(owners))
+    # The sweep queued its reminders as one batch, sent over one connection.
+    assert wait_until(lambda: finished_tasks.of(DELIVER_BATCH), timeout=30)
+    assert [run.retval for run in finished_tasks.of(DELIVER_BATCH)] == [{"sent": len(owners)}]
+    assert smtp_server.connections == 1
     for owner in owners:
         assert (
             Notification.objects.filter(
@@ -408,40 +419,94 @@ def test_the_fourth_start_of_one_task_message_is_over_the_limit() -> None:
     assert TaskDelivery.objects.get(pk=task_id).deliveries == 4
 
 
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_gives_up_on_the_fourth_start_of_the_same_message(
-    celery_worker, smtp_server: RecordingSMTPHandler, finished_tasks: FinishedTasks, reporter
+def _start(task, *args: object, task_id: str, redelivered: bool) -> object:
+    """Start ``task`` as a worker starts a message (not eagerly), first delivered or redelivered."""
+    task.push_request(id=task_id, is_eager=False, delivery_info={"redelivered": redelivered})
+    try:
+        return task(*args)
+    finally:
+        task.pop_request()
+
+
+@pytest.mark.django_db
+def test_a_first_delivery_costs_no_count_and_the_fourth_start_of_a_redelivered_message_is_refused(
+    reporter,
 ) -> None:
     notification = _outbox_row(reporter, email_due_at=timezone.now() + dt.timedelta(hours=1))
     task_id = str(uuid.uuid4())
 
-    def run_once() -> object:
-        before = len(finished_tasks.by_id(task_id))
-        notification_deliver.apply_async(args=[notification.pk], task_id=task_id)
-        assert wait_until(lambda: len(finished_tasks.by_id(task_id)) > before, timeout=30), (
-            finished_tasks.runs
-        )
-        return finished_tasks.by_id(task_id)[-1].retval
+    # A first delivery: no count is kept, so it costs no query of its own.
+    with CaptureQueriesContext(connection) as queries:
+        assert _start(
+            notification_deliver, notification.pk, task_id=task_id, redelivered=False
+        ) == ("sent")
+    assert not [query for query in queries.captured_queries if "taskdelivery" in query["sql"]]
+    assert not TaskDelivery.objects.exists()
 
-    # The same message, started three times (as if redelivered after its worker died): it works.
-    assert [run_once() for _ in range(3)] == ["sent", "not claimed", "not claimed"]
-    assert TaskDelivery.objects.get(pk=task_id).deliveries == 3
+    # The same message redelivered twice (its worker died): counted from 2, its first start included.
+    for count in (2, 3):
+        assert _start(notification_deliver, notification.pk, task_id=task_id, redelivered=True) == (
+            "not claimed"
+        )
+        assert TaskDelivery.objects.get(pk=task_id).deliveries == count
     # Give it real work again; the fourth start of that message refuses to do it.
-    # Back to a retry that is due (its backoff over), as the sweeper would find it.
     Notification.objects.filter(pk=notification.pk).update(
         email_status=DeliveryStatus.PENDING, email_due_at=timezone.now()
     )
-    assert run_once() is None
+    assert _start(notification_deliver, notification.pk, task_id=task_id, redelivered=True) is None
     assert TaskDelivery.objects.get(pk=task_id).deliveries == 4
     notification.refresh_from_db()
     assert notification.email_status == DeliveryStatus.PENDING and notification.email_attempts == 1
-    assert len(smtp_server.to(reporter.email)) == 1
     # Any other message for the same email is not affected.
-    fresh = notification_deliver.delay(notification.pk)
-    assert wait_until(lambda: finished_tasks.by_id(fresh.id), timeout=30)
-    assert finished_tasks.by_id(fresh.id)[0].retval == "sent"
-    assert len(smtp_server.to(reporter.email)) == 2
+    assert _start(notification_deliver, notification.pk, task_id="other", redelivered=False) == (
+        "sent"
+    )
+
+
+def _mark_queued_messages_redelivered(broker: str) -> int:
+    """Do to every message waiting on the Redis queue what kombu does when it puts one back.
+
+    kombu's Redis transport restores an unacknowledged message (its worker died, or the
+    visibility timeout passed) by pushing it back with ``redelivered`` set in its headers
+    and delivery info (``Channel._do_restore_message``); this does the same in place.
+    """
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    payloads = client.lrange("celery", 0, -1)
+    for index, raw in enumerate(payloads):
+        payload = json.loads(raw)
+        payload["headers"]["redelivered"] = True
+        payload["properties"]["delivery_info"]["redelivered"] = True
+        client.lset("celery", index, json.dumps(payload))
+    return len(payloads)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_counts_a_redelivered_message_and_not_a_first_delivery(
+    real_broker: Broker,
+    start_celery_worker,
+    smtp_server: RecordingSMTPHandler,
+    finished_tasks: FinishedTasks,
+    reporter,
+    outsider,
+) -> None:
+    if not real_broker.url.startswith("redis://"):
+        pytest.skip("the embedded file broker never redelivers a message (CI runs this on Redis)")
+    later = timezone.now() + dt.timedelta(hours=1)
+    back = notification_deliver.delay(_outbox_row(reporter, email_due_at=later).pk)
+    assert _mark_queued_messages_redelivered(real_broker.url) == 1
+    first = notification_deliver.delay(_outbox_row(outsider, email_due_at=later).pk)
+
+    start_celery_worker()
+
+    assert wait_until(lambda: finished_tasks.by_id(back.id) and finished_tasks.by_id(first.id))
+    assert finished_tasks.by_id(back.id)[0].retval == finished_tasks.by_id(first.id)[0].retval
+    assert finished_tasks.by_id(first.id)[0].retval == "sent"
+    assert list(TaskDelivery.objects.values_list("task_id", "deliveries")) == [(back.id, 2)]
 
 
 @pytest.mark.django_db
@@ -565,3 +630,62 @@ def test_an_email_carries_a_message_id_of_its_own_that_is_the_same_at_every_atte
     assert ids[0] == ids[2] == message_id(first) != ids[1] == message_id(second)
     assert ids[0].startswith(f"<notification-{first.pk}.")
     assert ids[0].endswith("@flagpost.example.org>")
+
+
+# --- 7. Batches over one connection ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_is_sent_over_one_connection_to_the_mail_server(
+    smtp_server: RecordingSMTPHandler, reporter, outsider
+) -> None:
+    rows = [_outbox_row(person, email_due_at=timezone.now()) for person in (reporter, outsider) * 3]
+
+    assert notifications_deliver([row.pk for row in rows]) == {"sent": 6}
+
+    assert len(smtp_server.accepted) == 6 and smtp_server.connections == 1
+    assert {item.message["Message-ID"] for item in smtp_server.accepted} == {
+        message_id(row) for row in rows
+    }
+    # The batch again, as a redelivered message would: nothing is claimed, nothing sent.
+    assert notifications_deliver([row.pk for row in rows]) == {"not claimed": 6}
+    assert len(smtp_server.accepted) == 6
+    # One email a task, by contrast, is a connection each.
+    for person in (reporter, outsider):
+        assert notification_deliver(_outbox_row(person, email_due_at=timezone.now()).pk) == "sent"
+    assert smtp_server.connections == 3
+
+
+@pytest.mark.django_db
+def test_a_batch_the_mail_server_fails_part_way_sends_each_email_once(
+    smtp_server: RecordingSMTPHandler, reporter
+) -> None:
+    rows = [_outbox_row(reporter, email_due_at=timezone.now()) for _ in range(4)]
+    smtp_server.refuse = {2}
+
+    outcomes = notifications_deliver([row.pk for row in rows])
+
+    assert outcomes == {"sent": 1, "will retry": 1, "not tried": 2}
+    first, refused, *untried = Notification.objects.filter(pk__in=[r.pk for r in rows]).order_by(
+        "pk"
+    )
+    assert first.email_status == DeliveryStatus.SENT
+    # The refused one waits for its backoff; the two never tried are given back, uncounted.
+    assert refused.email_status == DeliveryStatus.PENDING and refused.email_attempts == 1
+    assert refused.email_due_at > timezone.now() + dt.timedelta(seconds=30)
+    for row in untried:
+        assert (row.email_status, row.email_attempts) == (DeliveryStatus.PENDING, 0)
+        assert row.email_due_at <= timezone.now()
+    # The sweeper sends the untried ones at its next run (tasks run eagerly here), then the
+    # refused one once its backoff is over: each once, under its own Message-ID.
+    assert notifications_sweep() == 2
+    Notification.objects.filter(pk=refused.pk).update(email_due_at=timezone.now())
+    assert notifications_sweep() == 1
+    assert notifications_sweep() == 0
+    ids = Counter(item.message["Message-ID"] for item in smtp_server.accepted)
+    assert ids == Counter({message_id(row): 1 for row in rows})
+    assert set(
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list(
+            "email_status", flat=True
+        )
+    ) == {DeliveryStatus.SENT}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from casework.models import CaseState
@@ -12,6 +13,7 @@ from casework.notices import notify_deadline
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadline_open
 from notifications.models import Notification, NotificationKind
+from notifications.tasks import notification_deliver
 from tests.factories import Cast, case_in_state
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +42,13 @@ def test_two_reminders_an_hour_apart_on_the_clocks_back_night_read_differently(
     first, second = reminders
     assert "due Sunday 25 October, 01:30 BST" in first.subject
     assert "due Sunday 25 October, 01:30 GMT" in second.subject
-    assert "due by Sunday 25 October 2026, 01:30 BST." in first.body_text
-    assert "due by Sunday 25 October 2026, 01:30 GMT." in second.body_text
-    assert "01:30 BST" in first.body_html and "01:30 GMT" in second.body_html
+    # The bodies are rendered when the emails are sent.
+    assert notification_deliver(first.pk) == notification_deliver(second.pk) == "sent"
+    first_email, second_email = mail.outbox
+    assert "due by Sunday 25 October 2026, 01:30 BST." in first_email.body
+    assert "due by Sunday 25 October 2026, 01:30 GMT." in second_email.body
+    assert "01:30 BST" in first_email.alternatives[0][0]
+    assert "01:30 GMT" in second_email.alternatives[0][0]
 
 
 def test_the_inbox_and_the_case_page_show_the_zone_of_each_hour(login, cast: Cast) -> None:

@@ -367,6 +367,14 @@ def test_any_spelling_of_a_linked_handle_names_the_person(
     HandleLink.objects.create(handle=key, user=person, linked_by=cast.triage_officer)
     assert access.cases_about(person).filter(pk=case.pk).exists()
     assert person.pk in access.people_case_is_about(Case.objects.get(pk=case.pk))
+    # The deadline sweep asks for many cases at once, and must get the same answer.
+    other = case_in_state(CaseState.TRIAGE, cast)
+    many = access.people_cases_are_about(Case.objects.filter(pk__in=[case.pk, other.pk]))
+    assert many == {
+        case.pk: access.people_case_is_about(Case.objects.get(pk=case.pk)),
+        other.pk: access.people_case_is_about(Case.objects.get(pk=other.pk)),
+    }
+    assert person.pk in many[case.pk] and person.pk not in many[other.pk]
     assert (
         not access.visible_cases(_with_roles(person, (Role.HR_LEAD,))).filter(pk=case.pk).exists()
     )
