@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -727,20 +727,47 @@ def case_note_add(*, case: Case, by: User, note: str) -> CaseEvent:
 # --- Reads ---------------------------------------------------------------------
 
 
-def related_cases(*, case: Case, viewer: User) -> list[Case]:
+# The case page lists this many related cases; the rest are on their own page.
+RELATED_SHOWN = 50
+
+
+def related_cases_all(*, case: Case, viewer: User) -> QuerySet[Case]:
     """Other cases about anyone this case is about: by person, by handle, or by a handle linked to them.
 
-    Never a case about the viewer (``casework.access`` keeps them out of every scope).
+    Never a case about the viewer (``casework.access`` keeps them out of every scope). One
+    indexed lookup for each way of naming (the poster on cases, the poster on reports, the
+    handle on cases, the handle on reports), joined with UNION: an OR of them across the
+    cases-reports join would have the database test every case in the table. What comes back
+    is a person's own cases, so ordering them reads no more than those.
     """
-    people = access.people_case_is_about(case)
+    people = sorted(access.people_case_is_about(case))
     keys = {
         case.poster_handle_key,
         *(report.poster_handle_key for report in case.reports.all()),
     } - {""}
-    keys |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
-    by_report = Report.objects.filter(
-        Q(poster_id__in=people) | Q(poster_handle_key__in=keys)
-    ).values("case_id")
-    query = Q(poster_id__in=people) | Q(poster_handle_key__in=keys) | Q(pk__in=by_report)
-    others = Case.objects.filter(query).exclude(pk=case.pk)
-    return list(others.exclude(pk__in=access.case_ids_about(viewer)).order_by("-created_at")[:50])
+    if people:
+        keys |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
+    lookups: list[QuerySet] = []
+    if people:
+        lookups.append(Case.objects.filter(poster_id__in=people).order_by().values("pk"))
+        lookups.append(Report.objects.filter(poster_id__in=people).order_by().values("case_id"))
+    if keys:
+        named = sorted(keys)
+        lookups.append(Case.objects.filter(poster_handle_key__in=named).order_by().values("pk"))
+        lookups.append(
+            Report.objects.filter(poster_handle_key__in=named).order_by().values("case_id")
+        )
+    if not lookups:
+        return Case.objects.none()
+    ids = lookups[0].union(*lookups[1:])
+    return (
+        Case.objects.filter(pk__in=ids)
+        .exclude(pk=case.pk)
+        .exclude(pk__in=access.case_ids_about(viewer))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def related_cases(*, case: Case, viewer: User) -> list[Case]:
+    """The newest related cases (see ``related_cases_all``), as many as the case page shows."""
+    return list(related_cases_all(case=case, viewer=viewer)[:RELATED_SHOWN])
