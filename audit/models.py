@@ -101,7 +101,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "-at", "-seq"], name="audit_actor_at_seq"),
             models.Index(fields=["kind", "-at", "-seq"], name="audit_kind_at_seq"),
             models.Index(
-                Upper("case_reference"), F("at").desc(), F("seq").desc(), name="audit_caseref_at_seq"
+                Upper("case_reference"),
+                F("at").desc(),
+                F("seq").desc(),
+                name="audit_caseref_at_seq",
             ),
         ]
 

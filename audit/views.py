@@ -72,9 +72,7 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "total": tally(parts, cap=COUNT_CAP)
-            if page.has_other_pages
-            else None,
+            "total": tally(parts, cap=COUNT_CAP) if page.has_other_pages else None,
             "last_check": AuditCheck.objects.select_related("by").first(),
             "person_unknown": bool(filters.person_email) and filters.person is None,
             "history_links": request.user.has_role(Role.HR_LEAD)

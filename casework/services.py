@@ -731,38 +731,48 @@ def case_note_add(*, case: Case, by: User, note: str) -> CaseEvent:
 RELATED_SHOWN = 50
 
 
-def related_cases_all(*, case: Case, viewer: User) -> QuerySet[Case]:
-    """Other cases about anyone this case is about: by person, by handle, or by a handle linked to them.
+def related_case_ids(*, case: Case) -> list[int]:
+    """The ids of other cases about anyone this case is about: by person, by handle, or by a handle linked to them.
 
-    Never a case about the viewer (``casework.access`` keeps them out of every scope). One
-    indexed lookup for each way of naming (the poster on cases, the poster on reports, the
-    handle on cases, the handle on reports), joined with UNION: an OR of them across the
-    cases-reports join would have the database test every case in the table. What comes back
-    is a person's own cases, so ordering them reads no more than those.
+    One indexed lookup for each way of naming (the poster on cases, the poster on reports, the
+    handle on cases, the handle on reports, each handle also through the people it is linked
+    to), put together with UNION: an OR of them across the cases-reports join would have the
+    database test every case in the table. The answer is a person's own cases, a few hundred at
+    most, read once as a list, so what is done with it goes by primary key.
     """
     people = sorted(access.people_case_is_about(case))
-    keys = {
-        case.poster_handle_key,
-        *(report.poster_handle_key for report in case.reports.all()),
-    } - {""}
-    if people:
-        keys |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
+    keys = sorted(
+        {case.poster_handle_key, *(report.poster_handle_key for report in case.reports.all())}
+        - {""}
+    )
     lookups: list[QuerySet] = []
     if people:
-        lookups.append(Case.objects.filter(poster_id__in=people).order_by().values("pk"))
-        lookups.append(Report.objects.filter(poster_id__in=people).order_by().values("case_id"))
+        linked = HandleLink.objects.filter(user_id__in=people).values("handle")
+        lookups += [
+            Case.objects.filter(poster_id__in=people).values("pk"),
+            Report.objects.filter(poster_id__in=people).values("case_id"),
+            Case.objects.filter(poster_handle_key__in=linked).values("pk"),
+            Report.objects.filter(poster_handle_key__in=linked).values("case_id"),
+        ]
     if keys:
-        named = sorted(keys)
-        lookups.append(Case.objects.filter(poster_handle_key__in=named).order_by().values("pk"))
-        lookups.append(
-            Report.objects.filter(poster_handle_key__in=named).order_by().values("case_id")
-        )
+        lookups += [
+            Case.objects.filter(poster_handle_key__in=keys).values("pk"),
+            Report.objects.filter(poster_handle_key__in=keys).values("case_id"),
+        ]
     if not lookups:
-        return Case.objects.none()
-    ids = lookups[0].union(*lookups[1:])
+        return []
+    first, *others = [lookup.order_by() for lookup in lookups]
+    ids = {row["pk"] for row in first.union(*others)}
+    return sorted(ids - {case.pk, None})
+
+
+def related_cases_all(*, case: Case, viewer: User) -> QuerySet[Case]:
+    """Other cases about anyone this case is about (see ``related_case_ids``), newest first.
+
+    Never a case about the viewer (``casework.access`` keeps them out of every scope).
+    """
     return (
-        Case.objects.filter(pk__in=ids)
-        .exclude(pk=case.pk)
+        Case.objects.filter(pk__in=related_case_ids(case=case))
         .exclude(pk__in=access.case_ids_about(viewer))
         .order_by("-created_at", "-pk")
     )
