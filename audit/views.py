@@ -61,7 +61,8 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditLogForm(request.GET or None)
     filters = form.filters()
     parts = audit_log_parts(filters, viewer=request.user)
-    page = keyset_page(parts, sort=keys(*LOG_SORT), params=request.GET, size=PAGE_SIZE)
+    sort = keys(*LOG_SORT)
+    page = keyset_page(parts, sort=sort, params=request.GET, size=PAGE_SIZE)
     events = list(page.object_list)
     confidential = confidential_reporter_pairs(events)
     rows = [LogRow(event, _who(event, confidential), audit_describe(event)) for event in events]
@@ -72,7 +73,7 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "total": tally(parts, cap=COUNT_CAP) if page.has_other_pages else None,
+            "total": tally(parts, cap=COUNT_CAP, sort=sort) if page.has_other_pages else None,
             "last_check": AuditCheck.objects.select_related("by").first(),
             "person_unknown": bool(filters.person_email) and filters.person is None,
             "history_links": request.user.has_role(Role.HR_LEAD)

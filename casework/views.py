@@ -49,9 +49,9 @@ PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
 # A case page shows the latest events and the first reports; the rest are a link away, so a case
 # with years of notes or dozens of reports opens as quickly as any other.
-TIMELINE_SHOWN = 100
+TIMELINE_SHOWN = 50
 TIMELINE_PAGE_SIZE = 100
-REPORTS_SHOWN = 25
+REPORTS_SHOWN = 20
 REPORTS_PAGE_SIZE = 25
 RELATED_PAGE_SIZE = 50
 WITHHELD = "Withheld (confidential reporter)"

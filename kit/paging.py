@@ -23,6 +23,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -162,7 +163,9 @@ def _read(
         heads += list(ordered[:limit])
     if len(parts) > 1:
         for key in reversed(order):  # a stable sort per key, the least significant first
-            heads.sort(key=lambda row, key=key: _value(row, key), reverse=key.descending)
+            heads.sort(
+                key=attrgetter("pk" if key.name == "pk" else key.name), reverse=key.descending
+            )
     return heads[:limit]
 
 
@@ -241,11 +244,19 @@ class Tally:
         return f"more than {self.number:,}" if self.capped else f"{self.number:,}"
 
 
-def tally(queryset: QuerySet[Any] | Sequence[QuerySet[Any]], *, cap: int = 1000) -> Tally:
+def tally(
+    queryset: QuerySet[Any] | Sequence[QuerySet[Any]],
+    *,
+    cap: int = 1000,
+    sort: Sequence[Key] = (),
+) -> Tally:
     """Count at most ``cap`` rows: an exact count of a big list would read every one of them.
 
     Like ``keyset_page``, takes a list of querysets that never share a row as their whole.
+    Give the list's ``sort`` to count along the index its pages are read by: unordered, the
+    database may choose to scan the table until it has found ``cap`` matching rows.
     """
     parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
-    number = sum(part.order_by().values("pk")[: cap + 1].count() for part in parts)
+    order = [key.order() for key in sort]
+    number = sum(part.order_by(*order).values("pk")[: cap + 1].count() for part in parts)
     return Tally(number=min(number, cap), capped=number > cap)

@@ -40,10 +40,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="auditevent",
-            index=models.Index(fields=["-at", "-seq"], name="audit_at_seq"),
-        ),
-        migrations.AddIndex(
-            model_name="auditevent",
             index=models.Index(fields=["actor", "-at", "-seq"], name="audit_actor_at_seq"),
         ),
         migrations.AddIndex(
