@@ -52,7 +52,7 @@ HISTORY_PAGE_SIZE = 50
 TIMELINE_SHOWN = 50
 TIMELINE_PAGE_SIZE = 100
 REPORTS_SHOWN = 20
-REPORTS_PAGE_SIZE = 25
+REPORTS_PAGE_SIZE = 20
 RELATED_PAGE_SIZE = 50
 WITHHELD = "Withheld (confidential reporter)"
 # Shown, with a "Reveal" link, to those who may know a confidential reporter until they choose to.

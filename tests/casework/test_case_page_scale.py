@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from casework.models import Case, CaseEvent, CaseState, EventKind, HandleLink
 from casework.services import RELATED_SHOWN, related_cases, related_cases_all
-from casework.views import REPORTS_SHOWN, TIMELINE_SHOWN
+from casework.views import REPORTS_PAGE_SIZE, REPORTS_SHOWN, TIMELINE_PAGE_SIZE, TIMELINE_SHOWN
 from directory.models import Role
 from tests.factories import CaseFactory, ReportFactory, UserFactory, case_in_state, report_make
 
@@ -123,7 +123,8 @@ def test_a_long_timeline_shows_its_latest_events_and_links_to_the_rest(
     start = timezone.now() - dt.timedelta(days=30)
     CaseEvent.objects.bulk_create(
         CaseEvent(case=case, kind=EventKind.NOTE, actor=cast.investigator, note=f"Note {n}.")
-        for n in range(TIMELINE_SHOWN + 20)
+        # More than the case page shows, and more than one page of the whole timeline.
+        for n in range(max(TIMELINE_SHOWN, TIMELINE_PAGE_SIZE) + 20)
     )
     for n, event in enumerate(CaseEvent.objects.filter(case=case, kind=EventKind.NOTE)):
         CaseEvent.objects.filter(pk=event.pk).update(at=start + dt.timedelta(hours=n))
@@ -164,7 +165,7 @@ def test_the_timeline_page_keeps_the_case_page_rules(login, cast, outsider, post
 
 def test_many_reports_show_the_first_and_link_to_all(login, cast, hr_lead) -> None:
     case = case_in_state(CaseState.INVESTIGATION, cast)
-    for n in range(REPORTS_SHOWN + 2):
+    for n in range(max(REPORTS_SHOWN, REPORTS_PAGE_SIZE) + 2):
         report_make(
             case=case, reporter=UserFactory(), reference=f"{case.reference}-{n + 2}", event=False
         )
