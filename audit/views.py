@@ -2,28 +2,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.forms import AuditLogForm
 from audit.models import AuditCheck, AuditEvent, AuditKind
-from audit.selectors import audit_describe, audit_log, confidential_reporter_pairs
+from audit.selectors import (
+    LOG_SORT,
+    SIGN_IN_KINDS,
+    audit_describe,
+    audit_log_parts,
+    confidential_reporter_pairs,
+)
 from audit.services import audit_check_run, audit_record
 from casework.access import may_see_audit_log
 from directory.models import Role
+from kit.paging import keys, keyset_page, tally
 
 if TYPE_CHECKING:
     from directory.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
+COUNT_CAP = 1000
 WITHHELD = "Withheld (confidential reporter)"
-_SIGN_IN_KINDS = frozenset({AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT})
+_SIGN_IN_KINDS = frozenset(SIGN_IN_KINDS)
 
 
 @dataclass(frozen=True)
@@ -54,15 +60,12 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     form = AuditLogForm(request.GET or None)
     filters = form.filters()
-    page = Paginator(audit_log(filters, viewer=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    parts = audit_log_parts(filters, viewer=request.user)
+    sort = keys(*LOG_SORT)
+    page = keyset_page(parts, sort=sort, params=request.GET, size=PAGE_SIZE)
     events = list(page.object_list)
     confidential = confidential_reporter_pairs(events)
     rows = [LogRow(event, _who(event, confidential), audit_describe(event)) for event in events]
-    query_string = urlencode(
-        {key: value for key, value in request.GET.items() if key != "page" and value}
-    )
     return render(
         request,
         "audit/log.html",
@@ -70,7 +73,7 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "query_string": query_string,
+            "total": tally(parts, cap=COUNT_CAP, sort=sort) if page.has_other_pages else None,
             "last_check": AuditCheck.objects.select_related("by").first(),
             "person_unknown": bool(filters.person_email) and filters.person is None,
             "history_links": request.user.has_role(Role.HR_LEAD)

@@ -540,6 +540,8 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        # A case's timeline in order, from either end, without sorting it.
+        indexes = [models.Index(fields=["case", "at", "id"], name="caseevent_case_at")]
 
     def __str__(self) -> str:
         return f"{self.case.reference}: {self.get_kind_display()}"

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -727,20 +727,57 @@ def case_note_add(*, case: Case, by: User, note: str) -> CaseEvent:
 # --- Reads ---------------------------------------------------------------------
 
 
-def related_cases(*, case: Case, viewer: User) -> list[Case]:
-    """Other cases about anyone this case is about: by person, by handle, or by a handle linked to them.
+# The case page lists this many related cases; the rest are on their own page.
+RELATED_SHOWN = 50
+
+
+def related_case_ids(*, case: Case) -> list[int]:
+    """The ids of other cases about anyone this case is about: by person, by handle, or by a handle linked to them.
+
+    One indexed lookup for each way of naming (the poster on cases, the poster on reports, the
+    handle on cases, the handle on reports, each handle also through the people it is linked
+    to), put together with UNION: an OR of them across the cases-reports join would have the
+    database test every case in the table. The answer is a person's own cases, a few hundred at
+    most, read once as a list, so what is done with it goes by primary key.
+    """
+    people = sorted(access.people_case_is_about(case))
+    keys = sorted(
+        {case.poster_handle_key, *(report.poster_handle_key for report in case.reports.all())}
+        - {""}
+    )
+    lookups: list[QuerySet] = []
+    if people:
+        linked = HandleLink.objects.filter(user_id__in=people).values("handle")
+        lookups += [
+            Case.objects.filter(poster_id__in=people).values("pk"),
+            Report.objects.filter(poster_id__in=people).values("case_id"),
+            Case.objects.filter(poster_handle_key__in=linked).values("pk"),
+            Report.objects.filter(poster_handle_key__in=linked).values("case_id"),
+        ]
+    if keys:
+        lookups += [
+            Case.objects.filter(poster_handle_key__in=keys).values("pk"),
+            Report.objects.filter(poster_handle_key__in=keys).values("case_id"),
+        ]
+    if not lookups:
+        return []
+    first, *others = [lookup.order_by() for lookup in lookups]
+    ids = {row["pk"] for row in first.union(*others)}
+    return sorted(ids - {case.pk, None})
+
+
+def related_cases_all(*, case: Case, viewer: User) -> QuerySet[Case]:
+    """Other cases about anyone this case is about (see ``related_case_ids``), newest first.
 
     Never a case about the viewer (``casework.access`` keeps them out of every scope).
     """
-    people = access.people_case_is_about(case)
-    keys = {
-        case.poster_handle_key,
-        *(report.poster_handle_key for report in case.reports.all()),
-    } - {""}
-    keys |= set(HandleLink.objects.filter(user_id__in=people).values_list("handle", flat=True))
-    by_report = Report.objects.filter(
-        Q(poster_id__in=people) | Q(poster_handle_key__in=keys)
-    ).values("case_id")
-    query = Q(poster_id__in=people) | Q(poster_handle_key__in=keys) | Q(pk__in=by_report)
-    others = Case.objects.filter(query).exclude(pk=case.pk)
-    return list(others.exclude(pk__in=access.case_ids_about(viewer)).order_by("-created_at")[:50])
+    return (
+        Case.objects.filter(pk__in=related_case_ids(case=case))
+        .exclude(pk__in=access.case_ids_about(viewer))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def related_cases(*, case: Case, viewer: User) -> list[Case]:
+    """The newest related cases (see ``related_cases_all``), as many as the case page shows."""
+    return list(related_cases_all(case=case, viewer=viewer)[:RELATED_SHOWN])

@@ -33,10 +33,11 @@ from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm, FlagResponseForm, RevealForm
 from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
 from casework.reveal import RevealNotAllowed, reporter_reveal
-from casework.services import CaseActionError, related_cases
+from casework.services import RELATED_SHOWN, CaseActionError, related_cases_all
 from deadlines.models import Deadline
 from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
+from kit.paging import keys, keyset_page, tally
 from policies.models import PolicyVersion, Principle
 from summaries.models import SummaryVariant
 from summaries.views import visible_summaries
@@ -46,6 +47,13 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
+# A case page shows the latest events and the first reports; the rest are a link away, so a case
+# with years of notes or dozens of reports opens as quickly as any other.
+TIMELINE_SHOWN = 50
+TIMELINE_PAGE_SIZE = 100
+REPORTS_SHOWN = 20
+REPORTS_PAGE_SIZE = 20
+RELATED_PAGE_SIZE = 50
 WITHHELD = "Withheld (confidential reporter)"
 # Shown, with a "Reveal" link, to those who may know a confidential reporter until they choose to.
 # The confidential reports whose reporter this session has revealed (report ids).
@@ -214,7 +222,6 @@ def _case_for_page(user: User, reference: str) -> Case:
             ),
             Prefetch("policy_versions", queryset=PolicyVersion.objects.select_related("policy")),
             Prefetch("findings", queryset=Finding.objects.select_related("principle")),
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "report")),
             Prefetch("deadlines", queryset=Deadline.objects.order_by("due_at", "pk")),
         ),
         reference=reference,
@@ -274,6 +281,18 @@ def _file_views(case: Case, masks: dict[int, PersonLabel]) -> list[FileView]:
     return views
 
 
+def _event_views(events: list[CaseEvent], masks: dict[int, PersonLabel]) -> list[EventView]:
+    views = []
+    for event in events:
+        label = _label(event.actor, masks)
+        views.append(EventView(event, label.text, label.reveal_url))
+    return views
+
+
+def _timeline(case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).select_related("actor", "report")
+
+
 @login_required
 @require_GET
 def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
@@ -287,25 +306,29 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     )
     reports, masks = _people_labels(request, case)
     files = _file_views(case, masks)
-    events = []
-    for event in case.events.all():
-        label = _label(event.actor, masks)
-        events.append(EventView(event, label.text, label.reveal_url))
+    # The latest events, read newest first through the case's timeline index, shown in order.
+    latest = list(_timeline(case).order_by("-at", "-pk")[: TIMELINE_SHOWN + 1])
+    show_related = may_see_related_cases(request.user, case)
+    related = (
+        list(related_cases_all(case=case, viewer=request.user)[: RELATED_SHOWN + 1])
+        if show_related
+        else None
+    )
     return render(
         request,
         "casework/case_detail.html",
         {
             "case": case,
-            "reports": reports,
+            "reports": reports[:REPORTS_SHOWN],
+            "reports_total": len(reports),
             "files": files,
-            "events": events,
+            "events": _event_views(latest[:TIMELINE_SHOWN][::-1], masks),
+            "earlier_events": len(latest) > TIMELINE_SHOWN,
             "actions": allowed_actions(request.user, case),
-            "related": (
-                related_cases(case=case, viewer=request.user)
-                if may_see_related_cases(request.user, case)
-                else None
-            ),
-            "show_related": may_see_related_cases(request.user, case),
+            "related": related[:RELATED_SHOWN] if related is not None else None,
+            "more_related": related is not None and len(related) > RELATED_SHOWN,
+            "related_shown": RELATED_SHOWN,
+            "show_related": show_related,
             "now": timezone.now(),
             "summary_variants": [
                 (v, SummaryVariant(v).label) for v in summary_variants(request.user, case)
@@ -313,6 +336,102 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
             "summaries": visible_summaries(request.user, case),
             "show_access_history": may_see_access_history(request.user, case),
         },
+    )
+
+
+@login_required
+@require_GET
+def case_timeline(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """A case's whole timeline, oldest first, a page at a time."""
+    case = get_object_or_404(
+        visible_cases(request.user).prefetch_related("reports__reporter"), reference=reference
+    )
+    audit_record(
+        kind=AuditKind.CASE_VIEWED,
+        actor=request.user,
+        case=case,
+        detail={"page": "timeline"},
+        request=request,
+    )
+    _, masks = _people_labels(request, case)
+    page = keyset_page(
+        _timeline(case), sort=keys("at", "pk"), params=request.GET, size=TIMELINE_PAGE_SIZE
+    )
+    return render(
+        request,
+        "casework/case_timeline.html",
+        {
+            "case": case,
+            "page": page,
+            "events": _event_views(page.object_list, masks),
+            "total": tally(_timeline(case)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def case_reports(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """Every report of a case, in the order they came in, a page at a time."""
+    case = _case_for_page(request.user, reference)
+    audit_record(
+        kind=AuditKind.CASE_VIEWED,
+        actor=request.user,
+        case=case,
+        detail={"page": "reports"},
+        request=request,
+    )
+    reports, _ = _people_labels(request, case, came_from="reports")
+    start = _int_param(request, "from")
+    shown = reports[start : start + REPORTS_PAGE_SIZE]
+    return render(
+        request,
+        "casework/case_reports.html",
+        {
+            "case": case,
+            "reports": shown,
+            "first": start + 1,
+            "last": start + len(shown),
+            "total": len(reports),
+            "earlier": max(start - REPORTS_PAGE_SIZE, 0) if start else None,
+            "later": start + REPORTS_PAGE_SIZE
+            if start + REPORTS_PAGE_SIZE < len(reports)
+            else None,
+        },
+    )
+
+
+def _int_param(request: HttpRequest, name: str) -> int:
+    try:
+        return max(int(request.GET.get(name, "0")), 0)
+    except ValueError:
+        return 0
+
+
+@login_required
+@require_GET
+def case_related(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """Every other case about the people this case is about, newest first (HR lead and investigator)."""
+    case = get_object_or_404(
+        visible_cases(request.user).prefetch_related("reports"), reference=reference
+    )
+    if not may_see_related_cases(request.user, case):
+        raise Http404
+    audit_record(
+        kind=AuditKind.CASE_VIEWED,
+        actor=request.user,
+        case=case,
+        detail={"page": "related"},
+        request=request,
+    )
+    related = related_cases_all(case=case, viewer=request.user)
+    page = keyset_page(
+        related, sort=keys("-created_at", "-pk"), params=request.GET, size=RELATED_PAGE_SIZE
+    )
+    return render(
+        request,
+        "casework/case_related.html",
+        {"case": case, "page": page, "total": tally(related)},
     )
 
 
@@ -405,7 +524,11 @@ def _refused(
 
 
 # Where "Reveal" sends people back to (a fixed list, so the parameter can't send them off the site).
-_REVEAL_RETURNS = {"investigation": "casework:investigation", "history": "casework:access_history"}
+_REVEAL_RETURNS = {
+    "investigation": "casework:investigation",
+    "history": "casework:access_history",
+    "reports": "casework:case_reports",
+}
 
 
 @login_required
@@ -467,7 +590,9 @@ def access_history(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
         request=request,
     )
     _, masks = _people_labels(request, case, came_from="history")
-    page = Paginator(case_access_history(case), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        case_access_history(case), sort=keys("-seq"), params=request.GET, size=HISTORY_PAGE_SIZE
+    )
     rows = []
     for event in page.object_list:
         label = _label(event.actor, masks)

@@ -23,10 +23,11 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 AFTER = "after"
@@ -100,7 +101,7 @@ def _decode(value: Any) -> Any:
 
 
 def cursor_make(row: Any, sort: Sequence[Key]) -> str:
-    values = [_encode(getattr(row, "pk" if key.name == "pk" else key.name)) for key in sort]
+    values = [_encode(_value(row, key)) for key in sort]
     raw = json.dumps(values, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -137,17 +138,39 @@ def _beyond(sort: Sequence[Key], values: Sequence[Any], *, forward: bool) -> Q:
     return Q(**{past(sort[0], inclusive=True): values[0]}) & ties
 
 
-def _reversed(sort: Sequence[Key]) -> list[str]:
-    return [Key(key.name, descending=not key.descending).order() for key in sort]
-
-
 def _query(params: Mapping[str, str], **cursor: str) -> str:
     kept = {name: value for name, value in params.items() if name not in CURSOR_PARAMS and value}
     return "?" + urlencode({**kept, **cursor})
 
 
+def _value(row: Any, key: Key) -> Any:
+    return getattr(row, "pk" if key.name == "pk" else key.name)
+
+
+def _read(
+    parts: Sequence[QuerySet[Any]], order: Sequence[Key], where: Q | None, limit: int
+) -> list[Any]:
+    """The first ``limit`` rows, in ``order``, of the parts put together.
+
+    Each part is read with its own ORDER BY … LIMIT, so each is served by its own index; the
+    parts never share a row, so merging their heads gives the head of the whole.
+    """
+    heads: list[Any] = []
+    for part in parts:
+        ordered = part.order_by(*[key.order() for key in order])
+        if where is not None:
+            ordered = ordered.filter(where)
+        heads += list(ordered[:limit])
+    if len(parts) > 1:
+        for key in reversed(order):  # a stable sort per key, the least significant first
+            heads.sort(
+                key=attrgetter("pk" if key.name == "pk" else key.name), reverse=key.descending
+            )
+    return heads[:limit]
+
+
 def keyset_page(
-    queryset: QuerySet[Any],
+    queryset: QuerySet[Any] | Sequence[QuerySet[Any]],
     *,
     sort: Sequence[Key],
     params: Mapping[str, str],
@@ -156,8 +179,11 @@ def keyset_page(
     """The page of ``queryset`` (sorted by ``sort``) that ``params`` (the request's GET) asks for.
 
     Reads ``size + 1`` rows, never more: the extra row only says whether another page follows.
+    ``queryset`` may also be a list of querysets that never share a row (the arms of what
+    would otherwise be an OR no single index serves): each is read through its own index and
+    their rows are merged.
     """
-    ordered = queryset.order_by(*[key.order() for key in sort])
+    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
     after = cursor_read(params.get(AFTER, ""), sort) if params.get(AFTER) else None
     before = cursor_read(params.get(BEFORE, ""), sort) if params.get(BEFORE) else None
     last = params.get(LAST) == "1"
@@ -165,10 +191,9 @@ def keyset_page(
     oldest = _query(params, **{LAST: "1"})
 
     if before is not None or last:
-        backwards = ordered.order_by(*_reversed(sort))
-        if before is not None:
-            backwards = backwards.filter(_beyond(sort, before, forward=False))
-        rows = list(backwards[: size + 1])
+        backwards = [Key(key.name, descending=not key.descending) for key in sort]
+        where = _beyond(sort, before, forward=False) if before is not None else None
+        rows = _read(parts, backwards, where, size + 1)
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
         if before is not None and len(rows) < size:
@@ -186,9 +211,8 @@ def keyset_page(
             oldest_query="" if last else oldest,
         )
 
-    if after is not None:
-        ordered = ordered.filter(_beyond(sort, after, forward=True))
-    rows = list(ordered[: size + 1])
+    where = _beyond(sort, after, forward=True) if after is not None else None
+    rows = _read(parts, sort, where, size + 1)
     more_older = len(rows) > size
     rows = rows[:size]
     came_from_newer = after is not None
@@ -220,7 +244,19 @@ class Tally:
         return f"more than {self.number:,}" if self.capped else f"{self.number:,}"
 
 
-def tally(queryset: QuerySet[Model], *, cap: int = 1000) -> Tally:
-    """Count at most ``cap`` rows: an exact count of a big list would read every one of them."""
-    number = queryset.order_by().values("pk")[: cap + 1].count()
+def tally(
+    queryset: QuerySet[Any] | Sequence[QuerySet[Any]],
+    *,
+    cap: int = 1000,
+    sort: Sequence[Key] = (),
+) -> Tally:
+    """Count at most ``cap`` rows: an exact count of a big list would read every one of them.
+
+    Like ``keyset_page``, takes a list of querysets that never share a row as their whole.
+    Give the list's ``sort`` to count along the index its pages are read by: unordered, the
+    database may choose to scan the table until it has found ``cap`` matching rows.
+    """
+    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
+    order = [key.order() for key in sort]
+    number = sum(part.order_by(*order).values("pk")[: cap + 1].count() for part in parts)
     return Tally(number=min(number, cap), capped=number > cap)
