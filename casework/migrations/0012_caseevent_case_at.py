@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0010_case_change"),
+        ("casework", "0011_case_created_subjects"),
         ("incidents", "0004_evidence_file_name_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
