@@ -336,6 +336,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 name="case_queue",
                 condition=models.Q(state__in=QUEUE_STATES),
             ),
+            models.Index(fields=["state", "created_at", "id"], name="case_state_created"),
             models.Index(
                 case_due(),
                 models.F("id"),

@@ -48,7 +48,7 @@ from casework.services import CaseActionError, related_cases
 from deadlines.models import Deadline
 from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
-from kit.paging import Key, keys, keyset_page, tally
+from kit.paging import Key, any_of, keys, keyset_page, tally
 from policies.models import PolicyVersion, Principle
 from summaries.models import SummaryVariant
 from summaries.views import visible_summaries
@@ -133,8 +133,9 @@ def _render_list(
 ) -> HttpResponse:
     cases, filters, order = _filtered(request, cases, order=order)
     if filters["q"]:
-        # The search's ways of matching lead to the page: the cases in the scope (and the
-        # filters) that match any of them. The scope's own arms would read cases that don't match.
+        # The search's ways of matching lead to the page, among the list's own cases: the
+        # list's ways in would read cases that don't match.
+        cases = cases.filter(any_of(arms))
         arms = case_search_arms(filters["q"])
     page = keyset_page(cases, sort=order.sort, params=request.GET, size=PAGE_SIZE, arms=arms)
     labels = dict(Platform.choices)
@@ -165,9 +166,11 @@ def _render_list(
 def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_triage_queue(request.user):
         raise Http404
-    # Everyone who may see the queue sees every case in it (less those about themselves), so
-    # the queue's own index serves it whole: no arms needed.
-    cases = _listing(request.user).filter(state__in=QUEUE_STATES)
+    # The queue is the cases in its stages, read stage by stage (the arms) from (state,
+    # created_at, id). Not also filtered by stage: the database would take the stage's
+    # conditions for independent ones, expect a few dozen cases where there are thousands, and
+    # sort them all.
+    cases = _listing(request.user)
     return _render_list(
         request,
         cases,
@@ -178,7 +181,7 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             (CaseState.NEW.value, CaseState.NEW.label),
             (CaseState.TRIAGE.value, CaseState.TRIAGE.label),
         ],
-        arms=[],
+        arms=[Q(state=state) for state in QUEUE_STATES],
     )
 
 

@@ -172,11 +172,11 @@ def _rows(
         parts = [ordered.filter(arm).values("pk")[:limit] for arm in arms]
         ordered = ordered.filter(among("pk", parts[0].union(*parts[1:], all=True)))
     else:
-        ordered = ordered.filter(_any(arms))
+        ordered = ordered.filter(any_of(arms))
     return list(ordered[:limit])
 
 
-def _any(arms: Sequence[Q]) -> Q:
+def any_of(arms: Sequence[Q]) -> Q:
     """The OR of the arms (an arm without conditions, ``Q()``, holds for every row)."""
     if not arms or any(not arm for arm in arms):
         return Q()
@@ -312,5 +312,5 @@ def tally(queryset: QuerySet[Model], *, cap: int = 1000, arms: Sequence[Q] = ())
         parts = [rows.filter(arm)[: cap + 1] for arm in arms]
         number = parts[0].union(*parts[1:]).count()
     else:
-        number = rows.filter(_any(arms))[: cap + 1].count()
+        number = rows.filter(any_of(arms))[: cap + 1].count()
     return Tally(number=min(number, cap), capped=number > cap)

@@ -86,6 +86,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="case",
+            index=models.Index(fields=["state", "created_at", "id"], name="case_state_created"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
             index=models.Index(
                 django.db.models.functions.comparison.Coalesce(
                     "next_due_at",
