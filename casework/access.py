@@ -128,6 +128,19 @@ def visible_case_arms(user: User) -> list[Q]:
     return arms
 
 
+def visible_cases_by_arm(user: User) -> tuple[QuerySet[Case], list[Q]]:
+    """``visible_cases(user)`` in two parts, for a list that reads each arm through its index.
+
+    The cases that aren't about the user, and the arms: the visible cases are those of the first
+    that meet any arm. Left unfiltered by the arms' OR, the first part doesn't mislead the
+    database into expecting a few dozen of an investigator's 16,000 cases and sorting them all.
+    """
+    arms = visible_case_arms(user)
+    if not arms:
+        return Case.objects.none(), []
+    return _not_about(user, Case.objects.all()), arms
+
+
 def visible_cases(user: User) -> QuerySet[Case]:
     """The cases a user may open as a case (reporters follow their reports instead)."""
     arms = visible_case_arms(user)
@@ -354,6 +367,7 @@ __all__ = [
     "people_case_is_about",
     "visible_case_arms",
     "visible_cases",
+    "visible_cases_by_arm",
     "visible_evidence_files",
     "visible_reports_as_reporter",
 ]

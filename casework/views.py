@@ -27,8 +27,8 @@ from casework.access import (
     may_see_reporter,
     may_see_triage_queue,
     summary_variants,
-    visible_case_arms,
     visible_cases,
+    visible_cases_by_arm,
 )
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm, FlagResponseForm, RevealForm
@@ -66,17 +66,13 @@ WITHHELD = "Withheld (confidential reporter)"
 REVEALED_SESSION_KEY = "casework_revealed_reports"
 
 
-def _listing(user: User) -> QuerySet[Case]:
+def _listing(cases: QuerySet[Case]) -> QuerySet[Case]:
     # Per row, as correlated subqueries: the database works them out for the page's rows only,
     # after the LIMIT, where a join with GROUP BY would count the reports of every visible case.
     reports = Report.objects.filter(case=OuterRef("pk")).order_by()
-    return (
-        visible_cases(user)
-        .select_related("poster", "line_manager", "investigator")
-        .annotate(
-            report_count=Subquery(reports.annotate(n=Func("pk", function="COUNT")).values("n")),
-            platform=Subquery(reports.order_by("submitted_at", "pk").values("platform")[:1]),
-        )
+    return cases.select_related("poster", "line_manager", "investigator").annotate(
+        report_count=Subquery(reports.annotate(n=Func("pk", function="COUNT")).values("n")),
+        platform=Subquery(reports.order_by("submitted_at", "pk").values("platform")[:1]),
     )
 
 
@@ -170,7 +166,7 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     # created_at, id). Not also filtered by stage: the database would take the stage's
     # conditions for independent ones, expect a few dozen cases where there are thousands, and
     # sort them all.
-    cases = _listing(request.user)
+    cases = _listing(visible_cases(request.user))
     return _render_list(
         request,
         cases,
@@ -188,15 +184,17 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # Read through the scope's arms, which the list applies: see visible_cases_by_arm.
+    cases, arms = visible_cases_by_arm(request.user)
     return _render_list(
         request,
-        _listing(request.user),
+        _listing(cases),
         order=BY_CHANGE,
         title="Cases",
         intro="The cases your role gives you: the ones you triage, manage, investigate, decide or hold a "
         "specialist flag on.",
         states=CaseState.choices,
-        arms=visible_case_arms(request.user),
+        arms=arms,
     )
 
 
