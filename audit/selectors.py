@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
@@ -14,6 +14,7 @@ from casework.access import case_ids_about
 from casework.models import Case, CaseState, EventKind
 from directory.models import User
 from incidents.models import Report
+from kit.paging import any_of
 from summaries.models import SummaryVariant
 
 _PAGES = {
@@ -128,12 +129,12 @@ def _viewer_case_ids(viewer: User) -> list[int]:
     return sorted({row["pk"] for row in case_ids_about(viewer) if row["pk"] is not None})
 
 
-def audit_log_parts(filters: LogFilters, *, viewer: User) -> list[QuerySet[AuditEvent]]:
-    """The trail as ``viewer`` may read it, as parts that never share a row (see ``audit_log``).
+def audit_log_arms(filters: LogFilters, *, viewer: User) -> tuple[QuerySet[AuditEvent], list[Q]]:
+    """The trail as ``viewer`` may read it, with the arms it is read by (see ``kit.paging``).
 
     A search for a person is their own rows *or* the failed sign-ins with their email address:
-    each is served by its own index in order, where the OR of the two would have the database
-    collect and sort every one of the person's rows to show the first fifty.
+    each arm is served by its own index in order, where the OR of the two would have the
+    database collect and sort every one of the person's rows to show the first fifty.
     """
     events = AuditEvent.objects.select_related("actor")
     about_viewer = _viewer_case_ids(viewer)
@@ -148,28 +149,26 @@ def audit_log_parts(filters: LogFilters, *, viewer: User) -> list[QuerySet[Audit
     if filters.case_reference:
         events = events.filter(case_reference__iexact=filters.case_reference)
     if not filters.person_email:
-        return [events]
+        return events, []
     # A person's rows on a case they reported in confidence stay out of a search for them:
     # showing the rows with the name hidden would still say who it was.
     confidential = Report.objects.filter(
         case_id=OuterRef("case_id"), reporter_id=OuterRef("actor_id"), confidential=True
     )
     events = events.exclude(Exists(confidential))
-    tried = events.filter(
+    tried = Q(
         kind__in=SIGN_IN_KINDS,
         detail__username_sha256=username_fingerprint(filters.person_email),
     )
     if filters.person is None:
-        return [tried]
-    return [events.filter(actor=filters.person), tried.exclude(actor=filters.person)]
+        return events.filter(tried), []
+    return events, [Q(actor=filters.person), tried & ~Q(actor=filters.person)]
 
 
 def audit_log(filters: LogFilters, *, viewer: User) -> QuerySet[AuditEvent]:
     """The trail as ``viewer`` may read it: everything but the rows of a case about the viewer."""
-    first, *others = audit_log_parts(filters, viewer=viewer)
-    for other in others:
-        first = first | other
-    return first.order_by(*LOG_SORT)
+    events, arms = audit_log_arms(filters, viewer=viewer)
+    return events.filter(any_of(arms)).order_by(*LOG_SORT)
 
 
 def _day_start(day: dt.date) -> dt.datetime:

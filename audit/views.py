@@ -15,7 +15,7 @@ from audit.selectors import (
     LOG_SORT,
     SIGN_IN_KINDS,
     audit_describe,
-    audit_log_parts,
+    audit_log_arms,
     confidential_reporter_pairs,
 )
 from audit.services import audit_check_run, audit_record
@@ -60,12 +60,12 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     form = AuditLogForm(request.GET or None)
     filters = form.filters()
-    parts = audit_log_parts(filters, viewer=request.user)
+    events, arms = audit_log_arms(filters, viewer=request.user)
     sort = keys(*LOG_SORT)
-    page = keyset_page(parts, sort=sort, params=request.GET, size=PAGE_SIZE)
-    events = list(page.object_list)
-    confidential = confidential_reporter_pairs(events)
-    rows = [LogRow(event, _who(event, confidential), audit_describe(event)) for event in events]
+    page = keyset_page(events, sort=sort, params=request.GET, size=PAGE_SIZE, arms=arms)
+    shown = list(page.object_list)
+    confidential = confidential_reporter_pairs(shown)
+    rows = [LogRow(event, _who(event, confidential), audit_describe(event)) for event in shown]
     return render(
         request,
         "audit/log.html",
@@ -73,7 +73,9 @@ def log(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "total": tally(parts, cap=COUNT_CAP, sort=sort) if page.has_other_pages else None,
+            "total": (
+                tally(events, cap=COUNT_CAP, arms=arms, sort=sort) if page.has_other_pages else None
+            ),
             "last_check": AuditCheck.objects.select_related("by").first(),
             "person_unknown": bool(filters.person_email) and filters.person is None,
             "history_links": request.user.has_role(Role.HR_LEAD)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -149,6 +150,20 @@ def _not_anonymised(case: Case) -> bool:
 def _conditions(*checks: Callable[[Case], bool]) -> list[Callable[[models.Model], bool]]:
     """A transition's conditions: django-fsm calls each with the case whose transition it guards."""
     return list(checks)  # type: ignore[arg-type]  # django-fsm types a condition on any Model
+
+
+# Where a case with no open deadline sorts by its next deadline: after every real one. Paging needs
+# sort keys that are never NULL, so the lists sort by this expression, and an index holds it.
+NEVER_DUE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def case_due() -> Coalesce:
+    """A case's next deadline for sorting: ``next_due_at``, or ``NEVER_DUE`` when there is none."""
+    return Coalesce("next_due_at", models.Value(NEVER_DUE, output_field=models.DateTimeField()))
+
+
+# The states of the triage queue.
+QUEUE_STATES = [CaseState.NEW, CaseState.TRIAGE]
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -299,6 +314,46 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 fields=["closure", "closed_at"],
                 name="case_retention_due",
                 condition=models.Q(anonymised_at__isnull=True, state="closed"),
+            ),
+            # The case lists, newest change first or next deadline first: for everyone, by stage,
+            # and for each way a user comes to see a case (casework.access.visible_case_arms), so
+            # each of those is one ordered index scan that stops after a page.
+            models.Index(fields=["updated_at", "id"], name="case_updated"),
+            models.Index(case_due(), models.F("id"), name="case_due"),
+            models.Index(fields=["state", "updated_at", "id"], name="case_state_updated"),
+            models.Index(models.F("state"), case_due(), models.F("id"), name="case_state_due"),
+            models.Index(fields=["triaged_by", "updated_at", "id"], name="case_triaged_by_updated"),
+            models.Index(
+                fields=["line_manager", "updated_at", "id"], name="case_line_manager_updated"
+            ),
+            models.Index(
+                fields=["investigator", "updated_at", "id"], name="case_investigator_updated"
+            ),
+            models.Index(
+                fields=["decision_maker", "updated_at", "id"], name="case_decision_maker_updated"
+            ),
+            # The triage queue, oldest first or next deadline first.
+            models.Index(
+                fields=["created_at", "id"],
+                name="case_queue",
+                condition=models.Q(state__in=QUEUE_STATES),
+            ),
+            models.Index(fields=["state", "created_at", "id"], name="case_state_created"),
+            models.Index(
+                case_due(),
+                models.F("id"),
+                name="case_queue_due",
+                condition=models.Q(state__in=QUEUE_STATES),
+            ),
+            # A flag is on a few cases in a hundred, or none: the list filtered by one reads
+            # only the flagged cases.
+            *(
+                models.Index(
+                    fields=["updated_at", "id"],
+                    name=f"case_{field}"[:30],
+                    condition=models.Q(**{field: True}),
+                )
+                for field in FLAG_FIELDS.values()
             ),
         ]
 

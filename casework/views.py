@@ -6,8 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,16 +27,27 @@ from casework.access import (
     may_see_triage_queue,
     summary_variants,
     visible_cases,
+    visible_cases_by_arm,
 )
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm, FlagResponseForm, RevealForm
-from casework.models import FLAG_FIELDS, Case, CaseEvent, CaseState, Finding, Flag
+from casework.models import (
+    FLAG_FIELDS,
+    QUEUE_STATES,
+    Case,
+    CaseEvent,
+    CaseState,
+    Finding,
+    Flag,
+    case_due,
+)
 from casework.reveal import RevealNotAllowed, reporter_reveal
+from casework.search import case_search_arms
 from casework.services import RELATED_SHOWN, CaseActionError, related_cases_all
 from deadlines.models import Deadline
 from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
-from kit.paging import keys, keyset_page, tally
+from kit.paging import Key, any_of, keys, keyset_page, tally
 from policies.models import PolicyVersion, Principle
 from summaries.models import SummaryVariant
 from summaries.views import visible_summaries
@@ -46,6 +56,8 @@ if TYPE_CHECKING:
     from directory.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
+# The lists count their cases up to here, then say "more than": counting further would read them all.
+COUNT_CAP = 1000
 HISTORY_PAGE_SIZE = 50
 # A case page shows the latest events and the first reports; the rest are a link away, so a case
 # with years of notes or dozens of reports opens as quickly as any other.
@@ -60,32 +72,46 @@ WITHHELD = "Withheld (confidential reporter)"
 REVEALED_SESSION_KEY = "casework_revealed_reports"
 
 
-def _listing(user: User) -> QuerySet[Case]:
-    first_platform = (
-        Report.objects.filter(case=OuterRef("pk"))
-        .order_by("submitted_at", "pk")
-        .values("platform")[:1]
-    )
-    return (
-        visible_cases(user)
-        .select_related("poster", "line_manager", "investigator")
-        .annotate(report_count=Count("reports", distinct=True), platform=Subquery(first_platform))
+def _listing(cases: QuerySet[Case]) -> QuerySet[Case]:
+    # Per row, as correlated subqueries: the database works them out for the page's rows only,
+    # after the LIMIT, where a join with GROUP BY would count the reports of every visible case.
+    reports = Report.objects.filter(case=OuterRef("pk")).order_by()
+    return cases.select_related("poster", "line_manager", "investigator").annotate(
+        report_count=Subquery(reports.annotate(n=Func("pk", function="COUNT")).values("n")),
+        platform=Subquery(reports.order_by("submitted_at", "pk").values("platform")[:1]),
     )
 
 
-def _filtered(request: HttpRequest, cases: QuerySet[Case]) -> tuple[QuerySet[Case], dict[str, str]]:
+@dataclass(frozen=True)
+class ListOrder:
+    """One way a case list can be sorted, with what its pager's links are called."""
+
+    sort: tuple[Key, ...]
+    labels: dict[str, str]
+
+
+BY_CHANGE = ListOrder(keys("-updated_at", "-pk"), {})
+BY_ARRIVAL = ListOrder(
+    keys("created_at", "pk"),
+    {"first": "Oldest", "back": "Older", "forward": "Newer", "last": "Newest"},
+)
+BY_DUE = ListOrder(
+    keys("due", "pk"),
+    {"first": "Soonest due", "back": "Due sooner", "forward": "Due later", "last": "Latest due"},
+)
+
+
+def _filtered(
+    request: HttpRequest, cases: QuerySet[Case], *, order: ListOrder
+) -> tuple[QuerySet[Case], dict[str, str], ListOrder]:
     filters = {
         key: request.GET.get(key, "").strip() for key in ("q", "state", "platform", "flag", "sort")
     }
     if filters["sort"] == "due":
-        cases = cases.order_by(F("next_due_at").asc(nulls_last=True), "pk")
+        cases = cases.annotate(due=case_due())  # an annotation: the cursor carries it
+        order = BY_DUE
     else:
         filters["sort"] = ""
-    if filters["q"]:
-        query = filters["q"].upper()
-        cases = cases.filter(
-            Exists(Report.objects.filter(case=OuterRef("pk"), reference__icontains=query))
-        ) | cases.filter(reference__icontains=query)
     if filters["state"] in CaseState.values:
         cases = cases.filter(state=filters["state"])
     if filters["platform"] in Platform.values:
@@ -94,26 +120,39 @@ def _filtered(request: HttpRequest, cases: QuerySet[Case]) -> tuple[QuerySet[Cas
         )
     if filters["flag"] in FLAG_FIELDS:
         cases = cases.filter(**{FLAG_FIELDS[filters["flag"]]: True})
-    return cases, filters
+    return cases, filters, order
 
 
 def _render_list(
-    request: HttpRequest, cases: QuerySet[Case], *, title: str, intro: str, states: list
+    request: AuthenticatedHttpRequest,
+    cases: QuerySet[Case],
+    *,
+    order: ListOrder,
+    title: str,
+    intro: str,
+    states: list,
+    arms: list[Q],
 ) -> HttpResponse:
-    cases, filters = _filtered(request, cases)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    cases, filters, order = _filtered(request, cases, order=order)
+    if filters["q"]:
+        # The search's ways of matching lead to the page, among the list's own cases: the
+        # list's ways in would read cases that don't match.
+        cases = cases.filter(any_of(arms))
+        arms = case_search_arms(filters["q"])
+    page = keyset_page(cases, sort=order.sort, params=request.GET, size=PAGE_SIZE, arms=arms)
     labels = dict(Platform.choices)
     for case in page.object_list:
-        label = labels.get(case.platform, "")  # type: ignore[attr-defined]  # _listing annotates it
-        case.platform_label = label  # type: ignore[attr-defined]  # the list template reads it
-    query_string = urlencode({key: value for key, value in filters.items() if value})
+        case.platform_label = labels.get(case.platform, "")  # the list template reads it
+    filtering = any(value for key, value in filters.items() if key != "sort")
     return render(
         request,
         "casework/case_list.html",
         {
             "page": page,
+            "total": tally(cases, cap=COUNT_CAP, arms=arms),
             "filters": filters,
-            "query_string": query_string,
+            "filtering": filtering,
+            "labels": order.labels,
             "title": title,
             "intro": intro,
             "states": states,
@@ -129,34 +168,39 @@ def _render_list(
 def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_see_triage_queue(request.user):
         raise Http404
-    cases = (
-        _listing(request.user)
-        .filter(state__in=[CaseState.NEW, CaseState.TRIAGE])
-        .order_by("created_at", "pk")
-    )
+    # The queue is the cases in its stages, read stage by stage (the arms) from (state,
+    # created_at, id). Not also filtered by stage: the database would take the stage's
+    # conditions for independent ones, expect a few dozen cases where there are thousands, and
+    # sort them all.
+    cases = _listing(visible_cases(request.user))
     return _render_list(
         request,
         cases,
+        order=BY_ARRIVAL,
         title="Triage queue",
         intro="New reports and cases in triage, oldest first.",
         states=[
             (CaseState.NEW.value, CaseState.NEW.label),
             (CaseState.TRIAGE.value, CaseState.TRIAGE.label),
         ],
+        arms=[Q(state=state) for state in QUEUE_STATES],
     )
 
 
 @login_required
 @require_GET
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    cases = _listing(request.user).order_by("-updated_at", "-pk")
+    # Read through the scope's arms, which the list applies: see visible_cases_by_arm.
+    cases, arms = visible_cases_by_arm(request.user)
     return _render_list(
         request,
-        cases,
+        _listing(cases),
+        order=BY_CHANGE,
         title="Cases",
         intro="The cases your role gives you: the ones you triage, manage, investigate, decide or hold a "
         "specialist flag on.",
         states=CaseState.choices,
+        arms=arms,
     )
 
 

@@ -9,6 +9,14 @@ The sort keys must identify a row (end them with the primary key) and must never
 sort a nullable column through a non-null expression (``Coalesce``) and index that
 expression. Each key is a field or an annotation of the queryset.
 
+A list whose rows come from several places (a user may see a case as its investigator, as its
+line manager, or because of its state; a search matches a reference, a handle or a name) names
+them as ``arms``: conditions each served by an index in the list's order, of which every listed
+row meets at least one. One ordered index scan can't
+serve an OR across columns, so the database would read and sort every matching row; with arms,
+each arm gives its own first ``size + 1`` rows past the cursor and the page is the first
+``size + 1`` of those few.
+
 A cursor travels in the query string as ``after=…`` (the older page) or ``before=…`` (the
 newer page); ``last=1`` asks for the final page. A cursor that can't be read (edited,
 truncated, from an old link) gives the first page rather than an error: the list is still
@@ -23,11 +31,13 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from functools import reduce
+from operator import or_
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Model, Q, QuerySet, Subquery
 from django.utils.dateparse import parse_datetime
 
 AFTER = "after"
@@ -101,7 +111,7 @@ def _decode(value: Any) -> Any:
 
 
 def cursor_make(row: Any, sort: Sequence[Key]) -> str:
-    values = [_encode(_value(row, key)) for key in sort]
+    values = [_encode(getattr(row, "pk" if key.name == "pk" else key.name)) for key in sort]
     raw = json.dumps(values, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -138,52 +148,96 @@ def _beyond(sort: Sequence[Key], values: Sequence[Any], *, forward: bool) -> Q:
     return Q(**{past(sort[0], inclusive=True): values[0]}) & ties
 
 
+def _reversed(sort: Sequence[Key]) -> list[str]:
+    return [Key(key.name, descending=not key.descending).order() for key in sort]
+
+
 def _query(params: Mapping[str, str], **cursor: str) -> str:
     kept = {name: value for name, value in params.items() if name not in CURSOR_PARAMS and value}
     return "?" + urlencode({**kept, **cursor})
 
 
-def _value(row: Any, key: Key) -> Any:
-    return getattr(row, "pk" if key.name == "pk" else key.name)
-
-
-def _read(
-    parts: Sequence[QuerySet[Any]], order: Sequence[Key], where: Q | None, limit: int
+def _rows(
+    queryset: QuerySet[Any], *, order: Sequence[str], limit: int, arms: Sequence[Q]
 ) -> list[Any]:
-    """The first ``limit`` rows, in ``order``, of the parts put together.
+    """The first ``limit`` rows of ``queryset`` in ``order``, gathered arm by arm when there are arms.
 
-    Each part is read with its own ORDER BY … LIMIT, so each is served by its own index; the
-    parts never share a row, so merging their heads gives the head of the whole.
+    Each arm's first ``limit`` rows together hold the first ``limit`` rows of the whole (a row
+    belongs to at least one arm, and within its arm it is among the first ``limit`` if it is
+    among the first ``limit`` overall). The arms are read with one UNION ALL of limited,
+    ordered subqueries, which the database answers with one short index scan each.
     """
-    heads: list[Any] = []
-    for part in parts:
-        ordered = part.order_by(*[key.order() for key in order])
-        if where is not None:
-            ordered = ordered.filter(where)
-        heads += list(ordered[:limit])
-    if len(parts) > 1:
-        for key in reversed(order):  # a stable sort per key, the least significant first
-            heads.sort(
-                key=attrgetter("pk" if key.name == "pk" else key.name), reverse=key.descending
-            )
-    return heads[:limit]
+    ordered = queryset.order_by(*order)
+    if len(arms) > 1 and _reads_arms(queryset):
+        parts = [ordered.filter(arm).values("pk")[:limit] for arm in arms]
+        ordered = ordered.filter(among("pk", parts[0].union(*parts[1:], all=True)))
+    else:
+        ordered = ordered.filter(any_of(arms))
+    return list(ordered[:limit])
+
+
+def any_of(arms: Sequence[Q]) -> Q:
+    """The OR of the arms (an arm without conditions, ``Q()``, holds for every row)."""
+    if not arms or any(not arm for arm in arms):
+        return Q()
+    return reduce(or_, arms)
+
+
+def _reads_arms(queryset: QuerySet[Any]) -> bool:
+    # Each arm is a limited, ordered subquery of a UNION ALL: PostgreSQL's syntax.
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def among(name: str, values: QuerySet[Any]) -> Q:
+    """A condition for ``filter``: the field ``name`` is one of ``values`` (a one-column queryset).
+
+    On PostgreSQL, ``name = ANY(ARRAY(…))`` rather than ``name IN (…)``: the values are worked
+    out first, once, and the rows are then read by the field's index. Planned as a semi-join,
+    ``IN`` may instead have the database read every row the rest of the query matches (a whole
+    table, for someone who sees every case) and look each one up among the few values.
+    """
+    if connections[values.db].vendor != "postgresql":
+        return Q(**{f"{name}__in": values})
+    return Q(_Among(F(name), Subquery(values)))
+
+
+class _Among(Func):
+    """``key = ANY(ARRAY(subquery))``: true where the key is one of the subquery's values."""
+
+    output_field = BooleanField()
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        (key, key_params), (values, values_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"{key} = ANY(ARRAY{values})", (*key_params, *values_params)
 
 
 def keyset_page(
-    queryset: QuerySet[Any] | Sequence[QuerySet[Any]],
+    queryset: QuerySet[Any],
     *,
     sort: Sequence[Key],
     params: Mapping[str, str],
     size: int,
+    arms: Sequence[Q] = (),
 ) -> KeysetPage:
     """The page of ``queryset`` (sorted by ``sort``) that ``params`` (the request's GET) asks for.
 
     Reads ``size + 1`` rows, never more: the extra row only says whether another page follows.
-    ``queryset`` may also be a list of querysets that never share a row (the arms of what
-    would otherwise be an OR no single index serves): each is read through its own index and
-    their rows are merged.
+    ``arms``, when given, are conditions of which a listed row meets at least one: the list is
+    the rows of ``queryset`` that meet any arm (see the module's docstring). Without them the
+    queryset is read in one ordered scan.
     """
-    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
+    order = [key.order() for key in sort]
+    ordered = queryset.order_by(*order)
     after = cursor_read(params.get(AFTER, ""), sort) if params.get(AFTER) else None
     before = cursor_read(params.get(BEFORE, ""), sort) if params.get(BEFORE) else None
     last = params.get(LAST) == "1"
@@ -191,14 +245,15 @@ def keyset_page(
     oldest = _query(params, **{LAST: "1"})
 
     if before is not None or last:
-        backwards = [Key(key.name, descending=not key.descending) for key in sort]
-        where = _beyond(sort, before, forward=False) if before is not None else None
-        rows = _read(parts, backwards, where, size + 1)
+        backwards = ordered
+        if before is not None:
+            backwards = backwards.filter(_beyond(sort, before, forward=False))
+        rows = _rows(backwards, order=_reversed(sort), limit=size + 1, arms=arms)
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
         if before is not None and len(rows) < size:
             # Stepped back past the top (rows were added or removed since): show the top.
-            return keyset_page(queryset, sort=sort, params=_plain(params), size=size)
+            return keyset_page(queryset, sort=sort, params=_plain(params), size=size, arms=arms)
         return KeysetPage(
             object_list=rows,
             newer_query=_query(params, **{BEFORE: cursor_make(rows[0], sort)})
@@ -211,8 +266,9 @@ def keyset_page(
             oldest_query="" if last else oldest,
         )
 
-    where = _beyond(sort, after, forward=True) if after is not None else None
-    rows = _read(parts, sort, where, size + 1)
+    if after is not None:
+        ordered = ordered.filter(_beyond(sort, after, forward=True))
+    rows = _rows(ordered, order=order, limit=size + 1, arms=arms)
     more_older = len(rows) > size
     rows = rows[:size]
     came_from_newer = after is not None
@@ -245,18 +301,24 @@ class Tally:
 
 
 def tally(
-    queryset: QuerySet[Any] | Sequence[QuerySet[Any]],
+    queryset: QuerySet[Model],
     *,
     cap: int = 1000,
+    arms: Sequence[Q] = (),
     sort: Sequence[Key] = (),
 ) -> Tally:
     """Count at most ``cap`` rows: an exact count of a big list would read every one of them.
 
-    Like ``keyset_page``, takes a list of querysets that never share a row as their whole.
-    Give the list's ``sort`` to count along the index its pages are read by: unordered, the
-    database may choose to scan the table until it has found ``cap`` matching rows.
+    With ``arms`` (see ``keyset_page``), each arm gives at most ``cap + 1`` rows and their
+    distinct union is counted: when no arm reaches the cap that union is the whole list, and
+    when one does the list is past the cap anyway. Give the list's ``sort`` to count along the
+    index its pages are read by: unordered, the database may choose to scan the table until it
+    has found ``cap`` matching rows, which for a rare filter is all of it.
     """
-    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
-    order = [key.order() for key in sort]
-    number = sum(part.order_by(*order).values("pk")[: cap + 1].count() for part in parts)
+    rows = queryset.order_by(*[key.order() for key in sort]).values("pk")
+    if len(arms) > 1 and _reads_arms(queryset):
+        parts = [rows.filter(arm)[: cap + 1] for arm in arms]
+        number = parts[0].union(*parts[1:]).count()
+    else:
+        number = rows.filter(any_of(arms))[: cap + 1].count()
     return Tally(number=min(number, cap), capped=number > cap)

@@ -70,7 +70,16 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The inbox, newest first, all or unread only: one page read from an index.
+            models.Index(fields=["recipient", "created_at", "id"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient", "created_at", "id"],
+                name="notification_inbox_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         # Not the recipient: the admin prints this in titles and labels, and whom a receipt went to

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.http import AuthenticatedHttpRequest
 from directory.models import EmailPreference
+from kit.paging import keys, keyset_page
 from notifications.models import Notification
 from notifications.selectors import notifications_for
 
@@ -29,11 +29,13 @@ class PreferenceForm(forms.Form):
 @login_required
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    notifications = notifications_for(request.user).order_by("-created_at", "-pk")
+    notifications = notifications_for(request.user)
     only_unread = request.GET.get("show") == "unread"
     if only_unread:
         notifications = notifications.filter(read_at__isnull=True)
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        notifications, sort=keys("-created_at", "-pk"), params=request.GET, size=PAGE_SIZE
+    )
     return render(request, "notifications/inbox.html", {"page": page, "only_unread": only_unread})
 
 

@@ -232,6 +232,7 @@ def measures(persona: Persona) -> list[Measure]:
         cases_about,
         may_see_audit_log,
         may_see_triage_queue,
+        visible_cases,
         visible_evidence_files,
     )
     from casework.models import CaseState
@@ -245,7 +246,7 @@ def measures(persona: Persona) -> list[Measure]:
     found = [
         Measure(
             "case list, first page",
-            lambda: page(views._listing(user).order_by("-updated_at", "-pk")),
+            lambda: page(views._listing(visible_cases(user)).order_by("-updated_at", "-pk")),
         ),
     ]
     if may_see_triage_queue(user):
@@ -253,7 +254,7 @@ def measures(persona: Persona) -> list[Measure]:
             Measure(
                 "triage queue, first page",
                 lambda: page(
-                    views._listing(user)
+                    views._listing(visible_cases(user))
                     .filter(state__in=[CaseState.NEW, CaseState.TRIAGE])
                     .order_by("created_at", "pk")
                 ),

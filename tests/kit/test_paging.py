@@ -7,10 +7,11 @@ from urllib.parse import parse_qsl
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from directory.models import User
-from kit.paging import KeysetPage, cursor_make, keys, keyset_page, tally
+from kit.paging import KeysetPage, Tally, among, cursor_make, keys, keyset_page, tally
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +90,40 @@ def test_tally_counts_no_further_than_its_cap(people: list[User]) -> None:
     with CaptureQueriesContext(connection) as queries:
         tally(User.objects.all(), cap=10)
     assert "LIMIT 11" in queries.captured_queries[0]["sql"].upper()
+
+
+ARMS = [Q(is_staff=True), Q(first_name__startswith="A"), Q(job_title="Porter")]
+
+
+@pytest.fixture
+def mixed(people: list[User]) -> list[User]:
+    """Among the people, those who meet at least one arm (some meet two), newest first."""
+    for n, person in enumerate(people):
+        person.is_staff = n % 4 == 0
+        person.first_name = "Ann" if n % 3 == 0 else "Bo"
+        person.job_title = "Porter" if n % 5 == 0 else "Nurse"
+        person.save(update_fields=["is_staff", "first_name", "job_title"])
+    return [p for p in people if p.is_staff or p.first_name == "Ann" or p.job_title == "Porter"]
+
+
+def test_arms_list_the_rows_meeting_any_arm_once_each_in_order(mixed: list[User]) -> None:
+    page = keyset_page(User.objects.all(), sort=SORT, params={}, size=4, arms=ARMS)
+    seen = list(page.object_list)
+    while page.older_query:
+        page = keyset_page(
+            User.objects.all(), sort=SORT, params=_params(page.older_query), size=4, arms=ARMS
+        )
+        seen += page.object_list
+    assert seen == mixed
+    last = keyset_page(User.objects.all(), sort=SORT, params={"last": "1"}, size=4, arms=ARMS)
+    assert last.object_list == mixed[-4:]
+
+
+def test_tally_with_arms_counts_each_row_once_up_to_the_cap(mixed: list[User]) -> None:
+    assert tally(User.objects.all(), cap=100, arms=ARMS) == Tally(number=len(mixed), capped=False)
+    assert tally(User.objects.all(), cap=3, arms=ARMS) == Tally(number=3, capped=True)
+
+
+def test_among_keeps_the_rows_whose_key_is_in_a_subquery(people: list[User]) -> None:
+    chosen = User.objects.filter(pk__in=[people[2].pk, people[7].pk]).values("pk")
+    assert set(User.objects.filter(among("pk", chosen))) == {people[2], people[7]}

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,3 +134,49 @@ def test_the_digest_task_waits_for_the_morning(reporter) -> None:
     Notification.objects.update(email_due_at=timezone.now() - dt.timedelta(seconds=1))
     assert notifications_digest_send() == 1
     assert notifications_digest_send() == 0
+
+
+def test_the_badge_counts_no_further_than_99(login, reporter) -> None:
+    Notification.objects.bulk_create(
+        Notification(recipient=reporter, kind=NotificationKind.CASE_ROUTED, subject=f"N{n}")
+        for n in range(120)
+    )
+    page = login(reporter).get(reverse("home")).content.decode()
+    assert '<span class="badge">99+<span class="visually-hidden"> unread</span>' in page
+
+
+def test_the_inbox_pages_older_and_newer_without_offset_or_a_whole_count(login, reporter) -> None:
+    moment = timezone.now() - dt.timedelta(days=2)
+    made = Notification.objects.bulk_create(
+        Notification(recipient=reporter, kind=NotificationKind.CASE_ROUTED, subject=f"N{n}")
+        for n in range(70)
+    )
+    for n, notification in enumerate(made):
+        Notification.objects.filter(pk=notification.pk).update(
+            created_at=moment + dt.timedelta(minutes=n // 4),  # ties settled by the id
+            read_at=None if n % 3 else moment,
+        )
+    expected = list(
+        Notification.objects.filter(recipient=reporter, read_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .values_list("subject", flat=True)
+    )
+    client = login(reporter)
+    url = reverse("notifications:inbox")
+    response = client.get(url, {"show": "unread"})
+    seen = [notification.subject for notification in response.context["page"]]
+    while match := re.search(
+        r'<a href="(\?[^"]*)" rel="next">Older</a>', response.content.decode()
+    ):
+        link = html.unescape(match.group(1))
+        assert "show=unread" in link
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url + link)
+        for query in queries.captured_queries:
+            sql = query["sql"].upper()
+            assert " OFFSET " not in sql
+            assert "COUNT(" not in sql or re.search(r"FROM \(.*LIMIT \d+", sql), sql
+        seen += [notification.subject for notification in response.context["page"]]
+    assert seen == expected
+    garbled = client.get(url, {"show": "unread", "before": "!!"}).context["page"].object_list
+    assert [notification.subject for notification in garbled] == expected[:25]
