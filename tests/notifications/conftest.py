@@ -75,6 +75,8 @@ def real_broker(tmp_path: Path, _tasks_run_in_process) -> Iterator[Broker]:
             require_service("CELERY_BROKER_URL", f"Redis at {broker} is not reachable")
         except redis.exceptions.ResponseError as error:
             pytest.fail(f"{broker} (this test worker's broker, from {configured}): {error}")
+        # A message another test left unacknowledged would come back to this test's worker.
+        redis.Redis.from_url(broker).flushdb()
         # Celery reads CELERY_BROKER_URL from the environment before its own configuration,
         # at every connection: the producer, an in-process worker and a worker process alike.
         environment.setenv("CELERY_BROKER_URL", broker)
