@@ -21,6 +21,9 @@ def create_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, how in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON casework_case {how}")
+    # The planner knows nothing of an indexed expression until the table is analysed: without
+    # it, a search by reference is guessed to match thousands of cases and read in date order.
+    schema_editor.execute("ANALYZE casework_case")
 
 
 def drop_indexes(apps, schema_editor):

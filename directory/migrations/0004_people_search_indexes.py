@@ -22,6 +22,8 @@ def create_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, how in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON directory_user {how}")
+    # Statistics of the indexed expressions, which the planner has only once the table is analysed.
+    schema_editor.execute("ANALYZE directory_user")
 
 
 def drop_indexes(apps, schema_editor):

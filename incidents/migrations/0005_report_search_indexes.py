@@ -19,6 +19,8 @@ def create_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, how in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON incidents_report {how}")
+    # Statistics of the indexed expressions, which the planner has only once the table is analysed.
+    schema_editor.execute("ANALYZE incidents_report")
 
 
 def drop_indexes(apps, schema_editor):
