@@ -280,13 +280,25 @@ def _deliver(notification_ids: Sequence[int]) -> dict[int, str]:
     return outcomes
 
 
-@shared_task(ignore_result=True)
+# The database refusing a delivery task before it claims anything (a dropped connection, a
+# failover, SQLite's lock held by another process) is retried with backoff: nothing was taken,
+# so the next try starts afresh. After a claim, the lease and the sweeper see it through.
+_DATABASE_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(ignore_result=True, **_DATABASE_RETRY)
 def notification_deliver(notification_id: int) -> str:
     """Send one notification's email, at most once."""
     return _deliver([notification_id])[notification_id]
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, **_DATABASE_RETRY)
 def notifications_deliver(notification_ids: list[int]) -> dict[str, int]:
     """Send a batch of notifications' emails over one connection to the mail server, each at most once.
 

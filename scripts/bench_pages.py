@@ -303,6 +303,9 @@ def pages(where: Scene, arguments: argparse.Namespace) -> list[Page]:
         ),
         Page("Case page, typical", "hr", f"/cases/{where.typical_case}/"),
         Page("Case page, worst", "hr", f"/cases/{where.worst_case}/"),
+        Page("Case timeline, worst", "hr", f"/cases/{where.worst_case}/timeline/"),
+        Page("Related cases, worst", "hr", f"/cases/{where.worst_case}/related/"),
+        Page("Access history, worst", "hr", f"/cases/{where.worst_case}/access-history/"),
         Page("Audit trail, page 1", "ig", "/audit/"),
         Page("Audit trail, by person", "ig", f"/audit/?person={where.person_email}"),
         Page("Audit trail, by case", "ig", f"/audit/?case={where.audit_case}"),
@@ -323,6 +326,8 @@ def pages(where: Scene, arguments: argparse.Namespace) -> list[Page]:
         Page("My reports", "reporter", "/reports/mine/"),
         Page("Notifications inbox", "inbox", "/notifications/"),
         Page("Report form", "reporter", "/reports/new/"),
+        Page("Person search", "reporter", "/people/search/staff/?q=tom+per", SEARCH_GOAL_MS),
+        Page("Home page", "reporter", "/"),
     ]
 
 

@@ -23,18 +23,33 @@ from tests.helpers import client_for
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgresql`` run on PostgreSQL only (CI deselects them on SQLite)."""
+    """Tests marked ``postgresql`` run on PostgreSQL only, and ``redis`` on the Redis broker only
+    (CI runs them in its PostgreSQL and Redis pass and deselects them in the embedded one)."""
+    from django.conf import settings
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
-    skip = pytest.mark.skip(
-        reason="needs PostgreSQL (set DATABASE_URL=postgres://…); "
-        "on SQLite run with -m 'not postgresql'"
-    )
-    for item in items:
-        if item.get_closest_marker("postgresql"):
-            item.add_marker(skip)
+    needs = []
+    if connection.vendor != "postgresql":
+        needs.append(
+            (
+                "postgresql",
+                "needs PostgreSQL (set DATABASE_URL=postgres://…); on SQLite run with "
+                + "-m 'not postgresql'",
+            )
+        )
+    if not str(settings.CELERY_BROKER_URL).startswith("redis://"):
+        needs.append(
+            (
+                "redis",
+                "needs the Redis broker (set CELERY_BROKER_URL=redis://…); on the embedded "
+                + "broker run with -m 'not redis'",
+            )
+        )
+    for marker, reason in needs:
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if item.get_closest_marker(marker):
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

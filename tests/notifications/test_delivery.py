@@ -175,3 +175,13 @@ def test_a_retry_waits_for_its_backoff_even_if_a_duplicate_message_arrives(
     assert notification.email_attempts == 1
     Notification.objects.filter(pk=notification.pk).update(email_due_at=timezone.now())
     assert notification_deliver(notification.pk) == "sent"
+
+
+def test_a_delivery_the_database_refused_before_claiming_is_tried_again_with_backoff() -> None:
+    from django.db import InterfaceError, OperationalError
+
+    from notifications.tasks import notification_deliver, notifications_deliver
+
+    for task in (notification_deliver, notifications_deliver):
+        assert set(task.autoretry_for) == {OperationalError, InterfaceError}, task.name
+        assert task.retry_backoff and task.max_retries >= 5, task.name

@@ -485,6 +485,7 @@ def _mark_queued_messages_redelivered(broker: str) -> int:
 
 
 @pytest.mark.worker
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_counts_a_redelivered_message_and_not_a_first_delivery(
     real_broker: Broker,
@@ -494,8 +495,6 @@ def test_a_worker_counts_a_redelivered_message_and_not_a_first_delivery(
     reporter,
     outsider,
 ) -> None:
-    if not real_broker.url.startswith("redis://"):
-        pytest.skip("the embedded file broker never redelivers a message (CI runs this on Redis)")
     later = timezone.now() + dt.timedelta(hours=1)
     back = notification_deliver.delay(_outbox_row(reporter, email_due_at=later).pk)
     assert _mark_queued_messages_redelivered(real_broker.url) == 1
