@@ -333,6 +333,17 @@ def _event_views(events: list[CaseEvent], masks: dict[int, PersonLabel]) -> list
     return views
 
 
+def _viewed(request: AuthenticatedHttpRequest, case: Case, *, page: str) -> None:
+    """Each page that shows a case is a "case viewed" line in its access history."""
+    audit_record(
+        kind=AuditKind.CASE_VIEWED,
+        actor=request.user,
+        case=case,
+        detail={"page": page},
+        request=request,
+    )
+
+
 def _timeline(case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor", "report")
 
@@ -341,13 +352,7 @@ def _timeline(case: Case) -> QuerySet[CaseEvent]:
 @require_GET
 def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_page(request.user, reference)
-    audit_record(
-        kind=AuditKind.CASE_VIEWED,
-        actor=request.user,
-        case=case,
-        detail={"page": "case"},
-        request=request,
-    )
+    _viewed(request, case, page="case")
     reports, masks = _people_labels(request, case)
     files = _file_views(case, masks)
     # The latest events, read newest first through the case's timeline index, shown in order.
@@ -390,13 +395,7 @@ def case_timeline(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     case = get_object_or_404(
         visible_cases(request.user).prefetch_related("reports__reporter"), reference=reference
     )
-    audit_record(
-        kind=AuditKind.CASE_VIEWED,
-        actor=request.user,
-        case=case,
-        detail={"page": "timeline"},
-        request=request,
-    )
+    _viewed(request, case, page="timeline")
     _, masks = _people_labels(request, case)
     page = keyset_page(
         _timeline(case), sort=keys("at", "pk"), params=request.GET, size=TIMELINE_PAGE_SIZE
@@ -418,13 +417,7 @@ def case_timeline(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 def case_reports(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Every report of a case, in the order they came in, a page at a time."""
     case = _case_for_page(request.user, reference)
-    audit_record(
-        kind=AuditKind.CASE_VIEWED,
-        actor=request.user,
-        case=case,
-        detail={"page": "reports"},
-        request=request,
-    )
+    _viewed(request, case, page="reports")
     reports, _ = _people_labels(request, case, came_from="reports")
     start = _int_param(request, "from")
     shown = reports[start : start + REPORTS_PAGE_SIZE]
@@ -461,13 +454,7 @@ def case_related(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     )
     if not may_see_related_cases(request.user, case):
         raise Http404
-    audit_record(
-        kind=AuditKind.CASE_VIEWED,
-        actor=request.user,
-        case=case,
-        detail={"page": "related"},
-        request=request,
-    )
+    _viewed(request, case, page="related")
     related = related_cases_all(case=case, viewer=request.user)
     page = keyset_page(
         related, sort=keys("-created_at", "-pk"), params=request.GET, size=RELATED_PAGE_SIZE
@@ -489,13 +476,7 @@ def investigation_workspace(request: AuthenticatedHttpRequest, reference: str) -
     ):
         messages.info(request, "This case has no investigation yet.")
         return redirect("casework:case_detail", reference=case.reference)
-    audit_record(
-        kind=AuditKind.CASE_VIEWED,
-        actor=request.user,
-        case=case,
-        detail={"page": "investigation"},
-        request=request,
-    )
+    _viewed(request, case, page="investigation")
     reports, masks = _people_labels(request, case, came_from="investigation")
     files = _file_views(case, masks)
     findings = {finding.principle_id: finding for finding in case.findings.all()}
