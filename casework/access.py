@@ -17,6 +17,7 @@ from casework.models import OPEN_STATES, Case, CaseState, Flag, HandleLink
 from directory.models import Role, User
 from directory.people import PersonScope
 from incidents.models import EvidenceFile, Report
+from kit.paging import any_of
 
 # Which flag brings which specialist lead onto a case.
 FLAG_OWNERS: dict[Role, str] = {
@@ -45,9 +46,10 @@ def _active(user: User | None) -> bool:
 #   1. the case's poster (set at triage, or from the first report);
 #   2. the poster named in any of its reports;
 #   3. a handle on the case, or on any of its reports, that is linked to them.
-# The same list is answered both ways round -- ``cases_about(user)`` for querysets and
-# ``people_case_is_about(case)`` for one case -- and a property test holds the two together.
-# A new way of naming a person on a case is added to both, here and nowhere else.
+# The same list is answered both ways round -- ``cases_about(user)`` for querysets, and
+# ``people_case_is_about(case)`` for one case (``people_cases_are_about(cases)`` for many at
+# once) -- and tests hold them together. A new way of naming a person on a case is added to
+# all three, here and nowhere else.
 
 
 def case_ids_about(user: User) -> QuerySet:
@@ -173,12 +175,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
     arms = visible_case_arms(user)
     if not arms:
         return Case.objects.none()
-    if any(not arm for arm in arms):  # an empty Q would vanish from an OR rather than match all
-        return _not_about(user, Case.objects.filter(pk__isnull=False))
-    scope = Q(pk__in=[])
-    for arm in arms:
-        scope |= arm
-    return _not_about(user, Case.objects.filter(scope))
+    return _not_about(user, Case.objects.filter(any_of(arms)))
 
 
 def visible_reports_as_reporter(user: User) -> QuerySet[Report]:

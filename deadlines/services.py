@@ -301,9 +301,9 @@ def _deadlines_claim(
     return taken, len(deadlines)
 
 
-def _with_case(rows: QuerySet[Deadline]) -> QuerySet[Deadline]:
+def _with_case(rows: QuerySet[Deadline], *, skip_locked: bool = False) -> QuerySet[Deadline]:
     # Only the deadline rows are locked: a case being changed by a person must not stop the sweep.
-    return rows.select_related("case").select_for_update(of=("self",))
+    return rows.select_related("case").select_for_update(skip_locked=skip_locked, of=("self",))
 
 
 def deadline_act(*, deadline_id: int, notify: Notify, now: dt.datetime | None = None) -> str | None:
@@ -342,12 +342,9 @@ def deadlines_sweep(*, notify: Notify, now: dt.datetime | None = None, limit: in
         return 0
     while left > 0:
         size = min(left, SWEEP_BATCH)
-        due = (
-            Deadline.objects.filter(next_action_at__lte=now)
-            .select_related("case")
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_action_at", "pk")[:size]
-        )
+        due = _with_case(
+            Deadline.objects.filter(next_action_at__lte=now), skip_locked=True
+        ).order_by("next_action_at", "pk")[:size]
         taken, read = _deadlines_claim(due, notify=notify, now=now)
         sent += len(taken)
         # Every row read had its next action moved past now (or cleared), so the next batch

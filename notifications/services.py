@@ -48,6 +48,16 @@ def next_digest_at(now: dt.datetime | None = None) -> dt.datetime:
     return moment
 
 
+def _email_schedule(
+    recipient: User, *, urgent: bool, now: dt.datetime
+) -> tuple[DeliveryStatus, dt.datetime]:
+    """When a notification's email goes: in the next digest for those who asked for one (unless
+    it is urgent), otherwise now, with the sweeper's grace for the queueing after commit."""
+    if recipient.email_preference == EmailPreference.DAILY_DIGEST and not urgent:
+        return DeliveryStatus.IN_DIGEST, next_digest_at(now)
+    return DeliveryStatus.PENDING, now + SWEEP_GRACE
+
+
 def notification_create(
     *,
     recipient: User,
@@ -64,7 +74,7 @@ def notification_create(
         kind=kind,
         context={**context, "recipient": recipient, "link": link, "site_url": settings.SITE_URL},
     )
-    digest = recipient.email_preference == EmailPreference.DAILY_DIGEST and not urgent
+    status, due_at = _email_schedule(recipient, urgent=urgent, now=timezone.now())
     notification = Notification.objects.create(
         recipient=recipient,
         kind=kind,
@@ -74,10 +84,10 @@ def notification_create(
         link=link,
         case=case,
         urgent=urgent,
-        email_status=DeliveryStatus.IN_DIGEST if digest else DeliveryStatus.PENDING,
-        email_due_at=next_digest_at() if digest else timezone.now() + SWEEP_GRACE,
+        email_status=status,
+        email_due_at=due_at,
     )
-    if not digest:
+    if status == DeliveryStatus.PENDING:
         notification_id = notification.pk
         # robust: the commit has happened; a broker that is down must not turn it into an
         # error page. The sweeper sends the row once the broker is back.
@@ -125,7 +135,6 @@ def notices_send(*, notices: Sequence[Notice]) -> int:
     from notifications.tasks import notifications_deliver
 
     now = timezone.now()
-    digest_at = next_digest_at(now)
     rows = []
     for notice in notices:
         if not notice.recipients:
@@ -141,9 +150,7 @@ def notices_send(*, notices: Sequence[Notice]) -> int:
         )
         stored = render_context_dump(notice.context)
         for recipient in notice.recipients:
-            digest = (
-                recipient.email_preference == EmailPreference.DAILY_DIGEST and not notice.urgent
-            )
+            status, due_at = _email_schedule(recipient, urgent=notice.urgent, now=now)
             rows.append(
                 _Row(
                     recipient_id=recipient.pk,
@@ -153,8 +160,8 @@ def notices_send(*, notices: Sequence[Notice]) -> int:
                     link=notice.link,
                     case_id=notice.case.pk if notice.case is not None else None,
                     urgent=notice.urgent,
-                    email_status=DeliveryStatus.IN_DIGEST if digest else DeliveryStatus.PENDING,
-                    email_due_at=digest_at if digest else now + SWEEP_GRACE,
+                    email_status=status,
+                    email_due_at=due_at,
                 )
             )
     if not rows:
