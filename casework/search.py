@@ -10,14 +10,11 @@ own index, within the user's scope (``visible_cases``), which the caller applies
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import and_
-
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 
 from directory.handles import handle_normalise
 from directory.models import User
+from directory.people import people_matching
 from incidents.models import Report
 from kit.paging import among
 
@@ -28,15 +25,10 @@ COMMON_NAME = 20
 
 
 def _people_named(term: str) -> QuerySet | None:
-    """Staff whose first or last name holds each word of ``term`` (``paul ward``, ``ward``)."""
-    words = term.lower().split()
-    if not words:
+    """Staff whose name or email matches each word of ``term``, as the person picker finds them."""
+    if not term.split():
         return None
-    people = User.objects.alias(first=Lower("first_name"), last=Lower("last_name"))
-    if len(term) < PART_MATCH_MIN:
-        return people.filter(Q(first=words[0]) | Q(last=words[0])).values("pk")
-    matches = [Q(first__contains=word) | Q(last__contains=word) for word in words]
-    return people.filter(reduce(and_, matches)).values("pk")
+    return people_matching(User.objects.all(), term).values("pk")
 
 
 def case_search_arms(term: str) -> list[Q]:
