@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, JsonResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from directory.http import AuthenticatedHttpRequest
@@ -34,16 +36,22 @@ def people_search_json(request: AuthenticatedHttpRequest, scope: str) -> JsonRes
 
 
 @require_GET
-def session_state(request: HttpRequest) -> JsonResponse:
+def session_state(request: HttpRequest) -> HttpResponse:
     """Who is signed in here, and when the sign-in ends if nothing more is done.
 
-    For a page's "you will soon be signed out" warning and for monitoring a signed-in path:
-    it reads the session and the user and nothing else. Asking counts as activity, as any
-    request does, so it is also what a "stay signed in" button calls.
+    A browser opening the address gets the "Your sign-in" page; a script asking for JSON (the
+    "you will soon be signed out" warning, monitoring of a signed-in path) gets the same facts
+    as JSON. It reads the session and the user, and the page adds only the site's header.
+    Asking counts as activity, as any request does, so it is also what "stay signed in" calls.
     """
+    wants_page = request.get_preferred_type(["application/json", "text/html"]) == "text/html"
     if not request.user.is_authenticated:
+        if wants_page:
+            return redirect_to_login(request.get_full_path())
         return JsonResponse({"signed_in": False}, status=401)
     ends = session_ends_at(request.session)
+    if wants_page:
+        return render(request, "registration/session.html", {"ends_at": ends})
     return JsonResponse(
         {
             "signed_in": True,

@@ -17,7 +17,9 @@ secret key, a Redis cache so the governance cache can be cleared from here), sig
 persona (a session made by Django's own ``login``), and for every page type times ``--requests``
 requests at concurrency 1 and 4: p50 and p95 of the server's time (gunicorn's access log,
 ``%(M)s``) and of the client's, and the ratio of the page's server p50 to that of a bare
-signed-in page timed in the same run. Deep pages are reached by following the pages' own links
+signed-in page timed in the same run (``--bare-url``, by default the "Your sign-in" page: the
+session, the user and the site's header, nothing else). Requests ask for HTML as a browser does.
+Deep pages are reached by following the pages' own links
 (``rel="last"`` if there is one, else ``rel="next"`` up to ``--deep-steps`` times; a numbered
 "Page x of y" list is jumped to its last page), so the harness needs no list's internals. A
 request is cut off after ``--timeout`` seconds (the client, and ``statement_timeout`` on the
@@ -473,6 +475,8 @@ class Client:
                 headers={
                     "Cookie": self.personas[persona].cookie,
                     "Host": "localhost",
+                    # As a browser asks: the bare page is then the HTML "Your sign-in" page.
+                    "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
                     "X-Forwarded-Proto": "https",
                     BENCH_HEADER: tag,
                 },

@@ -215,3 +215,25 @@ def test_the_session_page_says_who_is_signed_in_and_when_the_sign_in_ends(
         assert client.get(reverse("session_state")).status_code == 302  # signed out by then
     response = Client().get(reverse("session_state"))
     assert response.status_code == 401 and response.json() == {"signed_in": False}
+
+
+def test_a_browser_opening_the_session_address_gets_the_your_sign_in_page(
+    reporter, django_assert_max_num_queries
+) -> None:
+    signed_in_at = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(signed_in_at, tick=False):
+        client = _signed_in_client(reporter)
+    browser = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    # The session and the user, the header's navigation roles and unread count, and the session's
+    # activity stamp written back (an UPDATE inside a savepoint).
+    with (
+        time_machine.travel(signed_in_at + dt.timedelta(minutes=10), tick=False),
+        django_assert_max_num_queries(7),
+    ):
+        page = client.get(reverse("session_state"), **browser)
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    text = page.content.decode()
+    assert "<h1>Your sign-in</h1>" in text and reporter.email in text
+    assert "signed out at <strong>10:40, 1 June 2026 BST</strong>" in text  # 09:40 UTC
+    signed_out = Client().get(reverse("session_state"), **browser)
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith(reverse("login"))
