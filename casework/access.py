@@ -9,7 +9,10 @@ not exist. The django-fsm ``permission=`` of every transition calls ``may``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -38,6 +41,57 @@ _DECISION_STATES = [CaseState.DECISION, CaseState.CLOSED]
 
 def _active(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.is_active
+
+
+# --- Remembered for one request --------------------------------------------------------
+#
+# A page asks the same two questions many times: which cases are about the viewer (every scope
+# leaves them out) and whether the viewer may open this case (every action's permission). While
+# a GET or HEAD request is answered (``remembering``, run by ``AccessMemoMiddleware``) each is
+# answered once. Those requests only read cases, reports and handle links, so an answer can't go
+# stale under them; a POST, and anything outside a request (workers, commands), remembers nothing.
+
+_memo: ContextVar[dict[Any, Any] | None] = ContextVar("access_memo", default=None)
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+class AccessMemoMiddleware:
+    """Gives each reading request its own memory of access answers (see ``remembering``)."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with remembering():
+            return self.get_response(request)
+
+
+def opened(user: User, case: Case) -> None:
+    """``case`` was just read through ``visible_cases(user)``: the user may open it."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[("open", user.pk, case.pk, case.revision)] = True
+
+
+def _may_open(user: User, case: Case) -> bool:
+    memo = _memo.get()
+    key = ("open", user.pk, case.pk, case.revision)
+    if memo is not None and key in memo:
+        return bool(memo[key])
+    answer = visible_cases(user).filter(pk=case.pk).exists()
+    if memo is not None:
+        memo[key] = answer
+    return answer
 
 
 # --- Who a case is about ------------------------------------------------------------
@@ -125,9 +179,23 @@ def _about_them(user: User, case: Case) -> bool:
     return user.pk in people_case_is_about(case)
 
 
+def case_ids_about_viewer(user: User) -> QuerySet | list[int]:
+    """``case_ids_about(user)`` as a subquery, or within a request as the list it gave once.
+
+    For excluding: ``.exclude(pk__in=case_ids_about_viewer(user))``.
+    """
+    memo = _memo.get()
+    if memo is None:
+        return case_ids_about(user)
+    key = ("about", user.pk)
+    if key not in memo:
+        memo[key] = sorted({row["pk"] for row in case_ids_about(user) if row["pk"] is not None})
+    return list(memo[key])
+
+
 def _not_about(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
     # Whoever posted never reaches a case about themselves, whatever role they hold.
-    return cases.exclude(pk__in=case_ids_about(user))
+    return cases.exclude(pk__in=case_ids_about_viewer(user))
 
 
 def visible_case_arms(user: User) -> list[Q]:
@@ -402,7 +470,7 @@ def flag_owner_with_open_flag(user: User, case: Case) -> bool:
 
 
 def may_note(user: User, case: Case) -> bool:
-    return visible_cases(user).filter(pk=case.pk).exists()
+    return _may_open(user, case)
 
 
 __all__ = [
@@ -414,6 +482,7 @@ __all__ = [
     "Flag",
     "access_history_cases",
     "case_ids_about",
+    "case_ids_about_viewer",
     "cases_about",
     "confidential_reporter_exists",
     "confidential_reporters",
@@ -440,5 +509,5 @@ def may_place_legal_hold(user: User, case: Case) -> bool:
     return (
         _active(user)
         and (user.has_role(Role.HR_LEAD) or user.has_role(Role.IG_LEAD))
-        and visible_cases(user).filter(pk=case.pk).exists()
+        and _may_open(user, case)
     )

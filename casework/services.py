@@ -728,7 +728,7 @@ def case_note_add(*, case: Case, by: User, note: str) -> CaseEvent:
 
 
 # The case page lists this many related cases; the rest are on their own page.
-RELATED_SHOWN = 50
+RELATED_SHOWN = 10
 
 
 def related_case_ids(*, case: Case) -> list[int]:
@@ -773,7 +773,7 @@ def related_cases_all(*, case: Case, viewer: User) -> QuerySet[Case]:
     """
     return (
         Case.objects.filter(pk__in=related_case_ids(case=case))
-        .exclude(pk__in=access.case_ids_about(viewer))
+        .exclude(pk__in=access.case_ids_about_viewer(viewer))
         .order_by("-created_at", "-pk")
     )
 

@@ -6,7 +6,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.models import AuditEvent, AuditKind
 from audit.selectors import audit_describe, case_access_history
 from audit.services import audit_record
+from casework import access
 from casework.access import (
     CONFIDENTIAL_REPORTER,
     access_history_cases,
@@ -61,9 +71,9 @@ COUNT_CAP = 1000
 HISTORY_PAGE_SIZE = 50
 # A case page shows the latest events and the first reports; the rest are a link away, so a case
 # with years of notes or dozens of reports opens as quickly as any other.
-TIMELINE_SHOWN = 50
+TIMELINE_SHOWN = 20
 TIMELINE_PAGE_SIZE = 100
-REPORTS_SHOWN = 20
+REPORTS_SHOWN = 5
 REPORTS_PAGE_SIZE = 20
 RELATED_PAGE_SIZE = 50
 WITHHELD = "Withheld (confidential reporter)"
@@ -240,7 +250,7 @@ class HistoryRow:
 
 
 def _case_for_page(user: User, reference: str) -> Case:
-    return get_object_or_404(
+    case = get_object_or_404(
         visible_cases(user)
         .select_related(
             "poster__line_manager",
@@ -255,8 +265,7 @@ def _case_for_page(user: User, reference: str) -> Case:
                 "reports",
                 queryset=Report.objects.select_related("reporter", "poster")
                 .prefetch_related(
-                    "links",
-                    Prefetch("files", queryset=EvidenceFile.objects.select_related("added_by")),
+                    Prefetch("files", queryset=EvidenceFile.objects.select_related("added_by"))
                 )
                 .order_by("submitted_at", "pk"),
             ),
@@ -270,6 +279,14 @@ def _case_for_page(user: User, reference: str) -> Case:
         ),
         reference=reference,
     )
+    access.opened(user, case)
+    return case
+
+
+def _with_links(views: list[ReportView]) -> list[ReportView]:
+    """The evidence links of just the reports a page shows (the case's prefetch leaves them out)."""
+    prefetch_related_objects([view.report for view in views], "links")
+    return views
 
 
 def _revealed(request: HttpRequest) -> set[int]:
@@ -368,7 +385,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
         "casework/case_detail.html",
         {
             "case": case,
-            "reports": reports[:REPORTS_SHOWN],
+            "reports": _with_links(reports[:REPORTS_SHOWN]),
             "reports_total": len(reports),
             "files": files,
             "events": _event_views(latest[:TIMELINE_SHOWN][::-1], masks),
@@ -420,7 +437,7 @@ def case_reports(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     _viewed(request, case, page="reports")
     reports, _ = _people_labels(request, case, came_from="reports")
     start = _int_param(request, "from")
-    shown = reports[start : start + REPORTS_PAGE_SIZE]
+    shown = _with_links(reports[start : start + REPORTS_PAGE_SIZE])
     return render(
         request,
         "casework/case_reports.html",
@@ -485,7 +502,7 @@ def investigation_workspace(request: AuthenticatedHttpRequest, reference: str) -
         "casework/investigation.html",
         {
             "case": case,
-            "reports": reports,
+            "reports": _with_links(reports),
             "files": files,
             "actions": allowed_actions(request.user, case),
             "allegations": [

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Access answers are worked out once per request (casework/access.py, "Remembered for one request").
+    "casework.access.AccessMemoMiddleware",
     # After messages, so an expired session can say why it ended.
     "directory.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -162,6 +162,53 @@ def test_no_combination_of_roles_opens_a_case_about_them(world, subject):
         _nothing_opens(_with_roles(subject, roles), cases)
 
 
+def test_no_combination_of_roles_opens_a_case_about_them_within_a_page_either(world, subject):
+    """A reading request remembers the cases about the viewer as a list: it excludes the same."""
+    cases = list(
+        Case.objects.filter(pk__in=[case.pk for case in world]).prefetch_related("reports")
+    )
+    for roles in [(), (Role.HR_LEAD,), ALL_ROLES]:
+        with access.remembering():
+            person = _with_roles(subject, roles)
+            remembered = access.case_ids_about_viewer(person)
+            assert sorted(remembered) == sorted(case.pk for case in world)
+            _nothing_opens(person, cases)
+
+
+def test_a_case_opened_once_is_remembered_only_within_the_request(cast, hr_lead):
+    case = case_in_state(CaseState.TRIAGE, cast)
+    with access.remembering():
+        access.opened(hr_lead, case)
+        assert access.may_note(hr_lead, case)
+        # A different revision of the case is a different question, asked of the database.
+        case.revision += 1
+        assert access.may_note(hr_lead, case)
+        stranger = UserFactory()
+        assert not access.may_note(stranger, case)
+    # Outside the request nothing is remembered: a case about the HR lead is closed to them.
+    Case.objects.filter(pk=case.pk).update(poster=hr_lead)
+    assert not access.may_note(hr_lead, Case.objects.get(pk=case.pk))
+
+
+def test_only_reading_requests_remember(login, cast, hr_lead, monkeypatch):
+    seen: list[object] = []
+    original = access.case_ids_about_viewer
+
+    def spy(user):
+        found = original(user)
+        seen.append(type(found))
+        return found
+
+    monkeypatch.setattr(access, "case_ids_about_viewer", spy)
+    case = case_in_state(CaseState.TRIAGE, cast)
+    client = login(hr_lead)
+    client.get(reverse("casework:case_detail", args=[case.reference]))
+    assert seen and set(seen) == {list}
+    seen.clear()
+    client.post(reverse("casework:case_action", args=[case.reference, "add_note"]), {"note": ""})
+    assert seen and list not in set(seen)
+
+
 def _nothing_opens(person: User, world: list[Case]) -> None:
     ids = {case.pk for case in world}
     assert not access.visible_cases(person).filter(pk__in=ids).exists()
