@@ -20,7 +20,7 @@ from casework.models import OPEN_STATES, Case, CaseState, Flag, HandleLink
 from directory.models import Role, User
 from directory.people import PersonScope
 from incidents.models import EvidenceFile, Report
-from kit.paging import any_of
+from kit.paging import any_of, none_of
 
 # Which flag brings which specialist lead onto a case.
 FLAG_OWNERS: dict[Role, str] = {
@@ -179,23 +179,30 @@ def _about_them(user: User, case: Case) -> bool:
     return user.pk in people_case_is_about(case)
 
 
-def case_ids_about_viewer(user: User) -> QuerySet | list[int]:
-    """``case_ids_about(user)`` as a subquery, or within a request as the list it gave once.
-
-    For excluding: ``.exclude(pk__in=case_ids_about_viewer(user))``.
-    """
+def _ids_about_remembered(user: User) -> list[int] | None:
     memo = _memo.get()
     if memo is None:
-        return case_ids_about(user)
+        return None
     key = ("about", user.pk)
     if key not in memo:
         memo[key] = sorted({row["pk"] for row in case_ids_about(user) if row["pk"] is not None})
     return list(memo[key])
 
 
+def without_cases_about(user: User, cases: QuerySet[Case], *, field: str = "pk") -> QuerySet[Case]:
+    """``cases`` less those about ``user`` (``field`` names the case's id there).
+
+    Within a reading request the ids are read once and go as one list; elsewhere as a subquery.
+    """
+    remembered = _ids_about_remembered(user)
+    if remembered is None:
+        return cases.exclude(**{f"{field}__in": case_ids_about(user)})
+    return cases.filter(none_of(field, remembered))
+
+
 def _not_about(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
     # Whoever posted never reaches a case about themselves, whatever role they hold.
-    return cases.exclude(pk__in=case_ids_about_viewer(user))
+    return without_cases_about(user, cases)
 
 
 def visible_case_arms(user: User) -> list[Q]:
@@ -482,7 +489,6 @@ __all__ = [
     "Flag",
     "access_history_cases",
     "case_ids_about",
-    "case_ids_about_viewer",
     "cases_about",
     "confidential_reporter_exists",
     "confidential_reporters",
@@ -501,6 +507,7 @@ __all__ = [
     "visible_cases_by_arm",
     "visible_evidence_files",
     "visible_reports_as_reporter",
+    "without_cases_about",
 ]
 
 

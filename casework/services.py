@@ -771,11 +771,9 @@ def related_cases_all(*, case: Case, viewer: User) -> QuerySet[Case]:
 
     Never a case about the viewer (``casework.access`` keeps them out of every scope).
     """
-    return (
-        Case.objects.filter(pk__in=related_case_ids(case=case))
-        .exclude(pk__in=access.case_ids_about_viewer(viewer))
-        .order_by("-created_at", "-pk")
-    )
+    return access.without_cases_about(
+        viewer, Case.objects.filter(pk__in=related_case_ids(case=case))
+    ).order_by("-created_at", "-pk")
 
 
 def related_cases(*, case: Case, viewer: User) -> list[Case]:

@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Model, Q, QuerySet, Subquery
+from django.db.models import BooleanField, F, Func, Model, Q, QuerySet, Subquery, Value
 from django.utils.dateparse import parse_datetime
 
 AFTER = "after"
@@ -199,6 +199,40 @@ def among(name: str, values: QuerySet[Any]) -> Q:
     if connections[values.db].vendor != "postgresql":
         return Q(**{f"{name}__in": values})
     return Q(_Among(F(name), Subquery(values)))
+
+
+def none_of(name: str, values: Sequence[int]) -> Q:
+    """A condition for ``filter``: the (non-null) field ``name`` is none of the ids ``values``.
+
+    On PostgreSQL the ids go as one array parameter, ``NOT (name = ANY(%s))``, so a query that
+    repeats the condition in each of its arms carries one value however many ids there are.
+    """
+    if not values:
+        return Q()
+    return Q(_NoneOf(F(name), Value(list(values))))
+
+
+class _NoneOf(Func):
+    """``NOT (key = ANY(array))`` on PostgreSQL, ``key NOT IN (…)`` elsewhere."""
+
+    output_field = BooleanField()
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        key_expression, values_expression = self.get_source_expressions()
+        key, key_params = compiler.compile(key_expression)
+        values = list(values_expression.value)
+        if connection.vendor == "postgresql":
+            return f"NOT ({key} = ANY(%s::bigint[]))", (*key_params, values)
+        marks = ", ".join(["%s"] * len(values))
+        return f"{key} NOT IN ({marks})", (*key_params, *values)
 
 
 class _Among(Func):

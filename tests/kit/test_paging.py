@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from directory.models import User
-from kit.paging import KeysetPage, Tally, among, cursor_make, keys, keyset_page, tally
+from kit.paging import KeysetPage, Tally, among, cursor_make, keys, keyset_page, none_of, tally
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +127,15 @@ def test_tally_with_arms_counts_each_row_once_up_to_the_cap(mixed: list[User]) -
 def test_among_keeps_the_rows_whose_key_is_in_a_subquery(people: list[User]) -> None:
     chosen = User.objects.filter(pk__in=[people[2].pk, people[7].pk]).values("pk")
     assert set(User.objects.filter(among("pk", chosen))) == {people[2], people[7]}
+
+
+def test_none_of_leaves_out_exactly_the_given_ids(people: list[User]) -> None:
+    everyone = User.objects.filter(pk__in=[person.pk for person in people])
+    left_out = [people[0].pk, people[3].pk, people[-1].pk]
+    kept = set(everyone.filter(none_of("pk", left_out)).values_list("pk", flat=True))
+    assert kept == {person.pk for person in people} - set(left_out)
+    assert everyone.filter(none_of("pk", [])).count() == len(people)
+    with CaptureQueriesContext(connection) as seen:
+        list(everyone.filter(none_of("pk", left_out)))
+    if connection.vendor == "postgresql":  # one array parameter, however many ids
+        assert "= ANY(" in seen.captured_queries[0]["sql"]
