@@ -96,32 +96,39 @@ def _listing(cases: QuerySet[Case]) -> QuerySet[Case]:
 class ListOrder:
     """One way a case list can be sorted, with what its pager's links are called."""
 
+    value: str  # its ``?sort=`` value
+    label: str  # as the list's "Order" choice reads
     sort: tuple[Key, ...]
     labels: dict[str, str]
 
 
-BY_CHANGE = ListOrder(keys("-updated_at", "-pk"), {})
+BY_CHANGE = ListOrder("changed", "Recently changed first", keys("-updated_at", "-pk"), {})
 BY_ARRIVAL = ListOrder(
+    "arrival",
+    "Oldest first",
     keys("created_at", "pk"),
     {"first": "Oldest", "back": "Older", "forward": "Newer", "last": "Newest"},
 )
 BY_DUE = ListOrder(
+    "due",
+    "Least time left first",
     keys("due", "pk"),
     {"first": "Soonest due", "back": "Due sooner", "forward": "Due later", "last": "Latest due"},
 )
 
 
 def _filtered(
-    request: HttpRequest, cases: QuerySet[Case], *, order: ListOrder
+    request: HttpRequest, cases: QuerySet[Case], *, orders: list[ListOrder]
 ) -> tuple[QuerySet[Case], dict[str, str], ListOrder]:
+    """The list's filters from the query string, and its order: the first of ``orders`` unless
+    ``?sort=`` chooses another of them."""
     filters = {
         key: request.GET.get(key, "").strip() for key in ("q", "state", "platform", "flag", "sort")
     }
-    if filters["sort"] == "due":
+    order = next((o for o in orders if o.value == filters["sort"]), orders[0])
+    filters["sort"] = "" if order is orders[0] else order.value
+    if order is BY_DUE:
         cases = cases.annotate(due=case_due())  # an annotation: the cursor carries it
-        order = BY_DUE
-    else:
-        filters["sort"] = ""
     if filters["state"] in CaseState.values:
         cases = cases.filter(state=filters["state"])
     if filters["platform"] in Platform.values:
@@ -137,13 +144,13 @@ def _render_list(
     request: AuthenticatedHttpRequest,
     cases: QuerySet[Case],
     *,
-    order: ListOrder,
+    orders: list[ListOrder],
     title: str,
     intro: str,
     states: list,
     arms: list[Q],
 ) -> HttpResponse:
-    cases, filters, order = _filtered(request, cases, order=order)
+    cases, filters, order = _filtered(request, cases, orders=orders)
     if filters["q"]:
         # The search's ways of matching lead to the page, among the list's own cases: the
         # list's ways in would read cases that don't match.
@@ -163,6 +170,7 @@ def _render_list(
             "filters": filters,
             "filtering": filtering,
             "labels": order.labels,
+            "sorts": [("" if o is orders[0] else o.value, o.label) for o in orders],
             "title": title,
             "intro": intro,
             "states": states,
@@ -186,9 +194,9 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _render_list(
         request,
         cases,
-        order=BY_ARRIVAL,
+        orders=[BY_DUE, BY_ARRIVAL],
         title="Triage queue",
-        intro="New reports and cases in triage, oldest first.",
+        intro="New reports and cases in triage, the least time left first: overdue cases lead.",
         states=[
             (CaseState.NEW.value, CaseState.NEW.label),
             (CaseState.TRIAGE.value, CaseState.TRIAGE.label),
@@ -205,7 +213,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _render_list(
         request,
         _listing(cases),
-        order=BY_CHANGE,
+        orders=[BY_CHANGE, BY_DUE],
         title="Cases",
         intro="The cases your role gives you: the ones you triage, manage, investigate, decide or hold a "
         "specialist flag on.",

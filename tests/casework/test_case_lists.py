@@ -115,19 +115,19 @@ def test_older_and_newer_walk_every_case_once_in_order_with_the_filters_kept(
             assert f"{name}={value}" in link
 
 
-def test_the_hr_lead_walks_every_case_and_the_triage_queue_oldest_first(login, hr_lead) -> None:
+def test_the_hr_lead_walks_every_case_and_the_triage_queue_in_each_order(login, hr_lead) -> None:
     _cases(30, state=CaseState.CLOSED)
     _cases(28, state=CaseState.NEW)
     _cases(3, state=CaseState.TRIAGE)
     client = login(hr_lead)
     assert _walk(client, CASE_LIST, "", "next") == _expected(hr_lead, order=["-updated_at", "-pk"])
     queue = _expected(hr_lead, order=["created_at", "pk"], state__in=["new", "triage"])
-    assert _walk(client, QUEUE, "", "next") == queue
-    assert _walk(client, QUEUE, "?sort=due", "next") == _expected(
-        hr_lead, order=["due", "pk"], state__in=["new", "triage"]
-    )
-    page = client.get(QUEUE).content.decode()
-    assert ">Newer</a>" in page and ">Newest</a>" in page  # the queue reads oldest first
+    assert _walk(client, QUEUE, "?sort=arrival", "next") == queue
+    by_due = _expected(hr_lead, order=["due", "pk"], state__in=["new", "triage"])
+    assert _walk(client, QUEUE, "", "next") == by_due  # the queue reads least time left first
+    assert _walk(client, QUEUE, "?sort=due", "next") == by_due
+    page = client.get(QUEUE, {"sort": "arrival"}).content.decode()
+    assert ">Newer</a>" in page and ">Newest</a>" in page
 
 
 def test_cases_with_no_deadline_come_after_every_deadline(login, hr_lead) -> None:

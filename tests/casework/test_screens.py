@@ -28,15 +28,35 @@ def _case(
     return case
 
 
-def test_triage_queue_lists_new_and_triage_cases_oldest_first(login, triage_officer) -> None:
+def test_triage_queue_lists_new_and_triage_cases_oldest_first_when_asked(
+    login, triage_officer
+) -> None:
     newest = _case(days_old=1)
     oldest = _case(CaseState.TRIAGE, days_old=5)
     _case(CaseState.INVESTIGATION, days_old=9)
-    response = login(triage_officer).get(reverse("casework:triage_queue"))
+    response = login(triage_officer).get(reverse("casework:triage_queue"), {"sort": "arrival"})
     assert [c.reference for c in response.context["page"].object_list] == [
         oldest.reference,
         newest.reference,
     ]
+
+
+def test_triage_queue_puts_the_overdue_first_then_the_least_time_left(
+    login, triage_officer
+) -> None:
+    now = timezone.now()
+    later = _case(days_old=9, next_due_at=now + dt.timedelta(days=3))
+    undated = _case(days_old=8)
+    soon = _case(CaseState.TRIAGE, days_old=1, next_due_at=now + dt.timedelta(hours=2))
+    overdue = _case(days_old=2, next_due_at=now - dt.timedelta(hours=5))
+    response = login(triage_officer).get(reverse("casework:triage_queue"))
+    assert [c.reference for c in response.context["page"].object_list] == [
+        overdue.reference,
+        soon.reference,
+        later.reference,
+        undated.reference,
+    ]
+    assert '<option value="" selected>Least time left first</option>' in response.content.decode()
 
 
 @pytest.mark.parametrize(
