@@ -19,6 +19,7 @@ from incidents.links import link_check
 from incidents.models import Answer, Platform, PosterKind
 from incidents.services import ReportDraft, upload_limit_check
 from kit.downloads import size_text
+from kit.forms import Form
 from policies.models import Principle
 from policies.services import principles_for_reporting
 
@@ -138,8 +139,17 @@ def _files_clean(
     return checked
 
 
-class ReportForm(forms.Form):
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+class ReportForm(Form):
+    # The report page draws the principles' checkboxes itself, grouped, with ids by principle.
+    error_anchors = {"principles": "id_principles_error"}
+
+    submission_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "The form was incomplete. Check your answers and send the report again.",
+            "invalid": "The form was incomplete. Check your answers and send the report again.",
+        },
+    )
     links = forms.CharField(
         label="Link to the post",
         error_messages={"required": "Add the link to the post, starting with https://."},
@@ -320,7 +330,7 @@ class ReportForm(forms.Form):
         )
 
 
-class EvidenceAddForm(forms.Form):
+class EvidenceAddForm(Form):
     links = forms.CharField(
         label="More links",
         required=False,
