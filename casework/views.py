@@ -519,7 +519,7 @@ def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) 
                 status = error.status if error.status != 404 else 409
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Done: {spec.label.lower()}.")
+                messages.success(request, spec.done)
                 return redirect("casework:case_detail", reference=case.reference)
         else:
             status = 400
@@ -541,7 +541,7 @@ def _refused(
         message = "Your role doesn't allow this action on this case."
         status = 403
     else:
-        message = f"“{label}” can't be done while the case is {case.get_state_display().lower()}."
+        message = f"“{label}” can't be done while the case is {case.state_phrase}."
         status = 409
     return render(
         request, "casework/refused.html", {"case": case, "message": message}, status=status
