@@ -375,6 +375,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return reporter_status_for(self.state)
 
     @property
+    def outcome_is_current(self) -> bool:
+        """Whether the outcome recorded is the case's own now; after a reopening it is the previous one.
+
+        Reopening keeps the outcome for the record and clears the closure, so the outcome is
+        current only while the case stands closed by that outcome.
+        """
+        return bool(self.outcome) and self.closure == Closure.OUTCOME
+
+    @property
     def state_phrase(self) -> str:
         """The state in a sentence: "Case SMP-2026-00042 is under investigation."."""
         return STATE_PHRASES[self.state]
