@@ -270,8 +270,9 @@ class OutcomeForm(CaseActionForm):
     )
     appeal_deadline = forms.DateField(
         label="Appeal deadline",
+        # The value an HTML date input needs is ISO; typed (where the browser has no date
+        # picker), 01/12/2026 is read as in the UK (config/formats).
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={"required": "Give the date by which an appeal must be made."},
     )
     field_order = ["outcome", "rationale", "appeal_deadline", "note"]
@@ -369,7 +370,6 @@ class FlagForm(CaseActionForm):
     became_aware_at = forms.DateTimeField(
         label="When the organisation became aware (data breaches only)",
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="The 72-hour clock for telling the ICO runs from this moment. Leave empty for now.",
     )

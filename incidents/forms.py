@@ -165,7 +165,6 @@ class ReportForm(Form):
     )
     seen_at = forms.DateTimeField(
         label="When did you see it?",
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         widget=DateTimeLocalInput(),
         error_messages={
             "required": "Enter the date and time you saw the post (roughly is fine).",
@@ -179,7 +178,6 @@ class ReportForm(Form):
         error_messages={
             "invalid": "Enter the date and time it was posted, for example 19/11/2026 22:05."
         },
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         widget=DateTimeLocalInput(),
     )
     description = forms.CharField(
