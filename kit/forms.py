@@ -6,7 +6,7 @@ field is wrong nor what to do, and an error summary made of them is a list of id
 before the form validates, so a field added in ``__init__`` is covered too; a message a form
 writes itself is never touched. Labels that are questions ("Why is it being dismissed?") can't
 be turned into an instruction, so fields labelled that way write their own ``required``
-message (``tests/kit/test_forms.py`` holds every form to that).
+message; "Answer “…”." is only a fallback, which the forms' tests refuse.
 """
 
 from __future__ import annotations

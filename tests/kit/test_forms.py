@@ -116,3 +116,4 @@ def test_no_form_answers_with_django_s_own_words(make, reporter) -> None:
     for name, errors in form.errors.items():
         for error in errors:
             assert error not in GENERIC, f"{type(form).__name__}.{name}: {error!r}"
+            assert not error.startswith("Answer “"), f"{type(form).__name__}.{name}: {error!r}"
