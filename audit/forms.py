@@ -7,19 +7,31 @@ from django import forms
 from audit.models import AuditKind
 from audit.selectors import LogFilters
 from directory.models import User
+from kit.forms import Form
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AuditLogForm(forms.Form):
+class AuditLogForm(Form):
     kind = forms.ChoiceField(
         label="What", choices=[("", "Everything")] + list(AuditKind.choices), required=False
     )
-    start = forms.DateField(label="From", required=False, widget=_DATE)
-    end = forms.DateField(label="To", required=False, widget=_DATE)
+    start = forms.DateField(
+        label="From",
+        required=False,
+        widget=_DATE,
+        error_messages={"invalid": "Enter a real date in “From”, like 01/12/2026."},
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=_DATE,
+        error_messages={"invalid": "Enter a real date in “To”, like 01/12/2026."},
+    )
     person = forms.EmailField(
         label="Person (work email)",
         required=False,
+        error_messages={"invalid": "Enter the person's work email address, like name@nhs.net."},
         help_text="Their actions, and failed sign-ins with this email address.",
     )
     case = forms.CharField(label="Case reference", required=False, max_length=32)
@@ -29,7 +41,7 @@ class AuditLogForm(forms.Form):
         data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            self.add_error("end", "The end date must be on or after the start date.")
+            self.add_error("end", "The “To” date must be on or after the “From” date.")
         return data
 
     def filters(self) -> LogFilters:

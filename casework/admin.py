@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django_fsm.admin import FSMAdminMixin
 
 from casework import services
+from casework.actions import ACTIONS
 from casework.admin_privacy import AuditedCaseAdminMixin, confidential_reporter_exists, person_shown
 from casework.models import Case, CaseEvent, Finding, HandleLink, ReopenReason
 from kit.admin import LargeTableAdminMixin, ReadOnlyAdminMixin
@@ -135,7 +136,9 @@ class CaseAdmin(LargeTableAdminMixin, AuditedCaseAdminMixin, FSMAdminMixin, admi
         except services.CaseActionError as error:
             self.message_user(request, str(error), messages.ERROR)
             return False
-        self.message_user(request, f"Done: {transition_name.replace('_', ' ')}.", messages.SUCCESS)
+        declared = ACTIONS.get(transition_name)
+        done = declared.done if declared else "The case has been changed."
+        self.message_user(request, done, messages.SUCCESS)
         return True
 
 

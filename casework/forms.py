@@ -13,6 +13,7 @@ from casework.reveal import REVEAL_REASON_MIN
 from directory.forms import PersonField
 from directory.models import Role, User
 from directory.people import STAFF
+from kit.forms import Form
 from policies.models import Principle
 from policies.services import principles_for_reporting
 
@@ -27,10 +28,16 @@ class PrinciplesField(forms.ModelMultipleChoiceField):
         return f"{obj.title} ({obj.version.policy.title} {obj.reference})"
 
 
-class CaseActionForm(forms.Form):
+class CaseActionForm(Form):
     """Every action carries the case revision it was drawn from, and a note."""
 
-    seen_revision = forms.IntegerField(widget=forms.HiddenInput)
+    seen_revision = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "The page was incomplete. Go back to the case and start the action again.",
+            "invalid": "The page was incomplete. Go back to the case and start the action again.",
+        },
+    )
     note = forms.CharField(
         label="Note",
         help_text=NOTE_HELP,
@@ -58,6 +65,7 @@ class DismissForm(CaseActionForm):
         label="Why is it being dismissed?",
         choices=DismissalReason.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the case is being dismissed."},
     )
     duplicate_of = forms.CharField(
         label="Reference of the case it duplicates",
@@ -262,8 +270,9 @@ class OutcomeForm(CaseActionForm):
     )
     appeal_deadline = forms.DateField(
         label="Appeal deadline",
+        # The value an HTML date input needs is ISO; typed (where the browser has no date
+        # picker), 01/12/2026 is read as in the UK (config/formats).
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={"required": "Give the date by which an appeal must be made."},
     )
     field_order = ["outcome", "rationale", "appeal_deadline", "note"]
@@ -289,7 +298,10 @@ class OutcomeForm(CaseActionForm):
 
 class ReopenForm(CaseActionForm):
     reason = forms.ChoiceField(
-        label="Why is it being reopened?", choices=ReopenReason.choices, widget=forms.RadioSelect
+        label="Why is it being reopened?",
+        choices=ReopenReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the reason for reopening the case."},
     )
     field_order = ["reason", "note"]
 
@@ -353,11 +365,11 @@ class FlagForm(CaseActionForm):
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
         initial="1",
+        error_messages={"required": "Choose whether to raise or clear the flag."},
     )
     became_aware_at = forms.DateTimeField(
         label="When the organisation became aware (data breaches only)",
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="The 72-hour clock for telling the ICO runs from this moment. Leave empty for now.",
     )
@@ -407,7 +419,11 @@ class NoteForm(CaseActionForm):
 
 
 class FlagResponseForm(CaseActionForm):
-    flag = forms.ChoiceField(label="Which flag are you responding to?", choices=[])
+    flag = forms.ChoiceField(
+        label="Which flag are you responding to?",
+        choices=[],
+        error_messages={"required": "Choose the flag you are responding to."},
+    )
     reported_to_ico = forms.TypedChoiceField(
         label="Was the breach reported to the ICO? (data breaches only)",
         choices=[
@@ -434,6 +450,7 @@ class FlagResponseForm(CaseActionForm):
             choices.append((Flag.DATA_BREACH.value, Flag.DATA_BREACH.label))
         cast(forms.ChoiceField, self.fields["flag"]).choices = choices
         self.fields["note"].label = "What was done?"
+        self.fields["note"].error_messages["required"] = "Say what was done about the flag."
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -450,7 +467,7 @@ class FlagResponseForm(CaseActionForm):
         }
 
 
-class RevealForm(forms.Form):
+class RevealForm(Form):
     reason = forms.CharField(
         label="Why do you need to know who made this report?",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -36,6 +36,16 @@ class CaseState(models.TextChoices):
 
 OPEN_STATES = [state for state in CaseState.values if state != CaseState.CLOSED]
 
+# Each state as it reads after "the case is …": the labels are names for a list or a tag.
+STATE_PHRASES: dict[str, str] = {
+    CaseState.NEW: "new",
+    CaseState.TRIAGE: "at triage",
+    CaseState.MANAGER_REVIEW: "with the line manager for review",
+    CaseState.INVESTIGATION: "under investigation",
+    CaseState.DECISION: "awaiting a decision",
+    CaseState.CLOSED: "closed",
+}
+
 
 class ReporterStatus(models.TextChoices):
     """What a reporter is told: never more than whether anyone is looking at it."""
@@ -363,6 +373,20 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def reporter_status(self) -> ReporterStatus:
         return reporter_status_for(self.state)
+
+    @property
+    def outcome_is_current(self) -> bool:
+        """Whether the outcome recorded is the case's own now; after a reopening it is the previous one.
+
+        Reopening keeps the outcome for the record and clears the closure, so the outcome is
+        current only while the case stands closed by that outcome.
+        """
+        return bool(self.outcome) and self.closure == Closure.OUTCOME
+
+    @property
+    def state_phrase(self) -> str:
+        """The state in a sentence: "Case SMP-2026-00042 is under investigation."."""
+        return STATE_PHRASES[self.state]
 
     @property
     def active_flags(self) -> list[Flag]:

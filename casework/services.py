@@ -214,7 +214,7 @@ def _transition(
 def _state_message(case: Case, action: str) -> str:
     label = getattr(case, action)._django_fsm.transitions
     name = next(iter(label.values())).custom.get("label", action)
-    return f"“{name}” can't be done while the case is {case.get_state_display().lower()}."
+    return f"“{name}” can't be done while the case is {case.state_phrase}."
 
 
 def _unmet_conditions(case: Case, action: str) -> str:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import wraps
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -58,6 +60,7 @@ from deadlines.models import Deadline
 from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
 from kit.paging import Key, any_of, keys, keyset_page, tally
+from notifications.selectors import notifications_for
 from policies.models import PolicyVersion, Principle
 from summaries.models import SummaryVariant
 from summaries.views import visible_summaries
@@ -255,6 +258,38 @@ class HistoryRow:
     who: str
     what: str
     reveal_url: str = ""
+
+
+CaseView = Callable[..., HttpResponse]
+
+
+def lost_access_explained(view: CaseView) -> CaseView:
+    """A case page the reader was told about but can no longer open explains why, with a way on.
+
+    A notification sends its reader to the case; by the time they follow it the case may have
+    passed to someone else (routed to the line manager, taken on by HR). Only a reader with a
+    notification about that very case, who can't see it now, is told: to anyone else the answer
+    stays the 404 of a case that doesn't exist, so the page tells nobody more than their own
+    notification did. The answer is a 403, which the refused-access audit records as before.
+    """
+
+    @wraps(view)
+    def explained(request: HttpRequest, reference: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, reference, *args, **kwargs)
+        except Http404:
+            user = request.user
+            if not user.is_authenticated:
+                raise
+            assert isinstance(user, User)
+            told = notifications_for(user).filter(case__reference=reference).exists()
+            if not told or visible_cases(user).filter(reference=reference).exists():
+                raise
+            return render(
+                request, "casework/lost_access.html", {"reference": reference}, status=403
+            )
+
+    return explained
 
 
 def _case_for_page(user: User, reference: str) -> Case:
@@ -544,7 +579,7 @@ def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) 
                 status = error.status if error.status != 404 else 409
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Done: {spec.label.lower()}.")
+                messages.success(request, spec.done)
                 return redirect("casework:case_detail", reference=case.reference)
         else:
             status = 400
@@ -566,7 +601,7 @@ def _refused(
         message = "Your role doesn't allow this action on this case."
         status = 403
     else:
-        message = f"“{label}” can't be done while the case is {case.get_state_display().lower()}."
+        message = f"“{label}” can't be done while the case is {case.state_phrase}."
         status = 409
     return render(
         request, "casework/refused.html", {"case": case, "message": message}, status=status

@@ -170,6 +170,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+# Dates the UK way ("1 December 2026"; 01/12/2026 accepted in a box): config/formats/en_GB.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files and evidence ---------------------------------------------
 STATIC_URL = "/static/"

@@ -7,6 +7,10 @@ from django.urls import include, path
 from directory import views as directory_views
 from incidents import views as incident_views
 
+admin.site.site_header = "Flagpost administration"
+admin.site.site_title = "Flagpost administration"
+admin.site.index_title = "Flagpost administration"
+
 urlpatterns = [
     path("", incident_views.home, name="home"),
     path(

@@ -31,6 +31,7 @@ from directory.people import (
     person_label,
     person_resolve,
 )
+from kit.forms import field_noun
 
 QUERY_SUFFIX = "_query"
 
@@ -102,16 +103,6 @@ class PersonPicker(forms.Widget):
             query = person_label(person) if person is not None else ""
         widget = context["widget"]
         element_id = widget["attrs"].get("id") or f"id_{name}"
-        # Django names the error "<id>_error"; templates/includes/field.html gives it "<id>_errors".
-        described = [
-            part
-            for part in widget["attrs"].pop("aria-describedby", "").split()
-            if part != f"{element_id}_error"
-        ]
-        if widget["attrs"].get("aria-invalid") == "true":
-            described.append(f"{element_id}_errors")
-        if described:
-            widget["attrs"]["aria-describedby"] = " ".join(described)
         widget.update(
             {
                 "id": element_id,
@@ -159,6 +150,10 @@ class PersonField(forms.Field):
     def __init__(self, *, scope: PersonScope, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "Type part of their name, or their work email.")
         super().__init__(**kwargs)
+        if self.label and "required" not in (kwargs.get("error_messages") or {}):
+            self.error_messages["required"] = (
+                f"Type the name or work email of {field_noun(str(self.label))}, then choose them."
+            )
         self.scope = scope
         self.picker.scope = scope
 

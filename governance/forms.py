@@ -9,6 +9,7 @@ from django.utils import timezone
 from directory.models import Directorate
 from governance.figures import Filters, Period, whole_months
 from incidents.models import Platform
+from kit.forms import Form
 
 PERIOD_CHOICES = [
     (Period.MONTH, "Month"),
@@ -28,7 +29,7 @@ def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
     return whole_months(dt.date(day.year, first_month, 1), dt.date(day.year, first_month + 2, 1))
 
 
-class FiguresForm(forms.Form):
+class FiguresForm(Form):
     period = forms.ChoiceField(
         label="Period", choices=PERIOD_CHOICES, initial=Period.QUARTER, required=False
     )
@@ -36,17 +37,20 @@ class FiguresForm(forms.Form):
         label="Containing the date",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date for the period to contain, like 01/12/2026."},
         help_text="For a month, quarter or year.",
     )
     start = forms.DateField(
         label="From",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date in “From”, like 01/12/2026."},
     )
     end = forms.DateField(
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date in “To”, like 01/12/2026."},
     )
     directorate = forms.ModelChoiceField(
         label="Directorate",
@@ -63,12 +67,18 @@ class FiguresForm(forms.Form):
         cleaned = self.cleaned_data
         if cleaned.get("period") == Period.CUSTOM:
             start, end = cleaned.get("start"), cleaned.get("end")
+            if self.errors:
+                return cleaned  # a date that isn't one has already been named
+            if not start:
+                self.add_error("start", "Enter the date a from–to period starts.")
+            if not end:
+                self.add_error("end", "Enter the date a from–to period ends.")
             if not start or not end:
-                raise forms.ValidationError("Give both dates for a from–to period.")
+                return cleaned
             if start > end:
-                raise forms.ValidationError("The start date is after the end date.")
-            if (end - start).days > 366 * 5:
-                raise forms.ValidationError("Choose a period of five years or less.")
+                self.add_error("end", "The “To” date must be on or after the “From” date.")
+            elif (end - start).days > 366 * 5:
+                self.add_error("end", "Choose a from–to period of five years or less.")
         return cleaned
 
     @property

@@ -112,10 +112,27 @@ def _table_title(table: Table) -> str:
     return POLICY_TABLE_TITLE if table.key == POLICY_TABLE_KEY else table.title
 
 
+def _is_total(row: tuple[Cell, ...]) -> bool:
+    return bool(row) and row[0] == TOTAL
+
+
+def _categories(table: Table) -> list[tuple[Cell, ...]]:
+    """The table's rows without its total row: what a chart or a "highest" may pick from.
+
+    A total is no category: drawn as a bar it squashes the real ones, and picked as the highest
+    it is always the answer.
+    """
+    return [row for row in table.rows if not _is_total(row)]
+
+
+def _published_total(table: Table) -> Cell:
+    return next((row[1] for row in table.rows if _is_total(row) and len(row) >= 2), None)
+
+
 def _facts(table: Table) -> list[tuple[str, Cell]]:
     """(label, value) pairs of a two-column table, or of a one-row table by column."""
     if len(table.columns) == 2:
-        return [(_fmt(row[0]), row[1]) for row in table.rows if len(row) >= 2]
+        return [(_fmt(row[0]), row[1]) for row in _categories(table) if len(row) >= 2]
     if len(table.rows) == 1 and len(table.columns) > 1:
         return list(zip(table.columns, table.rows[0], strict=False))
     return []
@@ -223,9 +240,8 @@ def _figure_sentence(label: str, value: Cell) -> str:
 
 
 def _top_sentence(table: Table) -> str | None:
-    facts = _facts(table)
-    published_total = next((value for label, value in facts if label == TOTAL), None)
-    pairs = [(label, value) for label, value in facts if label != TOTAL]  # the total is no category
+    pairs = _facts(table)
+    published_total = _published_total(table)
     if not pairs:
         return None
     numeric = [(label, value) for label, value in pairs if _is_number(value)]
@@ -250,7 +266,7 @@ def _top_sentence(table: Table) -> str | None:
 
 
 def _trend_sentence(table: Table) -> str | None:
-    rows = [row for row in table.rows if len(row) >= 2]
+    rows = [row for row in _categories(table) if len(row) >= 2]
     if len(rows) < 2 or len(table.columns) < 2:
         return None
     series = clean_text(table.columns[1])
@@ -324,7 +340,7 @@ def _chart_label(text: Cell, width: float) -> str:
 
 def _bar_chart(table: Table) -> tuple[Drawing | None, str]:
     """A horizontal bar chart of column 2 against column 1, and its footnote."""
-    rows = [row for row in table.rows if len(row) >= 2]
+    rows = [row for row in _categories(table) if len(row) >= 2]
     if not rows:
         return None, ""
     if not any(_is_number(row[1]) for row in rows):
@@ -401,7 +417,7 @@ def _bar_chart(table: Table) -> tuple[Drawing | None, str]:
 
 def _line_chart(table: Table) -> tuple[Drawing | None, str]:
     """A line per column after the first, over the periods in column 1."""
-    rows = [row for row in table.rows if row]
+    rows = [row for row in _categories(table) if row]
     series_names = list(table.columns[1:])
     if not rows or not series_names:
         return None, ""

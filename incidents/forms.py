@@ -19,6 +19,7 @@ from incidents.links import link_check
 from incidents.models import Answer, Platform, PosterKind
 from incidents.services import ReportDraft, upload_limit_check
 from kit.downloads import size_text
+from kit.forms import Form
 from policies.models import Principle
 from policies.services import principles_for_reporting
 
@@ -138,8 +139,17 @@ def _files_clean(
     return checked
 
 
-class ReportForm(forms.Form):
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+class ReportForm(Form):
+    # The report page draws the principles' checkboxes itself, grouped, with ids by principle.
+    error_anchors = {"principles": "id_principles_error"}
+
+    submission_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "The form was incomplete. Check your answers and send the report again.",
+            "invalid": "The form was incomplete. Check your answers and send the report again.",
+        },
+    )
     links = forms.CharField(
         label="Link to the post",
         error_messages={"required": "Add the link to the post, starting with https://."},
@@ -155,7 +165,6 @@ class ReportForm(forms.Form):
     )
     seen_at = forms.DateTimeField(
         label="When did you see it?",
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         widget=DateTimeLocalInput(),
         error_messages={
             "required": "Enter the date and time you saw the post (roughly is fine).",
@@ -169,7 +178,6 @@ class ReportForm(forms.Form):
         error_messages={
             "invalid": "Enter the date and time it was posted, for example 19/11/2026 22:05."
         },
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         widget=DateTimeLocalInput(),
     )
     description = forms.CharField(
@@ -320,7 +328,7 @@ class ReportForm(forms.Form):
         )
 
 
-class EvidenceAddForm(forms.Form):
+class EvidenceAddForm(Form):
     links = forms.CharField(
         label="More links",
         required=False,

@@ -77,12 +77,7 @@ def report_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             else:
                 for notice in form.notices:
                     messages.info(request, notice)
-                if submission.joined_existing_case:
-                    messages.info(
-                        request,
-                        "This post had already been reported by someone else. Your report has been added to "
-                        "the same case, so your evidence will be looked at together with theirs.",
-                    )
+                # That it joined an existing case is said by the receipt itself, on every visit.
                 return redirect("incidents:report_receipt", reference=submission.report.reference)
         if request.FILES:
             messages.warning(request, "For your security, files you chose need to be chosen again.")

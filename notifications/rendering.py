@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils.dateparse import parse_datetime
 
 
@@ -26,14 +27,25 @@ def notification_render(*, kind: str, context: Mapping[str, object]) -> Rendered
     base = f"notifications/email/{kind}"
     return RenderedMessage(
         subject=notification_render_subject(kind=kind, context=context),
-        text=render_to_string(f"{base}/body.txt", dict(context)),
+        text=plain_text_render(f"{base}/body.txt", context),
         html=render_to_string(f"{base}/body.html", dict(context)),
     )
 
 
 def notification_render_subject(*, kind: str, context: Mapping[str, object]) -> str:
-    subject = render_to_string(f"notifications/email/{kind}/subject.txt", dict(context))
+    subject = plain_text_render(f"notifications/email/{kind}/subject.txt", context)
     return " ".join(subject.split())[:200]
+
+
+def plain_text_render(name: str, context: Mapping[str, object]) -> str:
+    """A template rendered as plain text, without HTML escaping.
+
+    A subject line and a text body are not HTML: escaped, "Line manager's decision" reads
+    "Line manager&#x27;s decision" in the email and, once the page escapes it again, in the
+    inbox. Only the HTML body is escaped (the page showing a subject escapes it itself).
+    """
+    template = get_template(name)
+    return template.template.render(Context(dict(context), autoescape=False))  # type: ignore[attr-defined]
 
 
 # A moment keeps its type through JSON as {"moment": "<ISO 8601>"}, so templates get a datetime.

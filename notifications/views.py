@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.http import AuthenticatedHttpRequest
 from directory.models import EmailPreference
+from kit.forms import Form
 from kit.paging import keys, keyset_page
 from notifications.models import Notification
 from notifications.selectors import notifications_for
@@ -18,11 +19,12 @@ from notifications.selectors import notifications_for
 PAGE_SIZE = 25
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(Form):
     email_preference = forms.ChoiceField(
         label="How would you like to get emails?",
         choices=EmailPreference.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you would like to get emails."},
     )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from kit.forms import Form
 from records.services import HOLD_REASON_MIN
 
 
@@ -13,14 +14,14 @@ def _reason(label: str, help_text: str) -> forms.CharField:
         min_length=HOLD_REASON_MIN,
         max_length=1000,
         error_messages={
-            "required": "Give a reason.",
+            "required": "Give the reason for the legal hold.",
             "min_length": f"Give a fuller reason, of at least {HOLD_REASON_MIN} characters.",
             "max_length": "Keep the reason to 1,000 characters or fewer.",
         },
     )
 
 
-class LegalHoldPlaceForm(forms.Form):
+class LegalHoldPlaceForm(Form):
     reason = _reason(
         "Why must this case's records be kept?",
         "For example a tribunal claim, a court case or an inquiry, with its reference. While the hold lasts, "
@@ -29,14 +30,14 @@ class LegalHoldPlaceForm(forms.Form):
     )
 
 
-class LegalHoldLiftForm(forms.Form):
+class LegalHoldLiftForm(Form):
     reason = _reason(
         "Why can the hold be lifted?",
         "For example, the claim was settled or withdrawn. The case then follows the retention schedule again.",
     )
 
 
-class PersonSearchForm(forms.Form):
+class PersonSearchForm(Form):
     q = forms.CharField(
         label="Name or work email",
         min_length=2,

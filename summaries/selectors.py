@@ -236,7 +236,11 @@ def summary_data_for(*, case: Case, variant: str, viewer: User, now: dt.datetime
         )
         if not employee
         else (),
-        outcome=case.get_outcome_display() if case.outcome and not employee else "",
+        outcome=""
+        if employee or not case.outcome
+        else case.get_outcome_display()
+        if case.outcome_is_current
+        else f"{case.get_outcome_display()} (the previous outcome: the case was reopened)",
         outcome_rationale=case.outcome_rationale if not employee else "",
         appeal_deadline=case.appeal_deadline if not employee else None,
         informal_action=case.informal_action if not employee else "",

@@ -17,6 +17,7 @@ from casework.access import summary_variants, visible_cases
 from casework.models import Case
 from directory.models import User
 from kit.downloads import attachment_header
+from kit.forms import Form
 from summaries.models import CaseSummary, SummaryStatus
 from summaries.services import (
     SummaryNotAllowed,
@@ -143,7 +144,7 @@ def summary_download(request: AuthenticatedHttpRequest, reference: str, pk: int)
     return response
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Form):
     fingerprint = forms.CharField(
         label="Fingerprint",
         max_length=100,

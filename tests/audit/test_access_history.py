@@ -236,7 +236,7 @@ def test_the_trail_filters_by_kind_person_case_and_date(login, people, case) -> 
     )
     assert len(_rows(client, person=outsider.email)) == len(recent) + 1
     bad = client.get(reverse("audit:log"), {"start": today, "end": "2020-01-01"})
-    assert "The end date must be on or after the start date." in bad.content.decode()
+    assert "The “To” date must be on or after the “From” date." in bad.content.decode()
 
 
 def test_failed_sign_ins_are_found_by_the_address_tried(client, login, people) -> None:

@@ -19,6 +19,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from casework.actions import ACTIONS
 from casework.models import Case, CaseState, Outcome
 from demo.services import DEMO_PASSWORD, demo_email, demo_seed
 from tests.browser.picker import pick_person
@@ -80,7 +81,8 @@ def act(page: Page, label: str, fill: Callable[[Page], None], *, state: str) -> 
     fill(page)
     page.get_by_role("button", name=label, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Case SMP-"))
-    expect(page.get_by_role("status")).to_have_text(f"Done: {label.lower()}.")
+    [done] = [action.done for action in ACTIONS.values() if action.label == label]
+    expect(page.get_by_role("status")).to_have_text(done)
     expect_state(page, state)
 
 

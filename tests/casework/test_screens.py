@@ -142,7 +142,10 @@ def test_a_flag_brings_its_specialist_lead_onto_the_case(login, triage_officer, 
     case.refresh_from_db()
     assert case.state == CaseState.TRIAGE  # flags never move the case
     case_flag_set(case=case, by=triage_officer, flag=flag, raised=False, note="Dealt with.")
-    assert login(lead).get(url).status_code == 404
+    # The lead was told of the flag, so the case page says they no longer have access.
+    cleared = login(lead).get(url)
+    assert cleared.status_code == 403
+    assert "you no longer have access to it" in cleared.content.decode()
 
 
 def test_the_data_breach_flag_records_when_the_organisation_became_aware(

@@ -108,7 +108,7 @@ def test_a_bad_period_is_explained_and_the_current_quarter_shown(login, governan
         {"period": "custom", "start": "2026-05-01", "end": "2026-01-01"},
     )
     assert response.status_code == 200
-    assert "start date is after the end date" in response.content.decode()
+    assert "The “To” date must be on or after the “From” date." in response.content.decode()
 
 
 def test_a_pack_on_demand_is_made_once_and_announced(

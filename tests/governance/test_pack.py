@@ -9,8 +9,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from governance.figures import SUPPRESSED, Figures, Filters, Period, Table
-from governance.pack import committee_pack_render
+from governance.figures import SUPPRESSED, TOTAL, Figures, Filters, Period, Table
+from governance.pack import _bar_chart, _line_chart, committee_pack_render
 
 MONTHS = [dt.date(2023, m, 1).strftime("%b %Y") for m in range(4, 13)] + [
     dt.date(2024, m, 1).strftime("%b %Y") for m in range(1, 4)
@@ -347,3 +347,63 @@ def test_the_pack_sweep_reads_only_what_is_due(db, django_assert_num_queries) ->
 
     with django_assert_num_queries(1):
         assert packs_sweep() == 0
+
+
+def _with_totals() -> Figures:
+    """Tables shaped as the figures build them: categories, then a "Total" row."""
+    return _figures(
+        Table(
+            "by_platform",
+            "Reports received by platform",
+            ("Platform", "Reports received"),
+            (("Facebook", 40), ("X (Twitter)", 25), ("Instagram", 15), (TOTAL, 80)),
+            chart="bar",
+        ),
+        Table(
+            "by_outcome",
+            "Cases closed by how they ended",
+            ("Outcome", "Cases closed"),
+            (("Dismissed", 25), ("Dismissal", SUPPRESSED), (TOTAL, 30)),
+            chart="bar",
+        ),
+        Table(
+            "trend",
+            "Reports by quarter",
+            ("Period", "Reports received"),
+            (("Q1 2024", 20), ("Q2 2024", 15), (TOTAL, 35)),
+            chart="line",
+        ),
+    )
+
+
+def test_key_points_pick_from_the_categories_never_the_total():
+    _reader, pages = _text(committee_pack_render(_with_totals()))
+    points = _squash(next(page for page in pages if "Key points" in page))
+    assert (
+        "Facebook was the top platform in “Reports received by platform”, with 40, 50% of the total."
+        in points
+    )
+    assert "the highest was Dismissed (25)" in points
+    assert "15 in Q2 2024, down from 20 in Q1 2024" in points
+    assert "Total was" not in points and "was Total" not in points
+
+
+@pytest.mark.parametrize("key", ["by_platform", "by_outcome", "trend"])
+def test_charts_draw_the_categories_and_no_total(key):
+    table = _with_totals().table(key)
+    drawing, _note = (_bar_chart if table.chart == "bar" else _line_chart)(table)
+    assert drawing is not None
+    [chart] = [shape for shape in drawing.contents if hasattr(shape, "categoryAxis")]
+    names = list(chart.categoryAxis.categoryNames)
+    assert TOTAL not in [name.rstrip(" *") for name in names]
+    assert len(names) == len(table.rows) - 1
+    # The longest bar is the largest category, not the total.
+    if table.chart == "bar":
+        assert max(chart.data[0]) == 40 if key == "by_platform" else 25
+
+
+def test_the_total_appears_once_per_table_in_the_pack():
+    """In the table itself, not as a bar, a chart label or a key point."""
+    _reader, pages = _text(committee_pack_render(_with_totals()))
+    text = "\n".join(pages)
+    assert len(re.findall(rf"^{TOTAL}\b", text, re.MULTILINE)) == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -26,7 +28,7 @@ def test_missing_fields_come_back_with_a_message_by_each_and_typing_kept(
     page = response.content.decode()
     assert "There is a problem" in page
     assert "@kept_handle" in page  # what was typed is still there
-    assert 'href="#field-links"' in page
+    assert 'href="#id_links"' in page and 'id="id_links"' in page
     assert Report.objects.count() == 0
 
 
@@ -51,6 +53,26 @@ def test_links_that_are_not_web_addresses_are_refused(
     errors = response.context["form"].errors["links"]
     assert errors and any("link" in error for error in errors)
     assert Report.objects.count() == 0
+
+
+def test_an_empty_report_names_and_links_every_required_field(
+    login, reporter, policy_register
+) -> None:
+    client = login(reporter)
+    form = client.get(reverse("incidents:report_create")).context["form"]
+    token = form.initial["submission_token"]
+    response = post(client, {"submission_token": token, "poster_kind": ""})
+    assert response.status_code == 200
+    page = response.content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.DOTALL).group(0)
+    links = dict(re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary))
+    required = [f for f in response.context["form"].visible_fields() if f.field.required]
+    assert required
+    for field in required:
+        assert field.error_anchor in links, field.name
+        assert f'id="{field.error_anchor}"' in page
+        assert "This field is required" not in links[field.error_anchor]
+    assert "This field is required" not in page
 
 
 def test_more_than_ten_links_are_refused(login, reporter, policy_register, report_data) -> None:
