@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -230,6 +231,105 @@ def visible_case_arms(user: User) -> list[Q]:
         if user.has_role(role):
             arms.append(Q(**{flag_field: True}))
     return arms
+
+
+@dataclass(frozen=True)
+class WorkKind:
+    """One kind of case waiting on a person: what it is called and the cases it holds."""
+
+    key: str
+    label: str
+    arms: tuple[Q, ...]
+
+
+def work_kinds(user: User) -> list[WorkKind]:
+    """The cases waiting on ``user`` to act, by kind: each a part of what they may open.
+
+    Triage officers share the triage queue; a line manager has the cases sent to them for
+    review; the HR lead has the investigations still without a team; investigators and
+    decision makers have their own stage of their own cases; the specialist leads have the
+    flags that still wait for their response. Empty for someone nothing waits on.
+    """
+    if not _active(user):
+        return []
+    kinds = []
+    if user.has_role(Role.TRIAGE_OFFICER):
+        kinds.append(
+            WorkKind(
+                "triage",
+                "New reports and cases in triage",
+                (Q(state=CaseState.NEW), Q(state=CaseState.TRIAGE)),
+            )
+        )
+    kinds.append(
+        WorkKind(
+            "review",
+            "Waiting for your review as line manager",
+            (Q(line_manager=user, state=CaseState.MANAGER_REVIEW),),
+        )
+    )
+    if user.has_role(Role.HR_LEAD):
+        kinds.append(
+            WorkKind(
+                "team",
+                "Investigations waiting for an investigator",
+                (Q(state=CaseState.INVESTIGATION, investigator__isnull=True),),
+            )
+        )
+    kinds += [
+        WorkKind(
+            "investigate",
+            "Your investigations",
+            (Q(investigator=user, state=CaseState.INVESTIGATION),),
+        ),
+        WorkKind(
+            "decide",
+            "Waiting for your decision",
+            (Q(decision_maker=user, state=CaseState.DECISION),),
+        ),
+    ]
+    if user.has_role(Role.SAFEGUARDING_LEAD):
+        kinds.append(
+            WorkKind(
+                "safeguarding",
+                "Safeguarding flags waiting for your response",
+                (
+                    Q(
+                        flag_safeguarding=True,
+                        safeguarding_responded_at__isnull=True,
+                        state__in=OPEN_STATES,
+                    ),
+                ),
+            )
+        )
+    if user.has_role(Role.IG_LEAD):
+        kinds.append(
+            WorkKind(
+                "breach",
+                "Possible data breaches waiting for your assessment",
+                (
+                    Q(
+                        flag_data_breach=True,
+                        data_breach_assessed_at__isnull=True,
+                        state__in=OPEN_STATES,
+                    ),
+                ),
+            )
+        )
+    return kinds
+
+
+def handles_cases(user: User) -> bool:
+    """Whether the user's work is cases (a role that handles them), rather than reporting."""
+    return _active(user) and any(
+        user.has_role(role)
+        for role in (
+            Role.TRIAGE_OFFICER,
+            Role.HR_LEAD,
+            Role.HR_INVESTIGATOR,
+            *FLAG_OWNERS,
+        )
+    )
 
 
 def visible_cases_by_arm(user: User) -> tuple[QuerySet[Case], list[Q]]:
@@ -487,11 +587,13 @@ __all__ = [
     "INVESTIGATORS",
     "OPEN_STATES",
     "Flag",
+    "WorkKind",
     "access_history_cases",
     "case_ids_about",
     "cases_about",
     "confidential_reporter_exists",
     "confidential_reporters",
+    "handles_cases",
     "may",
     "may_add_evidence",
     "may_choose_case_team",
@@ -508,6 +610,7 @@ __all__ = [
     "visible_evidence_files",
     "visible_reports_as_reporter",
     "without_cases_about",
+    "work_kinds",
 ]
 
 

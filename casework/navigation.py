@@ -5,20 +5,24 @@ from __future__ import annotations
 from django.urls import reverse
 
 from casework.access import (
+    handles_cases,
     may_export_subject_access,
     may_see_audit_log,
     may_see_governance,
     may_see_triage_queue,
 )
-from directory.models import Role, User
+from directory.models import User
 
 
 def access_links(user: User) -> list[tuple[str, str]]:
     entries: list[tuple[str, str]] = []
+    # Those whose role is case work; anyone else with a case waiting on them (a line manager,
+    # say) finds it on their home page and in the email that told them.
+    if handles_cases(user):
+        entries.append(("My work", reverse("casework:my_work")))
     if may_see_triage_queue(user):
         entries.append(("Triage queue", reverse("casework:triage_queue")))
-    # Governance members see figures, never cases.
-    if not (user.has_role(Role.GOVERNANCE) and len(user.role_codes) == 1):
+    if handles_cases(user):
         entries.append(("Cases", reverse("casework:case_list")))
     if may_see_governance(user):
         entries.append(("Governance figures", reverse("governance:dashboard")))

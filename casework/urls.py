@@ -9,6 +9,7 @@ app_name = "casework"
 urlpatterns = [
     path("", views.case_list, name="case_list"),
     path("queue/", views.triage_queue, name="triage_queue"),
+    path("work/", views.my_work, name="my_work"),
     path("<str:reference>/", views.lost_access_explained(views.case_detail), name="case_detail"),
     path(
         "<str:reference>/investigation/",

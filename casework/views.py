@@ -32,14 +32,17 @@ from casework.access import (
     CONFIDENTIAL_REPORTER,
     access_history_cases,
     confidential_reporters,
+    handles_cases,
     may,
     may_see_access_history,
+    may_see_governance,
     may_see_related_cases,
     may_see_reporter,
     may_see_triage_queue,
     summary_variants,
     visible_cases,
     visible_cases_by_arm,
+    work_kinds,
 )
 from casework.actions import ACTION_SPECS, action_available, allowed_actions
 from casework.forms import DismissForm, FlagResponseForm, RevealForm
@@ -59,6 +62,7 @@ from casework.services import RELATED_SHOWN, CaseActionError, related_cases_all
 from deadlines.models import Deadline
 from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
+from incidents.views import home as reporter_home
 from kit.paging import Key, any_of, keys, keyset_page, tally
 from notifications.selectors import notifications_for
 from policies.models import PolicyVersion, Principle
@@ -222,6 +226,65 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "specialist flag on.",
         states=CaseState.choices,
         arms=arms,
+    )
+
+
+WORK_PAGE_SIZE = 25
+
+
+def _work_waiting(user: User) -> bool:
+    """Whether any case waits on someone whose role isn't case work (a line manager, say)."""
+    arms = [arm for kind in work_kinds(user) for arm in kind.arms]
+    return bool(arms) and visible_cases(user).filter(any_of(arms)).exists()
+
+
+@login_required
+@require_GET
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Each person arrives at their own work: cases for those who handle them, the figures for
+    the governance committee, and their reports for everyone else."""
+    user = request.user
+    if may_see_governance(user) and not handles_cases(user):
+        return redirect("governance:dashboard")
+    if handles_cases(user) or _work_waiting(user):
+        return my_work(request)
+    return reporter_home(request)
+
+
+@login_required
+@require_GET
+def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The cases waiting on the user, the most urgent first: overdue, then the least time left."""
+    user = request.user
+    kinds = work_kinds(user)
+    chosen = next((kind for kind in kinds if kind.key == request.GET.get("kind")), None)
+    scope = visible_cases(user).annotate(due=case_due())
+    now = timezone.now()
+    summary = [
+        (
+            kind,
+            tally(scope, cap=COUNT_CAP, arms=list(kind.arms)),
+            tally(scope.filter(next_due_at__lt=now), cap=COUNT_CAP, arms=list(kind.arms)),
+        )
+        for kind in kinds
+    ]
+    arms = list(chosen.arms) if chosen else [arm for kind in kinds for arm in kind.arms]
+    page = keyset_page(
+        _listing(scope), sort=BY_DUE.sort, params=request.GET, size=WORK_PAGE_SIZE, arms=arms
+    )
+    labels = dict(Platform.choices)
+    for case in page.object_list:
+        case.platform_label = labels.get(case.platform, "")
+    return render(
+        request,
+        "casework/my_work.html",
+        {
+            "summary": [row for row in summary if row[1].number],
+            "chosen": chosen,
+            "page": page,
+            "labels": BY_DUE.labels,
+            "now": now,
+        },
     )
 
 

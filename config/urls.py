@@ -4,15 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from casework import views as casework_views
 from directory import views as directory_views
-from incidents import views as incident_views
 
 admin.site.site_header = "Flagpost administration"
 admin.site.site_title = "Flagpost administration"
 admin.site.index_title = "Flagpost administration"
 
 urlpatterns = [
-    path("", incident_views.home, name="home"),
+    path("", casework_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
