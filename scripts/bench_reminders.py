@@ -196,8 +196,10 @@ class Bench:
             },
         )
         # Spread the next actions over three weeks, none of them due yet.
+        # (bigint: g * 7919 passes the integer range from the 271,185th case on.)
         remind = (
-            f"{now} + interval '30 minutes' + ((g * 7919) %% (21 * 24 * 60)) * interval '1 minute'"
+            f"{now} + interval '30 minutes' "
+            "+ ((g::bigint * 7919) %% (21 * 24 * 60)) * interval '1 minute'"
         )
         deadline_columns, deadline_values = _columns(
             Deadline,
