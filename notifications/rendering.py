@@ -23,11 +23,18 @@ class RenderedMessage:
 
 
 def notification_render(*, kind: str, context: Mapping[str, object]) -> RenderedMessage:
-    base = f"notifications/email/{kind}"
+    text, html = notification_render_bodies(kind=kind, context=context)
     return RenderedMessage(
-        subject=notification_render_subject(kind=kind, context=context),
-        text=render_to_string(f"{base}/body.txt", dict(context)),
-        html=render_to_string(f"{base}/body.html", dict(context)),
+        subject=notification_render_subject(kind=kind, context=context), text=text, html=html
+    )
+
+
+def notification_render_bodies(*, kind: str, context: Mapping[str, object]) -> tuple[str, str]:
+    """The text and HTML bodies."""
+    base = f"notifications/email/{kind}"
+    return (
+        render_to_string(f"{base}/body.txt", dict(context)),
+        render_to_string(f"{base}/body.html", dict(context)),
     )
 
 
