@@ -93,6 +93,14 @@ def _message_id_domain() -> str:
     return host or "flagpost.invalid"
 
 
+# The statement is written out: it runs once an email, and building it through the ORM cost
+# a good part of its time.
+_MARK_SENT = (
+    f'UPDATE "{Notification._meta.db_table}" SET email_status = %s, email_sent_at = %s, '
+    "email_due_at = NULL, email_error = '' WHERE id = %s"
+)
+
+
 def _mark_sent(notification_id: int) -> None:
     """Record an accepted message as sent, on a fresh connection if the old one broke.
 
@@ -108,12 +116,8 @@ def _mark_sent(notification_id: int) -> None:
     for attempt in range(1, MARK_SENT_ATTEMPTS + 1):
         try:
             # Not in a transaction of its own: a single UPDATE commits by itself.
-            Notification.objects.filter(pk=notification_id).update(
-                email_status=DeliveryStatus.SENT,
-                email_sent_at=timezone.now(),
-                email_due_at=None,
-                email_error="",
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(_MARK_SENT, [DeliveryStatus.SENT, timezone.now(), notification_id])
             return
         except (OperationalError, InterfaceError) as error:
             if connection.in_atomic_block:
