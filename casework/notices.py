@@ -16,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from casework.access import people_case_is_about, people_cases_are_about
 from casework.models import Case, Flag
@@ -54,6 +56,17 @@ def _recipients(case: Case, people: Iterable[User | None], *, actor: User | None
 
 def _case_link(case: Case) -> str:
     return reverse("casework:case_detail", args=[case.reference])
+
+
+def _case_links(cases: Iterable[Case]) -> dict[int, str]:
+    """``_case_link`` of many cases, with one ``reverse()`` (tens of microseconds each) for all."""
+    marker = "REFERENCE"
+    before, _, after = reverse("casework:case_detail", args=[marker]).rpartition(marker)
+    # As reverse() quotes a path argument.
+    return {
+        case.pk: before + quote(case.reference, safe=RFC3986_SUBDELIMS + "/~:@") + after
+        for case in cases
+    }
 
 
 def _tell(
@@ -207,6 +220,17 @@ _STEP_KINDS = {
 }
 
 
+# The fields of a case that notify_deadlines reads (its owners, whom it is about, its reference
+# for the link and subject), and its state, which the state machine reads whenever a case loads.
+DEADLINE_CASE_FIELDS = (
+    "reference",
+    "state",
+    "poster",
+    "poster_handle_key",
+    *(field.removesuffix("_id") for field in _CLOCK_PERSON.values()),
+)
+
+
 def _escalated_to(clock: str) -> list[Role]:
     return [Role.HR_LEAD, Role.IG_LEAD] if clock == "data_breach" else [Role.HR_LEAD]
 
@@ -235,9 +259,9 @@ def notify_deadlines(*, steps: Sequence[tuple[Deadline, str]]) -> None:
             roles.add(_CLOCK_ROLE[deadline.clock])
     named = User.objects.in_bulk(named_ids) if named_ids else {}
     members = role_members_of(roles)
-    about = people_cases_are_about(
-        {deadline.case_id: deadline.case for deadline, _ in steps}.values()
-    )
+    cases = {deadline.case_id: deadline.case for deadline, _ in steps}.values()
+    about = people_cases_are_about(cases)
+    links = _case_links(cases)
 
     notices = []
     for deadline, step in steps:
@@ -264,7 +288,7 @@ def notify_deadlines(*, steps: Sequence[tuple[Deadline, str]]) -> None:
                 recipients=list(chosen.values()),
                 context={"clock_label": deadline.get_clock_display(), "due_at": deadline.due_at},
                 case=case,
-                link=_case_link(case),
+                link=links[case.pk],
                 urgent=step == "escalation" or deadline.clock in ("safeguarding", "data_breach"),
             )
         )
@@ -281,9 +305,16 @@ def notify_deadline(*, deadline: Deadline, step: str) -> None:
 
 def deadline_act(*, deadline_id: int, now: dt.datetime | None = None) -> str | None:
     """Send the reminder, overdue alert or escalation due on one deadline, at most once."""
-    return clocks.deadline_act(deadline_id=deadline_id, notify=notify_deadlines, now=now)
+    return clocks.deadline_act(
+        deadline_id=deadline_id,
+        notify=notify_deadlines,
+        now=now,
+        case_fields=DEADLINE_CASE_FIELDS,
+    )
 
 
 def deadlines_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Act on every deadline whose next step has come. Returns how many steps were sent."""
-    return clocks.deadlines_sweep(notify=notify_deadlines, now=now, limit=limit)
+    return clocks.deadlines_sweep(
+        notify=notify_deadlines, now=now, limit=limit, case_fields=DEADLINE_CASE_FIELDS
+    )

@@ -15,7 +15,7 @@ the core's ``CaseChange`` outbox themselves, in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -301,19 +301,38 @@ def _deadlines_claim(
     return taken, len(deadlines)
 
 
-def _with_case(rows: QuerySet[Deadline], *, skip_locked: bool = False) -> QuerySet[Deadline]:
+def _with_case(
+    rows: QuerySet[Deadline], *, case_fields: Sequence[str] | None, skip_locked: bool = False
+) -> QuerySet[Deadline]:
     # Only the deadline rows are locked: a case being changed by a person must not stop the sweep.
-    return rows.select_related("case").select_for_update(skip_locked=skip_locked, of=("self",))
+    rows = rows.select_related("case").select_for_update(skip_locked=skip_locked, of=("self",))
+    if case_fields is not None:
+        # A case row is wide (its texts, its dates): a batch of thousands reads only what its
+        # notices need. Any other field is still there, loaded when it is asked for.
+        rows = rows.only(
+            *(field.name for field in Deadline._meta.concrete_fields),
+            *(f"case__{name}" for name in case_fields),
+        )
+    return rows
 
 
-def deadline_act(*, deadline_id: int, notify: Notify, now: dt.datetime | None = None) -> str | None:
+def deadline_act(
+    *,
+    deadline_id: int,
+    notify: Notify,
+    now: dt.datetime | None = None,
+    case_fields: Sequence[str] | None = None,
+) -> str | None:
     """Send the reminder, overdue alert or escalation due on one deadline, at most once.
 
-    ``notify(steps=[(deadline, step)])`` tells the people concerned, inside the claiming transaction.
+    ``notify(steps=[(deadline, step)])`` tells the people concerned, inside the claiming transaction;
+    ``case_fields`` are the fields of the case it reads (all of them if None).
     """
     now = now or timezone.now()
     taken, _ = _deadlines_claim(
-        _with_case(Deadline.objects.filter(pk=deadline_id)), notify=notify, now=now
+        _with_case(Deadline.objects.filter(pk=deadline_id), case_fields=case_fields),
+        notify=notify,
+        now=now,
     )
     return taken[0][1] if taken else None
 
@@ -326,8 +345,15 @@ def deadlines_due(*, now: dt.datetime, limit: int) -> list[int]:
     )
 
 
-def deadlines_sweep(*, notify: Notify, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Act on every deadline whose next step has come, telling people through ``notify``.
+def deadlines_sweep(
+    *,
+    notify: Notify,
+    now: dt.datetime | None = None,
+    limit: int = 1000,
+    case_fields: Sequence[str] | None = None,
+) -> int:
+    """Act on every deadline whose next step has come, telling people through ``notify``
+    (which reads ``case_fields`` of each deadline's case; all of them if None).
 
     Each batch of up to ``SWEEP_BATCH`` due deadlines is read through the ``next_action_at``
     index, locked, claimed and notified in one transaction, with a fixed number of queries
@@ -343,7 +369,9 @@ def deadlines_sweep(*, notify: Notify, now: dt.datetime | None = None, limit: in
     while left > 0:
         size = min(left, SWEEP_BATCH)
         due = _with_case(
-            Deadline.objects.filter(next_action_at__lte=now), skip_locked=True
+            Deadline.objects.filter(next_action_at__lte=now),
+            case_fields=case_fields,
+            skip_locked=True,
         ).order_by("next_action_at", "pk")[:size]
         taken, read = _deadlines_claim(due, notify=notify, now=now)
         sent += len(taken)

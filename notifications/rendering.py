@@ -24,11 +24,18 @@ class RenderedMessage:
 
 
 def notification_render(*, kind: str, context: Mapping[str, object]) -> RenderedMessage:
-    base = f"notifications/email/{kind}"
+    text, html = notification_render_bodies(kind=kind, context=context)
     return RenderedMessage(
-        subject=notification_render_subject(kind=kind, context=context),
-        text=plain_text_render(f"{base}/body.txt", context),
-        html=render_to_string(f"{base}/body.html", dict(context)),
+        subject=notification_render_subject(kind=kind, context=context), text=text, html=html
+    )
+
+
+def notification_render_bodies(*, kind: str, context: Mapping[str, object]) -> tuple[str, str]:
+    """The plain-text body (not HTML-escaped) and the HTML body."""
+    base = f"notifications/email/{kind}"
+    return (
+        plain_text_render(f"{base}/body.txt", context),
+        render_to_string(f"{base}/body.html", dict(context)),
     )
 
 

@@ -9,7 +9,8 @@ import smtplib
 import socket
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from celery import shared_task
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from notifications.models import DeliveryStatus, Notification, TaskDelivery
-from notifications.rendering import notification_render, render_context_load
+from notifications.rendering import notification_render_bodies, render_context_load
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,14 @@ def _message_id_domain() -> str:
     return host or "flagpost.invalid"
 
 
+# The statement is written out: it runs once an email, and building it through the ORM cost
+# a good part of its time.
+_MARK_SENT = (
+    f'UPDATE "{Notification._meta.db_table}" SET email_status = %s, email_sent_at = %s, '
+    "email_due_at = NULL, email_error = '' WHERE id = %s"
+)
+
+
 def _mark_sent(notification_id: int) -> None:
     """Record an accepted message as sent, on a fresh connection if the old one broke.
 
@@ -100,25 +109,15 @@ def _mark_sent(notification_id: int) -> None:
     and reopened; the write is an idempotent UPDATE, so retrying it is safe.
 
     Each email is marked on its own, at once, so a worker that dies mid-batch leaves only the
-    unsent ones. On PostgreSQL the commit doesn't wait for the disk (``synchronous_commit``
-    off for this transaction only): it is the server's as soon as it returns, whatever happens
-    to the worker, and only the database server itself crashing in the next fraction of a
-    second could lose it (README, "Nothing lost, nothing sent twice"). Waiting for the disk
-    for every email was most of the cost of sending one.
+    unsent ones. The UPDATE is one statement in autocommit (one round trip to the database),
+    and inside a batch it doesn't wait for the disk (``_commits_not_waiting_for_disk``).
     """
     wait = MARK_SENT_FIRST_WAIT
     for attempt in range(1, MARK_SENT_ATTEMPTS + 1):
         try:
-            with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                Notification.objects.filter(pk=notification_id).update(
-                    email_status=DeliveryStatus.SENT,
-                    email_sent_at=timezone.now(),
-                    email_due_at=None,
-                    email_error="",
-                )
+            # Not in a transaction of its own: a single UPDATE commits by itself.
+            with connection.cursor() as cursor:
+                cursor.execute(_MARK_SENT, [DeliveryStatus.SENT, timezone.now(), notification_id])
             return
         except (OperationalError, InterfaceError) as error:
             if connection.in_atomic_block:
@@ -146,6 +145,46 @@ def _mark_sent(notification_id: int) -> None:
             wait *= 2
 
 
+@contextmanager
+def _commits_not_waiting_for_disk() -> Iterator[None]:
+    """While a batch is sent, its "sent" marks (and any give-backs) don't wait for the disk.
+
+    On PostgreSQL, ``synchronous_commit`` off for this connection until the batch ends: a commit
+    is the server's as soon as it returns, whatever happens to the worker, and only the database
+    server itself crashing in the next fraction of a second could lose it (README, "Nothing
+    lost, nothing sent twice"). Waiting for the disk for every email was most of the cost of
+    sending one. The claim before the batch still waits for it. A connection replaced mid-batch
+    (``_mark_sent``) is a new session with the default, which is only slower. Inside a caller's
+    transaction (a task run eagerly) nothing is changed.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except (OperationalError, InterfaceError):
+            # The connection broke: closed, so the next task starts a new session.
+            connection.close()
+
+
+# What sending reads: the whole row, and of its recipient and case what the email templates
+# use (anything else a template asks for is loaded when it does). A case's state comes too: the
+# state machine reads it whenever a case is loaded.
+_SENDING_FIELDS = (
+    *(field.name for field in Notification._meta.concrete_fields),
+    "recipient__email",
+    "recipient__first_name",
+    "case__reference",
+    "case__state",
+)
+
+
 def _claim(notification_ids: Sequence[int], *, now: dt.datetime) -> list[Notification]:
     """Take the rows of ``notification_ids`` that are free to send, in one transaction.
 
@@ -163,6 +202,7 @@ def _claim(notification_ids: Sequence[int], *, now: dt.datetime) -> list[Notific
         rows = list(
             Notification.objects.filter(free, pk__in=list(notification_ids))
             .select_related("recipient", "case")
+            .only(*_SENDING_FIELDS)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")
         )
@@ -184,7 +224,8 @@ def _claim(notification_ids: Sequence[int], *, now: dt.datetime) -> list[Notific
 
 def _message(notification: Notification, mailer: BaseEmailBackend) -> EmailMultiAlternatives:
     if notification.render_context is not None:
-        rendered = notification_render(
+        # The subject was rendered when the row was written; only the bodies are left.
+        text, html = notification_render_bodies(
             kind=notification.kind,
             context={
                 **render_context_load(notification.render_context),
@@ -194,7 +235,6 @@ def _message(notification: Notification, mailer: BaseEmailBackend) -> EmailMulti
                 "site_url": settings.SITE_URL,
             },
         )
-        text, html = rendered.text, rendered.html
     else:
         text, html = notification.body_text, notification.body_html
     message = EmailMultiAlternatives(
@@ -266,15 +306,16 @@ def _deliver(notification_ids: Sequence[int]) -> dict[int, str]:
             outcomes[rows[0].pk] = _not_sent(rows[0], error)
             _hand_back(rows[1:], error, outcomes)
             return outcomes
-        for index, notification in enumerate(rows):
-            try:
-                _message(notification, mailer).send()
-            except TRANSIENT_ERRORS as error:
-                outcomes[notification.pk] = _not_sent(notification, error)
-                _hand_back(rows[index + 1 :], error, outcomes)
-                return outcomes
-            _mark_sent(notification.pk)
-            outcomes[notification.pk] = "sent"
+        with _commits_not_waiting_for_disk():
+            for index, notification in enumerate(rows):
+                try:
+                    _message(notification, mailer).send()
+                except TRANSIENT_ERRORS as error:
+                    outcomes[notification.pk] = _not_sent(notification, error)
+                    _hand_back(rows[index + 1 :], error, outcomes)
+                    return outcomes
+                _mark_sent(notification.pk)
+                outcomes[notification.pk] = "sent"
     finally:
         mailer.close()
     return outcomes

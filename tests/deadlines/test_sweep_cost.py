@@ -13,9 +13,10 @@ import datetime as dt
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from casework.models import Case
-from casework.notices import deadlines_sweep
+from casework.notices import _case_links, deadlines_sweep
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadlines_due
 from notifications.models import Notification, NotificationKind
@@ -138,3 +139,29 @@ def test_the_due_query_can_use_the_partial_index(db) -> None:
     else:
         plan = query.explain()
     assert "deadline_next_action" in plan
+
+
+def test_the_sweep_reads_only_the_case_columns_its_notices_need(db, triage_officer) -> None:
+    open_deadlines(5, due=2)
+    with CaptureQueriesContext(connection) as queries:
+        assert deadlines_sweep(now=NOW) == 2
+    (read,) = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and 'JOIN "casework_case"' in query["sql"]
+    ]
+    assert '"casework_case"."reference"' in read and '"casework_case"."poster_id"' in read
+    # A case's long texts stay in the table.
+    assert '"casework_case"."triage_summary"' not in read
+    assert '"casework_case"."terms_of_reference"' not in read
+    subjects = Notification.objects.values_list("subject", "link", "case__reference")
+    assert len(subjects) == 2
+    assert all(reference in subject and reference in link for subject, link, reference in subjects)
+
+
+def test_case_links_made_for_a_batch_are_those_reverse_makes() -> None:
+    references = ["FP-2026-0001", "FP 2026 ü", "50%~:@!$&'()*+,;=", "a?b#c", "REFERENCE"]
+    cases = [Case(pk=n, reference=reference) for n, reference in enumerate(references, 1)]
+    assert _case_links(cases) == {
+        case.pk: reverse("casework:case_detail", args=[case.reference]) for case in cases
+    }
