@@ -20,8 +20,13 @@ from incidents.models import Answer, Platform, PosterKind
 from incidents.services import ReportDraft, upload_limit_check
 from kit.downloads import size_text
 from kit.forms import Form
-from policies.models import Principle
+from policies.models import Principle, PrincipleTheme
+from policies.register import TRUST
 from policies.services import principles_for_reporting
+
+# Whose staff report here. Until the directory knows each person's organisation, the Trust's:
+# its policies lead the report form, and other employers' follow, collapsed.
+REPORTERS_ORGANISATION = TRUST
 
 DESCRIPTION_MAX = 20_000
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -61,10 +66,22 @@ class PrincipleOption:
 
 
 @dataclass(frozen=True)
+class ThemeGroup:
+    label: str
+    options: list[PrincipleOption]
+
+
+@dataclass(frozen=True)
 class PrincipleGroup:
     title: str
     organisation: str
     options: list[PrincipleOption]
+    themes: list[ThemeGroup]
+    own: bool  # the reporter's own organisation's policy, shown first
+
+    @property
+    def checked(self) -> bool:
+        return any(option.checked for option in self.options)
 
 
 class PrincipleChoiceField(forms.ModelMultipleChoiceField):
@@ -254,21 +271,39 @@ class ReportForm(Form):
         cast(PrincipleChoiceField, self.fields["principles"]).queryset = principles_for_reporting()
 
     def principle_groups(self) -> list[PrincipleGroup]:
-        """The principles under their policy, each marked if the reporter ticked it."""
+        """The principles under their policy, the reporter's organisation's first, and within
+        each policy under plain-words headings; each marked if the reporter ticked it."""
         chosen = {str(value) for value in (self["principles"].value() or [])}
-        groups: OrderedDict[str, PrincipleGroup] = OrderedDict()
+        by_policy: OrderedDict[str, list[PrincipleOption]] = OrderedDict()
+        organisations: dict[str, str] = {}
         for principle in self._principles:
             title = principle.version.policy.title
-            group = groups.setdefault(
-                title,
-                PrincipleGroup(
-                    title=title, organisation=principle.version.policy.organisation, options=[]
-                ),
-            )
-            group.options.append(
+            organisations[title] = principle.version.policy.organisation
+            by_policy.setdefault(title, []).append(
                 PrincipleOption(principle=principle, checked=str(principle.pk) in chosen)
             )
-        return list(groups.values())
+        groups = []
+        for title, options in by_policy.items():
+            themes: OrderedDict[str, list[PrincipleOption]] = OrderedDict(
+                (theme, []) for theme in PrincipleTheme.values
+            )
+            for option in options:
+                themes[option.principle.theme].append(option)
+            groups.append(
+                PrincipleGroup(
+                    title=title,
+                    organisation=organisations[title],
+                    options=options,
+                    themes=[
+                        ThemeGroup(label=PrincipleTheme(theme).label, options=found)
+                        for theme, found in themes.items()
+                        if found
+                    ],
+                    own=organisations[title] == REPORTERS_ORGANISATION,
+                )
+            )
+        # Stable: the reporter's own organisation's policies first, the rest as they were.
+        return sorted(groups, key=lambda group: not group.own)
 
     def clean_links(self) -> list[str]:
         return _links_clean(self.cleaned_data["links"], notices=self.notices)

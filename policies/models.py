@@ -78,6 +78,16 @@ class PolicyVersion(models.Model):
         return self.expires_on is not None and self.expires_on < (today or timezone.localdate())
 
 
+class PrincipleTheme(models.TextChoices):
+    """Plain-words headings the report form groups a policy's principles under."""
+
+    PATIENTS = "patients", "Patients, confidential information and photos"
+    PEOPLE = "people", "How it treats or talks about people"
+    TRUTH = "truth", "Honesty, facts and opinions"
+    WORK = "work", "Work time, work accounts and speaking for the organisation"
+    OTHER = "other", "Anything else the policy asks"
+
+
 class Principle(models.Model):
     """One clause of a social-media policy that a post may breach."""
 
@@ -92,6 +102,12 @@ class Principle(models.Model):
         limit_choices_to={"kind__in": [PolicyKind.INVESTIGATING, PolicyKind.LEGISLATION]},
     )
     position = models.PositiveSmallIntegerField(default=0)
+    theme = models.CharField(
+        max_length=20,
+        choices=PrincipleTheme.choices,
+        default=PrincipleTheme.OTHER,
+        help_text="The plain-words heading the report form shows it under.",
+    )
 
     class Meta:
         ordering = ["version__policy__title", "position", "pk"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from policies.models import PolicyKind
+from policies.models import PolicyKind, PrincipleTheme
 
 TRUST = "Worcestershire Health and Care NHS Trust"
 HEALTHWATCH = "Healthwatch Worcestershire"
@@ -67,6 +67,7 @@ class PrincipleEntry:
     title: str
     summary: str
     investigated_under: str  # slug of an INVESTIGATING or LEGISLATION policy
+    theme: PrincipleTheme = PrincipleTheme.OTHER
 
 
 POLICIES: tuple[PolicyEntry, ...] = (
@@ -250,6 +251,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "made while the person was plainly on duty, for example mid-shift on a ward, may "
                 "breach this."
             ),
+            theme=PrincipleTheme.WORK,
             investigated_under=INTERNET_AND_EMAIL,
         ),
         PrincipleEntry(
@@ -261,6 +263,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "for the Trust, or a profile at odds with how staff are expected to appear, may "
                 "breach this."
             ),
+            theme=PrincipleTheme.TRUTH,
             investigated_under=DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -271,6 +274,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Trust service, or someone speaking on the Trust's behalf. A page, group or "
                 "account that looks official but was never approved breaches this."
             ),
+            theme=PrincipleTheme.WORK,
             investigated_under=DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -281,6 +285,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "under a made-up name still count once they are traced back to the person, so "
                 "report them too."
             ),
+            theme=PrincipleTheme.TRUTH,
             investigated_under=DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -291,6 +296,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "colleague's details or pictures without asking or keep them up once asked to take "
                 "them down. Posts that abuse, mock or expose a colleague breach this."
             ),
+            theme=PrincipleTheme.PEOPLE,
             investigated_under=ACCEPTABLE_BEHAVIOUR,
         ),
         PrincipleEntry(
@@ -301,6 +307,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "their private and family life. Racist, sexist, homophobic or other discriminatory "
                 "posts breach this and can also break the law."
             ),
+            theme=PrincipleTheme.PEOPLE,
             investigated_under=EQUALITY_AND_INCLUSION,
         ),
         PrincipleEntry(
@@ -312,6 +319,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "A 'friends only' post or a share is still covered, and not knowing how the site "
                 "works is no excuse."
             ),
+            theme=PrincipleTheme.OTHER,
             investigated_under=DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -322,6 +330,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "claims that are false, or leaving them up after learning they are wrong, breaches "
                 "this."
             ),
+            theme=PrincipleTheme.TRUTH,
             investigated_under=DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -333,6 +342,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "internal matters, or running down the Trust over them, breaches this and can be "
                 "gross misconduct."
             ),
+            theme=PrincipleTheme.PATIENTS,
             investigated_under=DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -344,6 +354,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "a profile picture. Any such image on a personal account breaches this; sharing "
                 "posts from official Trust accounts is fine."
             ),
+            theme=PrincipleTheme.PATIENTS,
             investigated_under=CONFIDENTIALITY_CODE,
         ),
         PrincipleEntry(
@@ -354,6 +365,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "giving a name, a photo, a case detail or a combination of clues that points to a "
                 "patient breaches this."
             ),
+            theme=PrincipleTheme.PATIENTS,
             investigated_under=CONFIDENTIALITY_CODE,
         ),
         PrincipleEntry(
@@ -364,6 +376,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "professional standards. Report a post that goes against any of these even if no "
                 "other principle here fits it."
             ),
+            theme=PrincipleTheme.OTHER,
             investigated_under=DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -374,6 +387,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "help, and must be kept completely apart from the person's own accounts. A work "
                 "account with no such notice, or one mixed up with personal posting, breaches this."
             ),
+            theme=PrincipleTheme.WORK,
             investigated_under=INTERNET_AND_EMAIL,
         ),
     ),
@@ -385,6 +399,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Whether posted at work or at home, content must be fit for people of every "
                 "background to read. Offensive, abusive or unlawful posts breach this."
             ),
+            theme=PrincipleTheme.PEOPLE,
             investigated_under=HEALTHWATCH_DIVERSITY_AND_INCLUSION,
         ),
         PrincipleEntry(
@@ -394,6 +409,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Staff should not post anything that could harm Healthwatch Worcestershire's "
                 "reputation. A post that makes the organisation look bad breaches this."
             ),
+            theme=PrincipleTheme.WORK,
             investigated_under=HEALTHWATCH_DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -403,6 +419,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Anything not meant for the public stays off social media; staff should ask senior "
                 "management when unsure. Posting private or internal information breaches this."
             ),
+            theme=PrincipleTheme.PATIENTS,
             investigated_under=HEALTHWATCH_DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -412,6 +429,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Nobody may be identified, or shown in a photo, without their agreement. A post "
                 "that names or pictures someone who did not consent breaches this."
             ),
+            theme=PrincipleTheme.PATIENTS,
             investigated_under=HEALTHWATCH_DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -423,6 +441,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Staff must not run down the people they work with or for, or the organisation "
                 "itself. Insulting or belittling remarks about any of them breach this."
             ),
+            theme=PrincipleTheme.PEOPLE,
             investigated_under=HEALTHWATCH_DIGNITY_AT_WORK,
         ),
         PrincipleEntry(
@@ -432,6 +451,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Staff must not make damaging, untrue claims about any person or organisation. A "
                 "post that attacks someone's good name breaches this."
             ),
+            theme=PrincipleTheme.TRUTH,
             investigated_under=HEALTHWATCH_DISCIPLINARY,
         ),
         PrincipleEntry(
@@ -442,6 +462,7 @@ PRINCIPLES: dict[tuple[str, str], tuple[PrincipleEntry, ...]] = {
                 "Healthwatch Worcestershire's work. A personal account registered with a work "
                 "address breaches this."
             ),
+            theme=PrincipleTheme.WORK,
             investigated_under=HEALTHWATCH_DISCIPLINARY,
         ),
     ),

@@ -129,6 +129,7 @@ def register_load() -> RegisterLoadResult:
                         "summary": principle_entry.summary,
                         "investigated_under_id": policies[principle_entry.investigated_under].pk,
                         "position": position,
+                        "theme": principle_entry.theme,
                     },
                 )
                 _tally(result, "principles", outcome)
