@@ -17,7 +17,15 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from casework.models import OPEN_STATES, Case, CaseState, Flag, HandleLink
+from casework.models import (
+    BREACH_WAITING,
+    OPEN_STATES,
+    SAFEGUARDING_WAITING,
+    Case,
+    CaseState,
+    Flag,
+    HandleLink,
+)
 from directory.models import Role, User
 from directory.people import PersonScope
 from incidents.models import EvidenceFile, Report
@@ -293,13 +301,7 @@ def work_kinds(user: User) -> list[WorkKind]:
             WorkKind(
                 "safeguarding",
                 "Safeguarding flags waiting for your response",
-                (
-                    Q(
-                        flag_safeguarding=True,
-                        safeguarding_responded_at__isnull=True,
-                        state__in=OPEN_STATES,
-                    ),
-                ),
+                (SAFEGUARDING_WAITING,),
             )
         )
     if user.has_role(Role.IG_LEAD):
@@ -307,13 +309,7 @@ def work_kinds(user: User) -> list[WorkKind]:
             WorkKind(
                 "breach",
                 "Possible data breaches waiting for your assessment",
-                (
-                    Q(
-                        flag_data_breach=True,
-                        data_breach_assessed_at__isnull=True,
-                        state__in=OPEN_STATES,
-                    ),
-                ),
+                (BREACH_WAITING,),
             )
         )
     return kinds

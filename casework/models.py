@@ -175,6 +175,15 @@ def case_due() -> Coalesce:
 # The states of the triage queue.
 QUEUE_STATES = [CaseState.NEW, CaseState.TRIAGE]
 
+# Open cases whose safeguarding or data-breach flag still waits for its lead (My work), each
+# read in deadline order through an index of its own.
+SAFEGUARDING_WAITING = models.Q(
+    flag_safeguarding=True, safeguarding_responded_at__isnull=True, state__in=OPEN_STATES
+)
+BREACH_WAITING = models.Q(
+    flag_data_breach=True, data_breach_assessed_at__isnull=True, state__in=OPEN_STATES
+)
+
 
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=32, unique=True)
@@ -354,6 +363,29 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 models.F("id"),
                 name="case_queue_due",
                 condition=models.Q(state__in=QUEUE_STATES),
+            ),
+            # My work: each person's own stage of their own cases, in deadline order.
+            *(
+                models.Index(
+                    models.F(person),
+                    models.F("state"),
+                    case_due(),
+                    models.F("id"),
+                    name=f"case_{person}_due"[:30],
+                )
+                for person in ("line_manager", "investigator", "decision_maker")
+            ),
+            models.Index(
+                case_due(),
+                models.F("id"),
+                name="case_safeguarding_waiting_due",
+                condition=SAFEGUARDING_WAITING,
+            ),
+            models.Index(
+                case_due(),
+                models.F("id"),
+                name="case_breach_waiting_due",
+                condition=BREACH_WAITING,
             ),
             # A flag is on a few cases in a hundred, or none: the list filtered by one reads
             # only the flagged cases.

@@ -258,7 +258,10 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     kinds = work_kinds(user)
     chosen = next((kind for kind in kinds if kind.key == request.GET.get("kind")), None)
-    scope = visible_cases(user).annotate(due=case_due())
+    # Each kind is a part of what the user may open (``work_kinds``), read through its own
+    # index: the cases not about them, then the kinds' arms, as the case list reads its own.
+    scope, _ = visible_cases_by_arm(user)
+    scope = scope.annotate(due=case_due())
     now = timezone.now()
     summary = [
         (

@@ -295,7 +295,13 @@ def pages(where: Scene, arguments: argparse.Namespace) -> list[Page]:
         ),
         Page("Cases, line manager", "manager", "/cases/"),
         Page("Cases, investigator", "investigator", "/cases/"),
+        Page("My work, triage officer", "triage", "/cases/work/"),
+        Page("My work, investigator", "investigator", "/cases/work/"),
+        Page("My work, line manager", "manager", "/cases/work/"),
+        Page("My work, HR lead", "hr", "/cases/work/"),
+        Page("My work, IG lead", "ig", "/cases/work/"),
         Page("Triage queue, page 1", "triage", "/cases/queue/"),
+        Page("Triage queue, oldest first", "triage", "/cases/queue/?sort=arrival"),
         Page("Triage queue, deep page", "triage", deep_of("/cases/queue/", "triage")),
         Page(
             "Triage queue, search",

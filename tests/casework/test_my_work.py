@@ -99,3 +99,41 @@ def test_my_work_never_lists_a_case_the_viewer_may_not_open(login, cast) -> None
     assert shown == [other.reference]
     stranger = UserFactory()
     assert login(stranger).get(WORK).context["summary"] == []
+
+
+def test_every_case_in_my_work_opens_for_its_viewer(
+    login, cast, hr_lead, safeguarding_lead, ig_lead
+) -> None:
+    from casework.access import visible_cases
+
+    for state in (
+        CaseState.NEW,
+        CaseState.TRIAGE,
+        CaseState.MANAGER_REVIEW,
+        CaseState.INVESTIGATION,
+        CaseState.DECISION,
+        CaseState.CLOSED,
+    ):
+        case_in_state(state, cast, flag_safeguarding=True, flag_data_breach=True)
+    case_in_state(CaseState.INVESTIGATION, cast, investigator=None)  # the HR lead's to staff
+    people = [
+        cast.triage_officer,
+        cast.line_manager,
+        cast.investigator,
+        cast.decision_maker,
+        hr_lead,
+        safeguarding_lead,
+        ig_lead,
+    ]
+    for person in people:
+        response = login(person).get(WORK)
+        listed = {case.pk for case in response.context["page"].object_list}
+        assert listed, person
+        assert listed <= set(visible_cases(person).values_list("pk", flat=True)), person
+        for case in response.context["page"].object_list:
+            assert (
+                login(person)
+                .get(reverse("casework:case_detail", args=[case.reference]))
+                .status_code
+                == 200
+            )
