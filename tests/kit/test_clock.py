@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.template import Context, Template
 
 from documents.text import when
@@ -41,3 +42,33 @@ def test_pdf_times_carry_their_zone_too() -> None:
     assert when(FIRST_0130) == "25 October 2026, 01:30 BST"
     assert when(SECOND_0130) == "25 October 2026, 01:30 GMT"
     assert when(dt.datetime(2026, 10, 25, 1, 30)) == "25 October 2026, 01:30"  # naive: no zone
+
+
+FORMATS = [
+    "j F Y, H:i",
+    "l j F Y, H:i",
+    "l j F, H:i",
+    "j M H:i",
+    "D j M Y, H:i",
+    "j M Y, H:i:s",
+    "H:i, j F Y",
+    "d/m/Y G:i",
+    "n/j/y",
+    r"j \o\f F",
+    "N j, Y",  # "N" isn't worked out here: the whole format goes to Django's own formatting
+    "P",
+]
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_moments_read_exactly_as_djangos_date_formatting_gives_them(format) -> None:
+    from django.utils import dateformat, timezone
+
+    start = dt.datetime(2025, 1, 1, 0, 7, 9, tzinfo=dt.UTC)
+    for step in range(0, 24 * 400, 37):  # every month, weekday and hour, with minutes and seconds
+        moment = start + dt.timedelta(hours=step, minutes=step % 60, seconds=step % 59)
+        local = timezone.localtime(moment)
+        assert moment_text(moment, format) == f"{dateformat.format(local, format)} {local.tzname()}"
+        day = local.date()
+        if "H" not in format and "G" not in format and "P" not in format:
+            assert moment_text(day, format) == dateformat.format(day, format)
