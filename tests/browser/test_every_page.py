@@ -55,7 +55,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # first. Fixed elements, and elements clipped by an ancestor that doesn't let them show
 # (overflow other than visible, itself inside the viewport), are left out: neither widens the
 # page. A table is named by its caption or label, and a sibling by its position, so a page with
-# several tables says which one.
+# several tables says which one (a table with neither, by the heading before it).
 OVERFLOW_JS = """
 () => {
   const root = document.documentElement;
@@ -70,9 +70,16 @@ OVERFLOW_JS = """
     if (same.length > 1) name += `:nth-of-type(${same.indexOf(el) + 1})`;
     return parent && parent !== document.body ? describe(parent) + ' > ' + name : name;
   };
+  const heading = (el) => {
+    for (let before = el.previousElementSibling; before; before = before.previousElementSibling) {
+      if (/^H[1-6]$/.test(before.tagName)) return before.textContent;
+    }
+    return '';
+  };
   const label = (el) => {
-    const text = (el.caption && el.caption.textContent) || el.getAttribute('aria-label') || '';
-    const words = text.trim().replace(/\\s+/g, ' ');
+    const own = (el.caption && el.caption.textContent) || el.getAttribute('aria-label');
+    const text = own || (el.tagName === 'TABLE' ? heading(el) : '');
+    const words = (text || '').trim().replace(/\\s+/g, ' ');
     return words ? ` "${words.slice(0, 60)}"` : '';
   };
   const clipped = (el) => {
@@ -501,6 +508,9 @@ def _demo_build() -> Demo:
 class Findings:
     problems: list[str] = field(default_factory=list)
     checked: int = 0
+    seconds: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("load", "reflow", "axe"), 0.0)
+    )
 
     def add(self, visit: Visit, width: int, problem: str) -> None:
         self.problems.append(
@@ -570,7 +580,10 @@ def axe_violations(page: Page, axe: str) -> list[str]:
 
 def _check(page: Page, visit: Visit, path: str, width: int, axe: str, findings: Findings) -> None:
     page.set_viewport_size({"width": width, "height": HEIGHT})
+    began = time.monotonic()
     response = _load(page, visit, path)
+    loaded = time.monotonic()
+    findings.seconds["load"] += loaded - began
     findings.checked += 1
     if response is None or response.status != visit.status:
         got = response.status if response else "no response"
@@ -582,8 +595,11 @@ def _check(page: Page, visit: Visit, path: str, width: int, axe: str, findings: 
     overflow = sideways_scroll(page)
     if overflow:
         findings.add(visit, width, overflow)
+    measured = time.monotonic()
+    findings.seconds["reflow"] += measured - loaded
     for problem in axe_violations(page, axe):
         findings.add(visit, width, problem)
+    findings.seconds["axe"] += time.monotonic() - measured
 
 
 def test_every_page_reflows_and_has_no_wcag_violation(
@@ -608,9 +624,10 @@ def test_every_page_reflows_and_has_no_wcag_violation(
         for context in contexts.values():
             context.close()
     finished = time.monotonic()
+    phases = ", ".join(f"{name} {spent:.1f} s" for name, spent in findings.seconds.items())
     print(
-        f"{findings.checked} page views checked in {finished - seeded:.1f} s "
-        f"(demo seeded in {seeded - started:.1f} s)"
+        f"{findings.checked} page views checked in {finished - seeded:.1f} s ({phases}; "
+        f"demo seeded in {seeded - started:.1f} s)"
     )
     assert findings.checked == len(VISITS) * len(WIDTHS)
     assert not findings.problems, (
