@@ -27,6 +27,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 
 from casework.actions import ACTION_SPECS
@@ -146,15 +147,28 @@ class Visit:
     status: int = 200
     action: str = ""  # the case action whose form this is
     # For the pages only a form's answer shows: sends it from the page at ``path``.
-    submit: Callable[[Page], Response] | None = None
+    submit: Callable[[Page, Demo], Response] | None = None
 
 
-def _url(name: str, *args: Callable[[Demo], object], query: str = "") -> Callable[[Demo], str]:
+def _url(
+    name: str, *args: Callable[[Demo], object], query: str | Callable[[], str] = ""
+) -> Callable[[Demo], str]:
     def path(demo: Demo) -> str:
         url = reverse(name, args=[arg(demo) for arg in args])
-        return f"{url}?{query}" if query else url
+        asked = query() if callable(query) else query
+        return f"{url}?{asked}" if asked else url
 
     return path
+
+
+def _last_days(days: int, *, extra: str = "") -> Callable[[], str]:
+    """A period ending today, in the app's time zone."""
+
+    def query() -> str:
+        today = timezone.localdate()
+        return f"{extra}start={today - dt.timedelta(days=days)}&end={today}"
+
+    return query
 
 
 def _ref(case: str) -> Callable[[Demo], str]:
@@ -172,29 +186,40 @@ def _action(role: str, case: str, action: str, *, status: int = 200, label: str 
     )
 
 
-def _locked_out(page: Page) -> Response:
+def _sent(page: Page, button: str) -> Response:
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name=button, exact=True).click()
+    response = navigation.value
+    assert response is not None
+    return response
+
+
+def _sent_empty(button: str) -> Callable[[Page, Demo], Response]:
+    """The form sent as it first appears: the page with its errors."""
+    return lambda page, demo: _sent(page, button)
+
+
+def _summary_checked(page: Page, demo: Demo) -> Response:
+    page.get_by_label("Fingerprint").fill(demo.summary.fingerprint)
+    return _sent(page, "Check")
+
+
+def _locked_out(page: Page, demo: Demo) -> Response:
     """Sign-in refused after too many wrong passwords (django-axes answers 429)."""
     for _ in range(10):
         page.get_by_label("Work email").fill("someone.forgetful@whc.example")
         page.get_by_label("Password").fill("not the password")
-        with page.expect_navigation() as navigation:
-            page.get_by_role("button", name="Sign in").click()
-        response = navigation.value
-        assert response is not None
+        response = _sent(page, "Sign in")
         if response.status == 429:
             return response
         page.goto(reverse("login"))
     raise AssertionError("Sign-in was never locked")
 
 
-def _form_expired(page: Page) -> Response:
+def _form_expired(page: Page, demo: Demo) -> Response:
     """A form sent without its CSRF cookie: Django's CSRF failure page (403) for a signed-in user."""
     page.context.clear_cookies(name="csrftoken")
-    with page.expect_navigation() as navigation:
-        page.get_by_role("button", name="Sign out").click()
-    response = navigation.value
-    assert response is not None
-    return response
+    return _sent(page, "Sign out")
 
 
 VISITS: tuple[Visit, ...] = (
@@ -206,6 +231,13 @@ VISITS: tuple[Visit, ...] = (
     Visit("Your sign-in", "rita.reporter", "session_state", _url("session_state")),
     Visit(
         "Report form", "rita.reporter", "incidents:report_create", _url("incidents:report_create")
+    ),
+    Visit(
+        "Report form, sent empty",
+        "rita.reporter",
+        "incidents:report_create",
+        _url("incidents:report_create"),
+        submit=_sent_empty("Send report"),
     ),
     Visit("My reports", "rita.reporter", "incidents:my_reports", _url("incidents:my_reports")),
     Visit(
@@ -316,6 +348,14 @@ VISITS: tuple[Visit, ...] = (
     _action("lina.linemanager", "manager_review", "resolve_informally"),
     _action("lina.linemanager", "manager_review", "request_investigation"),
     _action("hannah.hrlead", "investigation", "assign"),
+    Visit(
+        "Case action form sent empty: assign",
+        "hannah.hrlead",
+        "casework:case_action",
+        _url("casework:case_action", _ref("investigation"), lambda demo: "assign"),
+        status=400,
+        submit=_sent_empty("Assign investigator and decision maker"),
+    ),
     _action("ian.investigator", "investigation", "submit_findings"),
     _action("hannah.hrlead", "investigation", "add_note"),
     _action("dev.decision", "decision", "record_outcome"),
@@ -345,6 +385,13 @@ VISITS: tuple[Visit, ...] = (
         _url("summaries:detail", _ref("closed"), lambda demo: demo.summary.pk),
     ),
     Visit("Verify a summary", "hannah.hrlead", "summaries:verify", _url("summaries:verify")),
+    Visit(
+        "Verify a summary: genuine",
+        "hannah.hrlead",
+        "summaries:verify",
+        _url("summaries:verify"),
+        submit=_summary_checked,
+    ),
     Visit("Audit trail", "iris.ig", "audit:log", _url("audit:log")),
     Visit(
         "Audit trail, filtered",
@@ -352,7 +399,7 @@ VISITS: tuple[Visit, ...] = (
         "audit:log",
         _url(
             "audit:log",
-            query=f"start={dt.date.today() - dt.timedelta(days=30)}&end={dt.date.today()}",
+            query=_last_days(30),
         ),
     ),
     Visit(
@@ -367,8 +414,7 @@ VISITS: tuple[Visit, ...] = (
         "governance:dashboard",
         _url(
             "governance:dashboard",
-            query=f"period=custom&start={dt.date.today() - dt.timedelta(days=90)}"
-            f"&end={dt.date.today()}",
+            query=_last_days(90, extra="period=custom&"),
         ),
     ),
     Visit(
@@ -496,8 +542,11 @@ def _demo_build() -> Demo:
         closed=closed,
         confidential_report=confidential,
         withdrawable_report=handle.reports.get(),
-        summary=CaseSummary.objects.filter(case=closed).order_by("pk").first()
-        or pytest.fail("The demo's closed case has no summary"),
+        summary=CaseSummary.objects.filter(case=closed)
+        .exclude(fingerprint="")
+        .order_by("pk")
+        .first()
+        or pytest.fail("The demo's closed case has no finished summary"),
         pack=CommitteePack.objects.order_by("pk").first()
         or pytest.fail("The demo has no committee pack"),
         poster=User.objects.get(email=demo_email("paul.poster")),
@@ -537,10 +586,10 @@ def _signed_in(browser: Browser, base_url: str, role: str | None) -> BrowserCont
     return context
 
 
-def _load(page: Page, visit: Visit, path: str) -> Response | None:
+def _load(page: Page, visit: Visit, path: str, demo: Demo) -> Response | None:
     response = page.goto(path)
     if visit.submit is not None:
-        response = visit.submit(page)
+        response = visit.submit(page, demo)
     return response
 
 
@@ -578,10 +627,11 @@ def axe_violations(page: Page, axe: str) -> list[str]:
     return found
 
 
-def _check(page: Page, visit: Visit, path: str, width: int, axe: str, findings: Findings) -> None:
+def _check(page: Page, visit: Visit, demo: Demo, width: int, axe: str, findings: Findings) -> None:
+    path = visit.path(demo)
     page.set_viewport_size({"width": width, "height": HEIGHT})
     began = time.monotonic()
-    response = _load(page, visit, path)
+    response = _load(page, visit, path, demo)
     loaded = time.monotonic()
     findings.seconds["load"] += loaded - began
     findings.checked += 1
@@ -617,9 +667,8 @@ def test_every_page_reflows_and_has_no_wcag_violation(
             if visit.role not in contexts:
                 contexts[visit.role] = _signed_in(browser, live_server.url, visit.role)
                 pages[visit.role] = contexts[visit.role].new_page()
-            path = visit.path(demo)
             for width in WIDTHS:
-                _check(pages[visit.role], visit, path, width, axe, findings)
+                _check(pages[visit.role], visit, demo, width, axe, findings)
     finally:
         for context in contexts.values():
             context.close()
