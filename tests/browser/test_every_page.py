@@ -668,7 +668,9 @@ def _check(page: Page, visit: Visit, demo: Demo, axe: str, findings: Findings) -
     if visit.submit is None and not page.url.endswith(path):
         findings.add(visit, WIDTHS[0], f"{path} ended at {page.url}")
         return
+    began = time.monotonic()
     axe_inject(page, axe)
+    findings.seconds["axe"] += time.monotonic() - began
     for width in WIDTHS:
         findings.checked += 1
         began = time.monotonic()
