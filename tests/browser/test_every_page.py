@@ -276,12 +276,14 @@ VISITS: tuple[Visit, ...] = (
         "casework:case_list",
         _url("casework:case_list", query="q=Paul&state=investigation&platform=tiktok"),
     ),
+    Visit("My work, triage officer", "tara.triage", "casework:my_work", _url("casework:my_work")),
+    Visit("My work, HR lead", "hannah.hrlead", "casework:my_work", _url("casework:my_work")),
     Visit("Triage queue", "tara.triage", "casework:triage_queue", _url("casework:triage_queue")),
     Visit(
-        "Triage queue, by time left and filtered",
+        "Triage queue, oldest first and filtered",
         "tara.triage",
         "casework:triage_queue",
-        _url("casework:triage_queue", query="sort=due&state=new&platform=facebook"),
+        _url("casework:triage_queue", query="sort=arrival&state=new&platform=facebook"),
     ),
     Visit(
         "Case page (HR lead: reports, evidence, deadlines, timeline, related)",
