@@ -86,6 +86,11 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
+    # Recorded by Flagpost, not typed in.
+    readonly_fields = ("last_login", "date_joined")
+    # Plain lists rather than the two-box chooser, whose search boxes carry labels that
+    # assistive technology isn't allowed to read on the element they are put on.
+    filter_horizontal = ()
     add_fieldsets = (
         (
             None,
