@@ -148,7 +148,7 @@ class PersonField(forms.Field):
     }
 
     def __init__(self, *, scope: PersonScope, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "Type part of their name, or their work email.")
+        kwargs.setdefault("help_text", "Type part of their name or job title, or their work email.")
         super().__init__(**kwargs)
         if self.label and "required" not in (kwargs.get("error_messages") or {}):
             self.error_messages["required"] = (

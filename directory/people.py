@@ -1,4 +1,4 @@
-"""Finding a person in the directory by what someone types: part of a name, or a work email.
+"""Finding a person in the directory by what someone types: part of a name or job title, or a work email.
 
 Forms that ask for a person (who posted, the investigator, the decision
 maker, whose handle it is) no longer list every member of staff; they take
@@ -12,11 +12,14 @@ who may search it. The directory declares the everyday one (``STAFF``); an
 app with a narrower field registers its own (``person_scope_register``) from
 its ``AppConfig.ready``, keeping the rule in that app.
 
-The searches are served by indexes (migration 0004): a trigram GIN index on
-the lower-cased first and last names, and a pattern index on the lower-cased
-email, on PostgreSQL. Every word typed must start a first name, a last name
-or an email; a word of three letters or more may also fall anywhere in a
-name ("son" finds Jackson), which is as far as a trigram index can go.
+The searches are served by indexes on PostgreSQL: trigram GIN indexes on the
+lower-cased first and last names (migration 0004) and job title (0005), and a
+pattern index on the lower-cased email (0004). Every word typed must start a
+first name, a last name, a word of the job title or an email; a word of three
+letters or more may also fall anywhere in a name or job title ("son" finds
+Jackson, "therap" a physiotherapist), which is as far as a trigram index can
+go. A job title is matched word by word because one word of it ("nurse",
+"manager") is how people remember a colleague whose name they half know.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.functions import Concat, Lower
 
 from directory.models import User
@@ -93,16 +98,21 @@ def _words(text: str) -> list[str]:
 
 
 def people_matching(people: QuerySet[User], text: str) -> QuerySet[User]:
-    """``people`` whose name or email matches every word of ``text`` (unordered, unlimited).
+    """``people`` whose name, job title or email matches every word of ``text`` (unordered, unlimited).
 
     The lower-cased columns are written exactly as the indexes are built, so
-    the database can use them (``LOWER(first_name) LIKE 'pau%'``).
+    the database can use them (``LOWER(first_name) LIKE 'pau%'``). A short
+    word starts the job title or one of its words (``LIKE '% nu%'``): pg_trgm
+    splits the title into words, so its index serves both.
     """
     words = _words(text)
     if not words:
         return people.none()
     people = people.annotate(
-        first_lower=Lower("first_name"), last_lower=Lower("last_name"), email_lower=Lower("email")
+        first_lower=Lower("first_name"),
+        last_lower=Lower("last_name"),
+        job_lower=Lower("job_title"),
+        email_lower=Lower("email"),
     )
     for word in words:
         if "@" in word:
@@ -111,10 +121,24 @@ def people_matching(people: QuerySet[User], text: str) -> QuerySet[User]:
         arm = Q(email_lower__startswith=word)
         if len(word) >= 3:
             arm |= Q(first_lower__contains=word) | Q(last_lower__contains=word)
+            arm |= Q(job_lower__contains=word)
         else:
             arm |= Q(first_lower__startswith=word) | Q(last_lower__startswith=word)
+            arm |= Q(job_lower__startswith=word) | Q(job_lower__contains=" " + word)
         people = people.filter(arm)
     return people
+
+
+class _AnyOf(Func):
+    """``pk = ANY(ARRAY(…))``, for PostgreSQL: the ids the subquery found, each read by primary key.
+
+    ``pk IN (subquery)`` becomes a semi-join, which on a directory of thousands the
+    planner may serve by reading the whole table to keep 200 rows.
+    """
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
 
 
 @dataclass(frozen=True)
@@ -135,10 +159,12 @@ def people_search(people: QuerySet[User], text: str, *, limit: int = SEARCH_LIMI
     if len(text.strip()) < SEARCH_MIN_LENGTH:
         return Found(people=[], more=False)
     found = people_matching(people, text).order_by().values("pk")[:SORT_CAP]
+    if connections[people.db].vendor == "postgresql":
+        chosen = User.objects.filter(_AnyOf(F("pk"), ArraySubquery(found)))
+    else:
+        chosen = User.objects.filter(pk__in=found)
     rows = list(
-        User.objects.filter(pk__in=found)
-        .select_related("service")
-        .order_by("last_name", "first_name", "pk")[: limit + 1]
+        chosen.select_related("service").order_by("last_name", "first_name", "pk")[: limit + 1]
     )
     return Found(people=rows[:limit], more=len(rows) > limit)
 

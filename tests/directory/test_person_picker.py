@@ -327,6 +327,35 @@ def test_search_finds_active_staff_by_name_and_email(
     assert _names(_search(client, "staff", "gone")) == []
 
 
+def test_search_finds_staff_by_a_word_of_their_job_title(login, reporter, paula, leaver) -> None:
+    UserFactory(first_name="Nia", last_name="Nurse", job_title="Clinical nurse specialist")
+    UserFactory(first_name="Carl", last_name="Coder", job_title="Software developer")
+    UserFactory(first_name="Lee", last_name="Leaver", job_title="Physiotherapist", is_active=False)
+    client = login(reporter)
+    found = _search(client, "staff", "physio")
+    assert found.json()["results"][0]["detail"].startswith("Physiotherapist, ")
+    assert _names(found) == ["Paula Postgate"]  # not the leaver
+    assert _names(_search(client, "staff", "therap")) == ["Paula Postgate"]  # inside a word
+    assert _names(_search(client, "staff", "so")) == ["Carl Coder"]  # a later word's start
+    assert _names(_search(client, "staff", "ft")) == []  # two letters inside a word: no
+    assert _names(_search(client, "staff", "paula physio")) == ["Paula Postgate"]
+    assert _names(_search(client, "staff", "carl physio")) == []  # every word must match
+    assert _names(_search(client, "staff", "anaesthetist")) == []
+
+
+def test_a_job_title_names_the_colleague_without_javascript(
+    login, reporter, poster, paula, policy_register, report_data
+) -> None:
+    response = _report(login(reporter), report_data, poster_query="Physiotherapist")
+    assert response.status_code == 302
+    assert Report.objects.get().poster == paula
+
+
+def test_the_picker_hint_mentions_the_job_title(login, reporter, policy_register) -> None:
+    page = login(reporter).get(reverse(REPORT)).content.decode()
+    assert "Type part of their name or job title, or their work email." in page
+
+
 def test_search_returns_ten_at_most_and_says_there_are_more(login, reporter) -> None:
     UserFactory.create_batch(SEARCH_LIMIT + 2, last_name="Smithson")
     found = _search(login(reporter), "staff", "smith").json()
@@ -349,6 +378,15 @@ def test_team_search_is_for_hr_leads_and_finds_the_role_only(
     assert _names(_search(client, "decision-makers", "ivy")) == []
     for other in (reporter, triage_officer):
         assert _search(login(other), "investigators", "iv").status_code == 404
+        assert _search(login(other), "investigators", "nurse").status_code == 404
+    # A job title finds only the people the field may take, and not for those who may not search.
+    UserFactory(first_name="Ned", last_name="Noroles", job_title="Employee relations adviser")
+    assert _names(_search(client, "investigators", "adviser")) == []
+    investigator = cast.investigator
+    investigator.job_title = "Employee relations investigator"
+    investigator.save(update_fields=["job_title"])
+    assert _names(_search(client, "investigators", "relations")) == ["Ivy Investigator"]
+    assert _search(login(reporter), "investigators", "relations").status_code == 404
     assert _search(client, "nobody", "iv").status_code == 404
 
 
@@ -377,11 +415,17 @@ def test_search_is_served_by_the_indexes() -> None:
         pytest.skip("the trigram and pattern indexes are PostgreSQL's")
     UserFactory.create_batch(5, last_name="Smithson")
     people = STAFF.people()
-    names_or_email = ("user_first_name_trgm", "user_last_name_trgm", "user_email_prefix")
+    names_or_email = (
+        "user_first_name_trgm",
+        "user_last_name_trgm",
+        "user_job_title_trgm",
+        "user_email_prefix",
+    )
     for text, indexes in (
         ("smith", names_or_email),
         ("sm", names_or_email),
         ("person1", names_or_email),
+        ("nurse", names_or_email),
         ("person1@trust", ("user_email_prefix",)),
     ):
         sql, params = people_matching(people, text).query.sql_with_params()
