@@ -116,7 +116,7 @@ def test_an_ambiguous_name_lists_the_matches_and_keeps_the_rest(
     message = "More than one member of staff matches “Pau”."
     assert message in page
     # The error summary links to the field, and the field shows both people to choose from.
-    assert re.search(r'<a href="#field-poster">More than one member of staff matches', page)
+    assert re.search(r'<a href="#id_poster">More than one member of staff matches', page)
     assert "Which member of staff did you mean?" in page
     # The box is described by its hint and its error, for a screen reader.
     assert re.search(r'aria-describedby="id_poster_helptext id_poster_errors"', page)

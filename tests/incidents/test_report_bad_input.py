@@ -26,7 +26,7 @@ def test_missing_fields_come_back_with_a_message_by_each_and_typing_kept(
     page = response.content.decode()
     assert "There is a problem" in page
     assert "@kept_handle" in page  # what was typed is still there
-    assert 'href="#field-links"' in page
+    assert 'href="#id_links"' in page  # the summary links to the box itself
     assert Report.objects.count() == 0
 
 
