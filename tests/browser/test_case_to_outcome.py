@@ -198,7 +198,7 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
     page.get_by_role("link", name="Open the investigation workspace").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Investigation workspace")
     expect(page.get_by_role("cell", name=re.compile(rf"^{PRINCIPLE}"))).to_be_visible()
-    page.get_by_role("link", name=f"← Case {reference}").click()
+    page.get_by_role("link", name=f"Case {reference}", exact=True).click()  # the back link
 
     def findings(page: Page) -> None:
         page.get_by_label("Terms of reference").fill(
@@ -244,7 +244,7 @@ def test_a_case_goes_from_report_to_outcome_through_every_role(
     sign_in(page, "rita.reporter")
     nav(page, "My reports")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=reference, exact=True))
-    expect(row.get_by_role("cell").last).to_have_text("Closed")
+    expect(row.get_by_role("cell").last).to_have_text("Closed", use_inner_text=True)
     row.get_by_role("link", name=reference, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Report {reference}")
     expect(page.get_by_text(re.compile(r"^Status:"))).to_have_text("Status: Closed")
