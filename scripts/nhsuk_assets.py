@@ -35,7 +35,6 @@ import argparse
 import json
 import re
 import shutil
-import sys
 import tarfile
 from pathlib import Path
 
@@ -107,7 +106,9 @@ def vendor(tgz: Path, target: Path = TARGET) -> list[str]:
         # The source map comments point at files not vendored; browsers would ask for them.
         css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/\s*$", "", css)
         js = re.sub(r"//# sourceMappingURL=\S*\s*$", "", js)
-        images = sorted(set(re.findall(r"url\(images/([A-Za-z0-9._-]+)\)", css)) | set(EXTRA_IMAGES))
+        images = sorted(
+            set(re.findall(r"url\(images/([A-Za-z0-9._-]+)\)", css)) | set(EXTRA_IMAGES)
+        )
 
         if target.exists():
             shutil.rmtree(target)
@@ -130,11 +131,13 @@ def vendor(tgz: Path, target: Path = TARGET) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tgz", type=Path, help="the npm package tarball (npm pack nhsuk-frontend@X)")
+    parser.add_argument(
+        "tgz", type=Path, help="the npm package tarball (npm pack nhsuk-frontend@X)"
+    )
     args = parser.parse_args()
     images = vendor(args.tgz)
     print(f"wrote {TARGET.relative_to(ROOT)}: CSS, JS, {len(images)} images, LICENCE")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
