@@ -108,8 +108,9 @@ class PersonPicker(forms.Widget):
             for part in widget["attrs"].pop("aria-describedby", "").split()
             if part != f"{element_id}_error"
         ]
-        if widget["attrs"].get("aria-invalid") == "true":
-            described.append(f"{element_id}_errors")
+        errors_id = f"{element_id}_errors"  # field.html may already have named it
+        if widget["attrs"].get("aria-invalid") == "true" and errors_id not in described:
+            described.append(errors_id)
         if described:
             widget["attrs"]["aria-describedby"] = " ".join(described)
         widget.update(
