@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed worker beat web clean
+.PHONY: run test install migrate seed worker beat web clean nhsuk-assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ run: seed
 PYTEST_WORKERS ?= 2
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+## The NHS.UK frontend in static/vendor/nhsuk-frontend, from its npm package (scripts/nhsuk_assets.py says how to update it).
+NHSUK_VERSION ?= 10.6.1
+NHSUK_TGZ ?= nhsuk-frontend-$(NHSUK_VERSION).tgz
+nhsuk-assets: | $(BIN)/python
+	test -f $(NHSUK_TGZ) || npm pack nhsuk-frontend@$(NHSUK_VERSION)
+	$(BIN)/python scripts/nhsuk_assets.py $(NHSUK_TGZ)
 
 clean:
 	rm -rf var staticfiles

@@ -103,7 +103,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "directory.context_processors.navigation",
                 "notifications.context_processors.unread",
+                "policies.context_processors.organisation",
             ],
+            "libraries": {"nhsuk": "kit.nhsuk"},
         },
     },
 ]

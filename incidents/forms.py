@@ -70,6 +70,10 @@ class ThemeGroup:
     label: str
     options: list[PrincipleOption]
 
+    @property
+    def checked(self) -> bool:
+        return any(option.checked for option in self.options)
+
 
 @dataclass(frozen=True)
 class PrincipleGroup:

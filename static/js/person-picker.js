@@ -35,7 +35,7 @@
     list.insertAdjacentElement("afterend", empty);
 
     var status = document.createElement("div");
-    status.className = "visually-hidden";
+    status.className = "nhsuk-u-visually-hidden";
     status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
     status.setAttribute("aria-atomic", "true");
@@ -43,7 +43,7 @@
 
     var help = document.createElement("span");
     help.id = input.id + "_pickerhelp";
-    help.className = "visually-hidden";
+    help.className = "nhsuk-u-visually-hidden";
     help.textContent = "As you type, matching people are listed. Use the up and down arrows to move through them and Enter to choose.";
     root.appendChild(help);
 
