@@ -610,3 +610,11 @@ def test_a_person_whose_cases_are_all_anonymised_cannot_be_traced_from_them(
     assert not Report.objects.filter(case__in=[first, second], reporter=cast.reporter).exists()
     placeholder = User.objects.get(email=PLACEHOLDER_EMAIL)
     assert not placeholder.groups.exists() and not placeholder.is_active
+
+
+def test_what_you_can_do_now_comes_before_the_legal_hold_panel(cast, hr_lead, login):
+    case = case_in_state(CaseState.INVESTIGATION, cast)
+    page = login(hr_lead).get(reverse("casework:case_detail", args=[case.reference]))
+    html = page.content.decode()
+    assert 'id="actions-title"' in html and 'id="retention-title"' in html
+    assert html.index('id="actions-title"') < html.index('id="retention-title"')
