@@ -37,7 +37,7 @@ def _described_by(field: BoundField) -> str:
     if field.help_text:
         ids.append(f"{field.auto_id}_helptext")
     if field.errors:
-        ids.append(f"{field.auto_id}_errors")
+        ids.append(f"{field.auto_id}_error")
     return " ".join(ids)
 
 

@@ -58,7 +58,7 @@ _LINK = re.compile(r'<li><a href="#([^"]+)">([^<]+)</a></li>')
 
 
 def _summary(page: str) -> str:
-    match = re.search(r'<div class="error-summary".*?</div>', page, re.DOTALL)
+    match = re.search(r'<div class="nhsuk-error-summary".*?</div>', page, re.DOTALL)
     assert match, "no error summary on the page"
     return match.group(0)
 

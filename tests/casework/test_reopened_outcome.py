@@ -19,7 +19,9 @@ def test_a_closed_case_shows_its_outcome(login, cast, hr_lead) -> None:
     case = case_in_state(CaseState.CLOSED, cast)
     page = login(hr_lead).get(reverse("casework:case_detail", args=[case.reference]))
     text = page.content.decode()
-    assert "<dt>Outcome</dt><dd>Final written warning (appeal by" in text
+    assert (
+        'Outcome</dt><dd class="nhsuk-summary-list__value">Final written warning (appeal by' in text
+    )
     assert "Previous outcome" not in text
 
 
@@ -34,8 +36,11 @@ def test_after_reopening_the_outcome_is_the_previous_one(login, cast, hr_lead) -
     assert case_refresh(case).state == CaseState.TRIAGE
 
     text = client.get(reverse("casework:case_detail", args=[case.reference])).content.decode()
-    assert "<dt>Outcome</dt>" not in text
-    assert "<dt>Previous outcome</dt><dd>Final written warning, decided" in text
+    assert ">Outcome</dt>" not in text
+    assert (
+        'Previous outcome</dt><dd class="nhsuk-summary-list__value">Final written warning, decided'
+        in text
+    )
     assert "before the case was reopened" in text
     assert "Rationale for the previous outcome" in text
     assert "appeal by" not in text

@@ -64,7 +64,7 @@ def test_an_empty_report_names_and_links_every_required_field(
     response = post(client, {"submission_token": token, "poster_kind": ""})
     assert response.status_code == 200
     page = response.content.decode()
-    summary = re.search(r'<div class="error-summary".*?</div>', page, re.DOTALL).group(0)
+    summary = re.search(r'<div class="nhsuk-error-summary".*?</div>', page, re.DOTALL).group(0)
     links = dict(re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary))
     required = [f for f in response.context["form"].visible_fields() if f.field.required]
     assert required
