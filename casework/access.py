@@ -250,6 +250,21 @@ class WorkKind:
     arms: tuple[Q, ...]
 
 
+# The flags whose lead answers them, and the open cases still waiting for that answer.
+_FLAGS_WAITING: dict[Role, tuple[str, str, Q]] = {
+    Role.SAFEGUARDING_LEAD: (
+        "safeguarding",
+        "Safeguarding flags waiting for your response",
+        SAFEGUARDING_WAITING,
+    ),
+    Role.IG_LEAD: (
+        "breach",
+        "Possible data breaches waiting for your assessment",
+        BREACH_WAITING,
+    ),
+}
+
+
 def work_kinds(user: User) -> list[WorkKind]:
     """The cases waiting on ``user`` to act, by kind: each a part of what they may open.
 
@@ -296,22 +311,11 @@ def work_kinds(user: User) -> list[WorkKind]:
             (Q(decision_maker=user, state=CaseState.DECISION),),
         ),
     ]
-    if user.has_role(Role.SAFEGUARDING_LEAD):
-        kinds.append(
-            WorkKind(
-                "safeguarding",
-                "Safeguarding flags waiting for your response",
-                (SAFEGUARDING_WAITING,),
-            )
-        )
-    if user.has_role(Role.IG_LEAD):
-        kinds.append(
-            WorkKind(
-                "breach",
-                "Possible data breaches waiting for your assessment",
-                (BREACH_WAITING,),
-            )
-        )
+    kinds += [
+        WorkKind(key, label, (waiting,))
+        for role, (key, label, waiting) in _FLAGS_WAITING.items()
+        if user.has_role(role)
+    ]
     return kinds
 
 
