@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
-from casework.access import case_ids_about
+from casework.access import case_ids_about_read
 from casework.models import Case, CaseState, EventKind
 from directory.models import User
 from incidents.models import Report
@@ -124,11 +124,6 @@ class LogFilters:
 LOG_SORT = ("-at", "-seq")
 
 
-def _viewer_case_ids(viewer: User) -> list[int]:
-    """The cases about the viewer, read once (a union of indexed lookups, a handful of ids)."""
-    return sorted({row["pk"] for row in case_ids_about(viewer) if row["pk"] is not None})
-
-
 def audit_log_arms(filters: LogFilters, *, viewer: User) -> tuple[QuerySet[AuditEvent], list[Q]]:
     """The trail as ``viewer`` may read it, with the arms it is read by (see ``kit.paging``).
 
@@ -137,7 +132,7 @@ def audit_log_arms(filters: LogFilters, *, viewer: User) -> tuple[QuerySet[Audit
     database collect and sort every one of the person's rows to show the first fifty.
     """
     events = AuditEvent.objects.select_related("actor")
-    about_viewer = _viewer_case_ids(viewer)
+    about_viewer = case_ids_about_read(viewer)
     if about_viewer:
         events = events.exclude(case_id__in=about_viewer)
     if filters.kind:

@@ -188,6 +188,14 @@ def _about_them(user: User, case: Case) -> bool:
     return user.pk in people_case_is_about(case)
 
 
+def case_ids_about_read(user: User) -> list[int]:
+    """``case_ids_about(user)`` read out as a sorted list (remembered within a reading request)."""
+    remembered = _ids_about_remembered(user)
+    if remembered is not None:
+        return remembered
+    return sorted({row["pk"] for row in case_ids_about(user) if row["pk"] is not None})
+
+
 def _ids_about_remembered(user: User) -> list[int] | None:
     memo = _memo.get()
     if memo is None:
@@ -590,6 +598,7 @@ __all__ = [
     "WorkKind",
     "access_history_cases",
     "case_ids_about",
+    "case_ids_about_read",
     "cases_about",
     "confidential_reporter_exists",
     "confidential_reporters",

@@ -124,6 +124,13 @@ BY_DUE = ListOrder(
 )
 
 
+def _platform_labels(cases: list[Case]) -> None:
+    """Each listed case's first report's site, as the list templates show it."""
+    labels = dict(Platform.choices)
+    for case in cases:
+        case.platform_label = labels.get(case.platform, "")  # type: ignore[attr-defined]
+
+
 def _filtered(
     request: HttpRequest, cases: QuerySet[Case], *, orders: list[ListOrder]
 ) -> tuple[QuerySet[Case], dict[str, str], ListOrder]:
@@ -164,9 +171,7 @@ def _render_list(
         cases = cases.filter(any_of(arms))
         arms = case_search_arms(filters["q"])
     page = keyset_page(cases, sort=order.sort, params=request.GET, size=PAGE_SIZE, arms=arms)
-    labels = dict(Platform.choices)
-    for case in page.object_list:
-        case.platform_label = labels.get(case.platform, "")  # the list template reads it
+    _platform_labels(page.object_list)
     filtering = any(value for key, value in filters.items() if key != "sort")
     return render(
         request,
@@ -275,9 +280,7 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = keyset_page(
         _listing(scope), sort=BY_DUE.sort, params=request.GET, size=WORK_PAGE_SIZE, arms=arms
     )
-    labels = dict(Platform.choices)
-    for case in page.object_list:
-        case.platform_label = labels.get(case.platform, "")
+    _platform_labels(page.object_list)
     return render(
         request,
         "casework/my_work.html",
