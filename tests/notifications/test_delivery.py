@@ -14,15 +14,7 @@ from django.utils import timezone
 from notifications.models import DeliveryStatus, Notification, NotificationKind
 from notifications.services import notification_create
 from notifications.tasks import MAX_ATTEMPTS, notification_deliver, notifications_sweep
-
-
-def _wait_until(predicate, *, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
+from tests.notifications.helpers import wait_until
 
 
 def _outbox_row(recipient, **fields: object) -> Notification:
@@ -59,7 +51,7 @@ def test_a_report_receipt_is_delivered_once_by_a_real_worker(
     def all_sent() -> bool:
         return not Notification.objects.exclude(email_status=DeliveryStatus.SENT).exists()
 
-    assert _wait_until(all_sent), list(
+    assert wait_until(all_sent, timeout=20), list(
         Notification.objects.values("kind", "email_status", "email_error")
     )
     # The sweeper and a duplicate message find nothing left to send.
