@@ -80,6 +80,8 @@ _SEQUENCE = "audit_auditevent_seq_seq"
 # A gap is passed only once the row after it is this old, so a writer between taking its number
 # and locking it (two statements) is all but never refused by the trigger (see the module notes).
 _GAP_GRACE = dt.timedelta(seconds=2)
+# Lines that record someone looking at a page, not doing anything (see ``audit_record``).
+GLANCES = frozenset({AuditKind.CASE_VIEWED, AuditKind.AUDIT_VIEWED})
 
 
 def username_fingerprint(username: str) -> str:
@@ -147,10 +149,17 @@ def audit_record(
     detail: Mapping[str, object] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
-    """Append one row to the trail, in the caller's transaction if there is one."""
+    """Append one row to the trail, in the caller's transaction if there is one.
+
+    A page view (``GLANCES``) written in its own transaction on PostgreSQL is committed without
+    waiting for the disk: the database still writes it in order, and a crash of the database
+    server within a fraction of a second (``wal_writer_delay`` × 3) could lose only such lines,
+    never an action or its audit row. A page view then costs no flush of its own (15 ms here).
+    """
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     cleaned = _clean(dict(detail or {}))
     ip = client_ip(request)
+    glance = kind in GLANCES and not connection.in_atomic_block
     # No savepoint: if the row can't be written, the caller's whole transaction must fail with it,
     # so nothing is ever done without its audit row.
     with transaction.atomic(savepoint=False):
@@ -164,17 +173,26 @@ def audit_record(
             ip_address=ip,
         )
         if connection.vendor == "postgresql":
-            _append_unsealed(row)
+            _append_unsealed(row, glance=glance)
         else:
             _append_sealed(row)
     return row
 
 
-def _append_unsealed(row: AuditEvent) -> None:
-    """Take a number and its lock, and insert the row for the sealer: no chain-wide lock."""
+def _append_unsealed(row: AuditEvent, *, glance: bool = False) -> None:
+    """Take a number and its lock, and insert the row for the sealer: no chain-wide lock.
+
+    ``glance``: the transaction is the row's own, and its commit needn't wait for the disk.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval('{_SEQUENCE}')")
-        (row.seq,) = cursor.fetchone()
+        if glance:
+            cursor.execute(
+                f"SELECT nextval('{_SEQUENCE}'), set_config('synchronous_commit', 'off', true)"
+            )
+            row.seq = cursor.fetchone()[0]
+        else:
+            cursor.execute(f"SELECT nextval('{_SEQUENCE}')")
+            (row.seq,) = cursor.fetchone()
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s::int4)", [_ROW_LOCKS, row.seq % _ROW_KEYS]
         )

@@ -32,14 +32,15 @@ pytestmark = pytest.mark.django_db
 # (4 queries), and read the cases about the viewer once for every scope on the page (1). The
 # queue then counts its cases for the paginator and fetches one page of them.
 QUEUE_QUERIES = 7
-# The case page: the cases about the viewer (once); the case with its people; reports; the shown
+# The case page: the cases about the viewer (once); the case with its poster; the other people
+# named on it (one query by id); reports; the shown
 # reports' links; their files; the principles with their investigating policy and version; the
 # policy versions in force with their policy; findings with their principle; the timeline; the
 # deadlines; handle links both ways; related cases; the case's PDF summaries; and the unread
 # badge. Then the audit row of the view: lock the chain head, insert the row, move the head on
 # (3). Then, for those who manage legal holds, the hold in force. "May add a note" and "may
 # place a hold" ask no query: the case was just read through the viewer's scope.
-CASE_PAGE_QUERIES = 22
+CASE_PAGE_QUERIES = 23
 
 
 def _cases_bulk(count: int, *, reporter: User, poster: User) -> None:
