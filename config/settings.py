@@ -130,7 +130,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Just-in-time compilation costs more than it saves on short queries like these (seen: 1.2 s
     # spent compiling a governance query that ran in 0.3 s).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Added to any ``?options=`` given on DATABASE_URL (a statement timeout, say), not replaced by it.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if "jit" not in _options.get("options", ""):
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
 # Connections are kept and reused for this many seconds (web requests and worker tasks alike),
 # checked before reuse, so a worker doesn't connect afresh for every task; 0 connects for every

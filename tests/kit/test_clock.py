@@ -72,3 +72,76 @@ def test_moments_read_exactly_as_djangos_date_formatting_gives_them(format) -> N
         day = local.date()
         if "H" not in format and "G" not in format and "P" not in format:
             assert moment_text(day, format) == dateformat.format(day, format)
+
+
+def _spans() -> list[tuple[dt.datetime, dt.datetime]]:
+    """Pairs of moments a few minutes to a few years apart, across month ends and leap days."""
+    import random
+
+    chosen = random.Random(14)
+    zones = [dt.UTC, timezone_london()]
+    pairs = []
+    for _ in range(4000):
+        start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+            seconds=chosen.randrange(0, 3 * 365 * 86400), microseconds=chosen.randrange(10**6)
+        )
+        gap = chosen.choice([59, 60, 3599, 86400, 7 * 86400, 29 * 86400, 400 * 86400])
+        end = start + dt.timedelta(seconds=chosen.randrange(0, gap * 3))
+        pairs.append((start.astimezone(chosen.choice(zones)), end.astimezone(chosen.choice(zones))))
+    # Month ends and the leap day, to the second.
+    for day in ("2024-01-31", "2024-02-29", "2023-02-28", "2024-03-31", "2024-12-31"):
+        start = dt.datetime.fromisoformat(f"{day}T23:59:59+00:00")
+        for later in (1, 60, 86400, 30 * 86400, 31 * 86400, 365 * 86400, 366 * 86400):
+            pairs.append((start, start + dt.timedelta(seconds=later)))
+    return pairs
+
+
+def timezone_london() -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo("Europe/London")
+
+
+def test_how_long_ago_and_until_read_exactly_as_djangos_timesince_and_timeuntil() -> None:
+    from django.utils.timesince import timesince, timeuntil
+
+    from kit.clock import time_since, time_until
+
+    for earlier, later in _spans():
+        assert time_since(earlier, later) == timesince(earlier, later), (earlier, later)
+        assert time_until(later, earlier) == timeuntil(later, earlier), (earlier, later)
+        # The wrong way round is no time at all, as Django has it.
+        assert time_since(later, earlier) == timesince(later, earlier)
+        assert time_since(earlier, later, depth=1) == timesince(earlier, later, depth=1)
+    day = dt.date(2024, 2, 29)
+    assert time_since(day, dt.date(2025, 3, 1)) == timesince(day, dt.date(2025, 3, 1))
+
+
+def test_the_since_and_until_filters_word_the_present_as_django_does() -> None:
+    from django.utils import timezone
+
+    now = timezone.now()
+    moment = now - dt.timedelta(days=3, hours=4, minutes=5)
+    rendered = Template(
+        "{% load clock %}{{ moment|since:now }}|{{ due|until:now }}|{{ none|since }}"
+    )
+    text = rendered.render(
+        Context({"moment": moment, "now": now, "due": now + dt.timedelta(hours=2)})
+    )
+    assert text == "3\xa0days, 4\xa0hours|2\xa0hours|"
+    assert Template("{% load clock %}{{ moment|since }}").render(Context({"moment": moment})) == (
+        "3\xa0days, 4\xa0hours"
+    )
+
+
+def test_since_follows_the_language_when_it_is_not_english() -> None:
+    from django.utils import translation
+    from django.utils.timesince import timesince
+
+    from kit.clock import time_since
+
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    with translation.override("fr"):
+        assert time_since(start, start + dt.timedelta(days=2)) == timesince(
+            start, start + dt.timedelta(days=2)
+        )
