@@ -21,6 +21,7 @@ from casework.models import (
     BREACH_WAITING,
     OPEN_STATES,
     SAFEGUARDING_WAITING,
+    TEAM_WAITING,
     Case,
     CaseState,
     Flag,
@@ -304,7 +305,7 @@ def work_kinds(user: User) -> list[WorkKind]:
             WorkKind(
                 "team",
                 "Investigations waiting for an investigator",
-                (Q(state=CaseState.INVESTIGATION, investigator__isnull=True),),
+                (TEAM_WAITING,),
             )
         )
     kinds += [

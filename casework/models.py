@@ -183,6 +183,10 @@ SAFEGUARDING_WAITING = models.Q(
 BREACH_WAITING = models.Q(
     flag_data_breach=True, data_breach_assessed_at__isnull=True, state__in=OPEN_STATES
 )
+# Investigations the HR lead has still to give an investigator (My work), read the same way:
+# the investigator's own index can't tell the planner how few of the cases with no
+# investigator are in investigation.
+TEAM_WAITING = models.Q(state=CaseState.INVESTIGATION, investigator__isnull=True)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -386,6 +390,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 models.F("id"),
                 name="case_breach_waiting_due",
                 condition=BREACH_WAITING,
+            ),
+            # The moment itself is carried too, so the list and its counts read the index alone:
+            # estimating the investigations with no investigator as a third of them, the database
+            # would otherwise walk every investigation in deadline order looking for them.
+            models.Index(
+                case_due(),
+                models.F("id"),
+                name="case_team_waiting_due",
+                condition=TEAM_WAITING,
+                include=["next_due_at"],
             ),
             # A flag is on a few cases in a hundred, or none: the list filtered by one reads
             # only the flagged cases.
