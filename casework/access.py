@@ -207,6 +207,15 @@ def _ids_about_remembered(user: User) -> list[int] | None:
     return list(memo[key])
 
 
+def case_ids_about_if_read(user: User) -> list[int] | None:
+    """The ids of the cases about ``user`` if this request has read them already, else None."""
+    memo = _memo.get()
+    key = ("about", user.pk)
+    if memo is None or key not in memo:
+        return None
+    return list(memo[key])
+
+
 def without_cases_about(user: User, cases: QuerySet[Case], *, field: str = "pk") -> QuerySet[Case]:
     """``cases`` less those about ``user`` (``field`` names the case's id there).
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from casework.access import case_ids_about
+from casework.access import case_ids_about, case_ids_about_if_read
 from directory.models import User
+from kit.paging import none_of
 from notifications.models import Notification
 
 
@@ -14,5 +15,13 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
     A handle linked to a colleague after they were told of the case (as a triage officer, say)
     makes the case theirs to be kept out of: the inbox stops showing it at that moment.
+    Where the request has read the ids of those cases already (a case page, a list), they go
+    as one list; otherwise as a subquery.
     """
-    return Notification.objects.filter(recipient=user).exclude(case_id__in=case_ids_about(user))
+    mine = Notification.objects.filter(recipient=user)
+    about = case_ids_about_if_read(user)
+    if about is None:
+        return mine.exclude(case_id__in=case_ids_about(user))
+    if not about:
+        return mine
+    return mine.filter(Q(case__isnull=True) | none_of("case_id", about))
