@@ -24,6 +24,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from casework.access import people_case_is_about, people_cases_are_about
 from casework.models import Case, Flag
 from deadlines import services as clocks
+from deadlines.models import Clock
 from directory.models import Role, User
 from notifications.models import NotificationKind
 from notifications.rules import role_members, role_members_of
@@ -213,6 +214,8 @@ _CLOCK_ROLE = {
     "safeguarding": Role.SAFEGUARDING_LEAD,
     "data_breach": Role.IG_LEAD,
 }
+# get_clock_display() per deadline rebuilds the choices' lookup table each time.
+_CLOCK_LABELS: dict[str, str] = dict(Clock.choices)
 _STEP_KINDS = {
     "reminder": NotificationKind.DEADLINE_REMINDER,
     "overdue": NotificationKind.DEADLINE_OVERDUE,
@@ -286,7 +289,7 @@ def notify_deadlines(*, steps: Sequence[tuple[Deadline, str]]) -> None:
             Notice(
                 kind=_STEP_KINDS[step],
                 recipients=list(chosen.values()),
-                context={"clock_label": deadline.get_clock_display(), "due_at": deadline.due_at},
+                context={"clock_label": _CLOCK_LABELS[deadline.clock], "due_at": deadline.due_at},
                 case=case,
                 link=links[case.pk],
                 urgent=step == "escalation" or deadline.clock in ("safeguarding", "data_breach"),

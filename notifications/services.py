@@ -186,9 +186,9 @@ def notices_send(*, notices: Sequence[Notice]) -> int:
 def _rows_insert(rows: Sequence[_Row], *, now: dt.datetime) -> list[int]:
     """INSERT the rows; the ids of those whose email is to be sent now (not in a digest).
 
-    On PostgreSQL one ``INSERT … SELECT … FROM unnest(…)`` takes a column of values per field,
-    so no model instance is built and no value is prepared one by one (the sweep writes tens
-    of thousands); elsewhere, ``bulk_create``.
+    On PostgreSQL one ``INSERT … SELECT`` from a JSON array of the rows, so no model instance is
+    built and no value is prepared one by one (the sweep writes tens of thousands); elsewhere,
+    ``bulk_create``.
     """
     if connection.vendor != "postgresql":
         made = Notification.objects.bulk_create(
@@ -211,38 +211,34 @@ def _rows_insert(rows: Sequence[_Row], *, now: dt.datetime) -> list[int]:
             batch_size=2000,
         )
         return [row.pk for row in made if row.email_status == DeliveryStatus.PENDING]
-    contexts: dict[int, str] = {}  # one JSON text per notice, shared by its rows
-    columns: list[list[object]] = [[] for _ in range(9)]
-    for row in rows:
-        context = contexts.setdefault(id(row.render_context), json.dumps(row.render_context))
-        for column, value in zip(
-            columns,
-            (
+    # The rows travel as one JSON document: json.dumps (in C) writes it several times faster
+    # than the driver adapts a column of values one by one.
+    document = json.dumps(
+        [
+            [
                 row.recipient_id,
                 row.kind,
                 row.subject,
-                context,
+                row.render_context,
                 row.link,
                 row.case_id,
                 row.urgent,
                 row.email_status,
-                row.email_due_at,
-            ),
-            strict=True,
-        ):
-            column.append(value)
+                row.email_due_at.isoformat(),
+            ]
+            for row in rows
+        ]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO "{Notification._meta.db_table}" '
             "(recipient_id, kind, subject, body_text, body_html, render_context, link, case_id, "
             "urgent, created_at, email_status, email_due_at, email_attempts, email_error) "
-            "SELECT recipient_id, kind, subject, '', '', render_context::jsonb, link, case_id, "
-            "urgent, %s, email_status, email_due_at, 0, '' FROM unnest("
-            "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], "
-            "%s::boolean[], %s::text[], %s::timestamptz[]) AS t(recipient_id, kind, subject, "
-            "render_context, link, case_id, urgent, email_status, email_due_at) "
+            "SELECT (r->>0)::bigint, r->>1, r->>2, '', '', r->3, r->>4, (r->>5)::bigint, "
+            "(r->>6)::boolean, %s, r->>7, (r->>8)::timestamptz, 0, '' "
+            "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n "
             "RETURNING id, email_status",
-            [now, *columns],
+            [now, document],
         )
         return [pk for pk, status in cursor.fetchall() if status == DeliveryStatus.PENDING]
 

@@ -23,6 +23,7 @@ from casework.services import (
     case_triage_start,
     case_withdraw,
 )
+from deadlines import services as deadline_services
 from deadlines.models import Clock, Deadline
 from deadlines.services import deadline_open, deadlines_due, deadlines_for_new_case
 from directory.models import EmailPreference, Role, role_group
@@ -301,6 +302,43 @@ def test_the_sweep_takes_at_most_its_limit_and_the_rest_next_time(
     assert [sweep_at(moment, limit=2) for _ in range(4)] == [2, 2, 1, 0]
     for case in cases:
         assert deadline_notifications(case).count() == 1
+
+
+def test_a_sweep_with_more_due_than_a_batch_takes_them_in_several(
+    db, cast, people, sweep_at, monkeypatch
+) -> None:
+    monkeypatch.setattr(deadline_services, "SWEEP_BATCH", 2)
+    cases = [
+        case_with_clock(cast, Clock.SAFEGUARDING, reference=f"BAT-2026-{n:05d}")[0]
+        for n in range(5)
+    ]
+    moment = T0 + dt.timedelta(hours=2)
+    assert sweep_at(moment) == 5
+    assert sweep_at(moment) == 0
+    for case in cases:
+        assert deadline_notifications(case).count() == 1
+
+
+def test_a_swept_case_field_the_notices_do_not_read_is_loaded_when_asked_for(
+    db, cast, people
+) -> None:
+    case, deadline = case_with_clock(cast, Clock.SAFEGUARDING, triage_summary="Seen at 9.")
+    seen: list[tuple[str, str, str]] = []
+
+    def notify(*, steps: list[tuple[Deadline, str]]) -> None:
+        ((swept, step),) = steps
+        seen.append((step, swept.case.reference, swept.case.triage_summary))
+
+    assert (
+        deadline_services.deadline_act(
+            deadline_id=deadline.pk,
+            notify=notify,
+            now=deadline.remind_at,
+            case_fields=["reference"],
+        )
+        == "reminder"
+    )
+    assert seen == [("reminder", case.reference, "Seen at 9.")]
 
 
 def test_a_working_day_reminder_waits_for_the_digest_but_an_urgent_one_does_not(
