@@ -63,7 +63,7 @@ from deadlines.models import Deadline
 from directory.models import User
 from incidents.models import EvidenceFile, Platform, Report
 from incidents.views import home as reporter_home
-from kit.paging import Key, any_of, keys, keyset_page, tally
+from kit.paging import Key, any_of, keys, keyset_page, page_tally, tally
 from notifications.selectors import notifications_for
 from policies.models import PolicyVersion, Principle
 from summaries.models import SummaryVariant
@@ -178,7 +178,7 @@ def _render_list(
         "casework/case_list.html",
         {
             "page": page,
-            "total": tally(cases, cap=COUNT_CAP, arms=arms),
+            "total": page_tally(page, lambda: tally(cases, cap=COUNT_CAP, arms=arms)),
             "filters": filters,
             "filtering": filtering,
             "labels": order.labels,
@@ -546,7 +546,7 @@ def case_timeline(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
             "case": case,
             "page": page,
             "events": _event_views(page.object_list, masks),
-            "total": tally(_timeline(case)),
+            "total": page_tally(page, lambda: tally(_timeline(case))),
         },
     )
 
@@ -601,7 +601,7 @@ def case_related(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     return render(
         request,
         "casework/case_related.html",
-        {"case": case, "page": page, "total": tally(related)},
+        {"case": case, "page": page, "total": page_tally(page, lambda: tally(related))},
     )
 
 

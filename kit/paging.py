@@ -29,7 +29,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -356,3 +356,12 @@ def tally(
     else:
         number = rows.filter(any_of(arms))[: cap + 1].count()
     return Tally(number=min(number, cap), capped=number > cap)
+
+
+def page_tally(page: KeysetPage, count: Callable[[], Tally]) -> Tally:
+    """How many rows the list of ``page`` has: the page's own when it is the whole list (no page
+    before or after it), else ``count()``. A search that finds a handful costs no count."""
+    if not page.has_other_pages:
+        return Tally(number=len(page.object_list), capped=False)
+    return count()
+

@@ -11,7 +11,17 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from directory.models import User
-from kit.paging import KeysetPage, Tally, among, cursor_make, keys, keyset_page, none_of, tally
+from kit.paging import (
+    KeysetPage,
+    Tally,
+    among,
+    cursor_make,
+    keys,
+    keyset_page,
+    none_of,
+    page_tally,
+    tally,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +149,23 @@ def test_none_of_leaves_out_exactly_the_given_ids(people: list[User]) -> None:
         list(everyone.filter(none_of("pk", left_out)))
     if connection.vendor == "postgresql":  # one array parameter, however many ids
         assert "= ANY(" in seen.captured_queries[0]["sql"]
+
+
+def test_a_list_on_one_page_is_counted_from_the_page_and_a_longer_one_by_the_database(
+    people: list[User],
+) -> None:
+    counted: list[int] = []
+
+    def count() -> Tally:
+        counted.append(1)
+        return tally(User.objects.all(), cap=1000)
+
+    whole = _page({}, size=50)
+    assert page_tally(whole, count) == Tally(number=23, capped=False)
+    assert counted == []
+    # The last page alone (reached with "Oldest") is not the whole list: it is counted.
+    for params in ({}, {"last": "1"}):
+        part = _page(params, size=5)
+        assert part.has_other_pages
+        assert page_tally(part, count) == Tally(number=23, capped=False)
+    assert counted == [1, 1]
