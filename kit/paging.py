@@ -364,4 +364,3 @@ def page_tally(page: KeysetPage, count: Callable[[], Tally]) -> Tally:
     if not page.has_other_pages:
         return Tally(number=len(page.object_list), capped=False)
     return count()
-
