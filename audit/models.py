@@ -45,6 +45,10 @@ class AuditKind(models.TextChoices):
     )
     RETENTION_RUN = "retention_run", "Retention schedule applied"
     SUBJECT_ACCESS_EXPORT = "subject_access_export", "Subject access archive made"
+    # Password accounts: written by accounts.services.
+    INVITATION_SENT = "invitation_sent", "Invitation to set a password sent"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset link sent"
+    PASSWORD_SET = "password_set", "Password set from an emailed link"
 
 
 class ChainProblem(models.TextChoices):

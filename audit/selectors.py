@@ -106,8 +106,12 @@ def confidential_reporter_pairs(events: list[AuditEvent]) -> set[tuple[int, int]
     )
 
 
-# Failed sign-ins carry no actor, only a fingerprint of the username tried.
-SIGN_IN_KINDS = (AuditKind.SIGN_IN_FAILED, AuditKind.LOCKED_OUT)
+# Failed sign-ins and reset requests carry no actor, only a fingerprint of the username tried.
+SIGN_IN_KINDS = (
+    AuditKind.SIGN_IN_FAILED,
+    AuditKind.LOCKED_OUT,
+    AuditKind.PASSWORD_RESET_REQUESTED,
+)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "governance",
     "audit",
     "records",
+    "accounts",
     "demo",
 ]
 
@@ -167,6 +168,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Invitation and password reset links (accounts app): valid for 72 hours, said explicitly rather
+# than left to Django's default, and single use (setting the password changes what the link's
+# token is made from).
+PASSWORD_RESET_TIMEOUT = 72 * 60 * 60
+# Asking for a reset link: this many requests an hour from one client address, then a page
+# saying to try later; and at most one email to one address every so many seconds (further
+# requests get the same answer as ever, and no email).
+PASSWORD_RESET_REQUESTS_PER_HOUR = env.int("PASSWORD_RESET_REQUESTS_PER_HOUR", default=5)
+PASSWORD_RESET_EMAIL_INTERVAL_SECONDS = env.int(
+    "PASSWORD_RESET_EMAIL_INTERVAL_SECONDS", default=5 * 60
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

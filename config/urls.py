@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/session/", directory_views.session_state, name="session_state"),
+    path("accounts/", include("accounts.urls")),
     path("reports/", include("incidents.urls")),
     path("", include("summaries.urls")),
     path("cases/", include("casework.urls")),

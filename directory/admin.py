@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from accounts.services import invitations_send
 from directory.models import Directorate, RoleGroup, Service, User
 from directory.services import management_loop_reason
 
@@ -115,6 +116,20 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("last_name", "first_name")
     autocomplete_fields = ("line_manager", "service")
+    actions = ("send_invitations",)
+
+    @admin.action(
+        description="Email the selected people a link to set their password", permissions=["change"]
+    )
+    def send_invitations(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        user = request.user
+        assert isinstance(user, User)
+        sent = invitations_send(people=queryset, by=user, request=request)
+        skipped = queryset.count() - sent
+        text = f"Invitation sent to {sent} {'person' if sent == 1 else 'people'}."
+        if skipped:
+            text += f" {skipped} deactivated {'person was' if skipped == 1 else 'people were'} left out."
+        self.message_user(request, text, messages.SUCCESS if sent else messages.WARNING)
 
     @admin.display(description="name", ordering="last_name")
     def full_name(self, user: User) -> str:

@@ -82,6 +82,8 @@ class StaffImportResult:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # The people the import added, for a caller that invites them.
+    created_people: list[User] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -169,7 +171,9 @@ def staff_import(*, lines: Iterable[str]) -> StaffImportResult:
         manager_emails = {row.manager_email for row in good.values() if row.manager_email}
         directory = _users_by_email(set(good) | manager_emails)
         errors.extend(_managers_check(good=good, first_line_of=first_line_of, directory=directory))
-        result.created, result.updated = _rows_write(rows=list(good.values()), directory=directory)
+        result.created, result.updated = _rows_write(
+            rows=list(good.values()), directory=directory, created_people=result.created_people
+        )
     result.errors = sorted(errors)
     return result
 
@@ -540,10 +544,13 @@ def _pk(instance: User | Service | None) -> int | None:
     return instance.pk if instance is not None else None
 
 
-def _rows_write(*, rows: list[_StaffRow], directory: dict[str, User]) -> tuple[int, int]:
+def _rows_write(
+    *, rows: list[_StaffRow], directory: dict[str, User], created_people: list[User]
+) -> tuple[int, int]:
     """Create or update the people of the good rows, then link their managers.
 
-    Returns how many people were created and how many updated.
+    Returns how many people were created and how many updated; those created are added to
+    ``created_people``.
     """
     created = updated = 0
     services = _Services()
@@ -568,6 +575,7 @@ def _rows_write(*, rows: list[_StaffRow], directory: dict[str, User]) -> tuple[i
             user.set_unusable_password()
             user.save()
             created += 1
+            created_people.append(user)
         else:
             changed = [name for name, value in values.items() if getattr(user, name) != value]
             for name in changed:

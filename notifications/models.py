@@ -23,6 +23,14 @@ class NotificationKind(models.TextChoices):
     COMMITTEE_PACK_READY = "committee_pack_ready", "A committee pack is ready"
     AUDIT_CHAIN_BROKEN = "audit_chain_broken", "The audit trail failed its check"
     DIGEST = "digest", "Daily digest"
+    ACCOUNT_INVITATION = "account_invitation", "An invitation to set a password"
+    PASSWORD_RESET = "password_reset", "A link to reset a password"
+
+
+# Emails about signing in, not about work: sent at once (never in a digest), kept out of the inbox
+# and its badge, and carrying a link to set a password that is made when the email is sent and
+# never stored (see ``notifications.rendering.send_time_context``).
+ACCOUNT_KINDS = frozenset({NotificationKind.ACCOUNT_INVITATION, NotificationKind.PASSWORD_RESET})
 
 
 class DeliveryStatus(models.TextChoices):

@@ -8,7 +8,7 @@ JSON); the delivery task renders the bodies when it sends the email.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.template import Context
@@ -70,6 +70,32 @@ def render_context_dump(context: Mapping[str, object]) -> dict[str, object]:
         else:
             raise TypeError(f"{key}: {type(value).__name__} can't be stored to render later")
     return stored
+
+
+# What a kind's email needs that must never be stored (a link to set a password), made for its
+# recipient (by id) when the email is sent. The app that owns the link registers the maker.
+SendTimeContext = Callable[[int], Mapping[str, object]]
+_send_time_makers: dict[str, SendTimeContext] = {}
+
+
+def send_time_context_register(kind: str, make: SendTimeContext) -> None:
+    _send_time_makers[kind] = make
+
+
+def send_time_context(*, kind: str, recipient_id: int) -> Mapping[str, object]:
+    """What ``kind``'s email adds when it is sent (nothing for most kinds).
+
+    An account email without its link would be useless, so a missing maker is an error rather
+    than an email sent without one.
+    """
+    from notifications.models import ACCOUNT_KINDS
+
+    make = _send_time_makers.get(kind)
+    if make is None:
+        if kind in ACCOUNT_KINDS:
+            raise LookupError(f"nothing makes the link of {kind} emails")
+        return {}
+    return make(recipient_id)
 
 
 def render_context_load(stored: Mapping[str, object]) -> dict[str, object]:

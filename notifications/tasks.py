@@ -23,7 +23,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from notifications.models import DeliveryStatus, Notification, TaskDelivery
-from notifications.rendering import notification_render_bodies, render_context_load
+from notifications.rendering import (
+    notification_render_bodies,
+    render_context_load,
+    send_time_context,
+)
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +237,7 @@ def _message(notification: Notification, mailer: BaseEmailBackend) -> EmailMulti
                 "recipient": notification.recipient,
                 "link": notification.link,
                 "site_url": settings.SITE_URL,
+                **send_time_context(kind=notification.kind, recipient_id=notification.recipient_id),
             },
         )
     else:

@@ -32,6 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 
+from accounts.links import password_link
 from casework.actions import ACTION_SPECS
 from casework.models import Case, CaseState
 from demo.services import demo_email, demo_seed
@@ -220,6 +221,17 @@ def _locked_out(page: Page, demo: Demo) -> Response:
     raise AssertionError("Sign-in was never locked")
 
 
+def _resets_paused(page: Page, demo: Demo) -> Response:
+    """Too many reset requests from one address: the page saying to try later (429)."""
+    for _ in range(10):
+        page.get_by_label("Work email").fill("someone.forgetful@whc.example")
+        response = _sent(page, "Send the link")
+        if response.status == 429:
+            return response
+        page.goto(reverse("accounts:password_reset"))
+    raise AssertionError("Reset requests were never paused")
+
+
 def _form_expired(page: Page, demo: Demo) -> Response:
     """A form sent without its CSRF cookie: Django's CSRF failure page (403) for a signed-in user."""
     page.context.clear_cookies(name="csrftoken")
@@ -229,6 +241,41 @@ def _form_expired(page: Page, demo: Demo) -> Response:
 VISITS: tuple[Visit, ...] = (
     Visit("Sign-in page", None, "login", _url("login")),
     Visit("Sign-in locked", None, "login", _url("login"), status=429, submit=_locked_out),
+    Visit("Password reset", None, "accounts:password_reset", _url("accounts:password_reset")),
+    Visit(
+        "Password reset, sent empty",
+        None,
+        "accounts:password_reset",
+        _url("accounts:password_reset"),
+        submit=_sent_empty("Send the link"),
+    ),
+    Visit(
+        "Password reset, paused",
+        None,
+        "accounts:password_reset",
+        _url("accounts:password_reset"),
+        status=429,
+        submit=_resets_paused,
+    ),
+    Visit(
+        "Password reset link sent",
+        None,
+        "accounts:password_reset_sent",
+        _url("accounts:password_reset_sent"),
+    ),
+    Visit(
+        "Set a password, sent empty",
+        None,
+        "accounts:password_set",
+        lambda demo: password_link(demo.poster),
+        submit=_sent_empty("Set password"),
+    ),
+    Visit(
+        "Set a password: the link no longer works",
+        None,
+        "accounts:password_set",
+        _url("accounts:password_set", lambda demo: "MQ", lambda demo: "expired-token"),
+    ),
     Visit("Home (reporter)", "rita.reporter", "home", _url("home")),
     Visit("Home (triage officer)", "tara.triage", "home", _url("home")),
     Visit("Home (governance member)", "gordon.governance", "home", _url("home")),

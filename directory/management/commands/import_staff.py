@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.services import invitations_send
 from directory.services import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -26,6 +27,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path, help="the staff directory CSV (UTF-8)")
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="email each person the import creates a link to set their password",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path = options["file"]
@@ -52,3 +58,6 @@ class Command(BaseCommand):
         )
         for error in result.errors:
             self.stderr.write(f"line {error.line}: {error.reason}")
+        if options["invite"]:
+            invited = invitations_send(people=result.created_people, by=None)
+            self.stdout.write(f"{invited} invited to set a password")

@@ -1,0 +1,146 @@
+"""Password accounts: invitations, reset requests and setting a password from a link.
+
+Each email goes through the notification outbox in the caller's transaction, with its audit row;
+the link in it is made when it is sent (``accounts.links``). Nothing here tells a requester
+whether an address has an account: callers answer the same way whatever these return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.http import HttpRequest
+
+from audit.models import AuditKind
+from audit.services import audit_record, username_fingerprint
+from directory.models import User
+from directory.sessions import client_ip_address
+from notifications.models import NotificationKind
+from notifications.services import Notice, notices_send
+
+_CLIENT_WINDOW_SECONDS = 60 * 60
+
+
+def invitations_send(
+    *, people: Iterable[User], by: User | None, request: HttpRequest | None = None
+) -> int:
+    """Email each active person among ``people`` a link to set their password; how many were sent.
+
+    Sending again sends a fresh link (the earlier one keeps working until it expires or a
+    password is set). Deactivated people are passed over. One audit row per person.
+    """
+    invited = [person for person in people if person.is_active]
+    if not invited:
+        return 0
+    with transaction.atomic():
+        notices_send(
+            notices=[
+                Notice(
+                    kind=NotificationKind.ACCOUNT_INVITATION,
+                    recipients=invited,
+                    context={"invited_by": by.get_full_name() if by is not None else ""},
+                    urgent=True,
+                )
+            ]
+        )
+        for person in invited:
+            audit_record(
+                kind=AuditKind.INVITATION_SENT,
+                actor=by,
+                detail={"person": person.pk},
+                request=request,
+            )
+    return len(invited)
+
+
+def reset_requests_allowed(request: HttpRequest) -> bool:
+    """Counts a reset request from the request's client address; whether it is within the limit.
+
+    A fixed window from the address's first request, in the shared cache, so every web process
+    counts the same requests.
+    """
+    key = f"accounts:reset-requests:{client_ip_address(request) or 'unknown'}"
+    cache.add(key, 0, timeout=_CLIENT_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between the two calls
+        cache.set(key, 1, timeout=_CLIENT_WINDOW_SECONDS)
+        count = 1
+    return count <= settings.PASSWORD_RESET_REQUESTS_PER_HOUR
+
+
+def password_reset_request(*, email: str, request: HttpRequest | None = None) -> bool:
+    """Email a reset link to the active person with this work email, if there is one.
+
+    At most one email an address every ``PASSWORD_RESET_EMAIL_INTERVAL_SECONDS``, counted
+    whether or not the address has an account. Returns whether an email was sent, for tests
+    and the trail only: the requester is answered the same either way.
+    """
+    address = email.strip().lower()
+    if not address:
+        return False
+    fingerprint = username_fingerprint(address)
+    if not cache.add(
+        f"accounts:reset-email:{fingerprint}",
+        True,
+        timeout=settings.PASSWORD_RESET_EMAIL_INTERVAL_SECONDS,
+    ):
+        return False
+    # Lower-case, as the unique index on the address is, so the index finds it.
+    person = (
+        User.objects.alias(address=Lower("email")).filter(address=address, is_active=True).first()
+    )
+    if person is None:
+        return False
+    with transaction.atomic():
+        notices_send(
+            notices=[
+                Notice(
+                    kind=NotificationKind.PASSWORD_RESET,
+                    recipients=[person],
+                    context={},
+                    urgent=True,
+                )
+            ]
+        )
+        # No actor: whoever asked is not known. The fingerprint lets a search for the person's
+        # email find it, as it finds failed sign-ins.
+        audit_record(
+            kind=AuditKind.PASSWORD_RESET_REQUESTED,
+            actor=None,
+            detail={"person": person.pk, "username_sha256": fingerprint},
+            request=request,
+        )
+    return True
+
+
+def password_set_from_link(
+    *, person: User, token: str, password: str, request: HttpRequest | None = None
+) -> bool:
+    """Set ``person``'s password if the link's token still holds; whether it did.
+
+    The person's row is locked and the token checked again, so two submissions of one link
+    can't both set a password: the first changes the hash the token was made from. The new
+    hash also ends every session the person had (Django checks a session's copy of it on each
+    request). Audited in the same transaction.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=person.pk, is_active=True).first()
+        if locked is None or not default_token_generator.check_token(locked, token):
+            return False
+        first = not locked.has_usable_password()
+        locked.set_password(password)
+        locked.save(update_fields=["password"])
+        audit_record(
+            kind=AuditKind.PASSWORD_SET,
+            actor=locked,
+            detail={"first_password": first},
+            request=request,
+        )
+    person.password = locked.password
+    return True
