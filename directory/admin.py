@@ -11,12 +11,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_POST
 
 from accounts.services import invitations_send
 from directory.models import Directorate, RoleGroup, Service, User
@@ -130,6 +134,28 @@ class UserAdmin(DjangoUserAdmin):
         if skipped:
             text += f" {skipped} deactivated {'person was' if skipped == 1 else 'people were'} left out."
         self.message_user(request, text, messages.SUCCESS if sent else messages.WARNING)
+
+    def get_urls(self) -> list[URLPattern]:
+        invite = self.admin_site.admin_view(require_POST(self.invite_view))
+        return [
+            path("<path:object_id>/invite/", invite, name="directory_user_invite"),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The person's page's "Email a link to set a password" button."""
+        person = self.get_object(request, unquote(object_id))
+        if person is None or not self.has_change_permission(request, person):
+            raise Http404
+        user = request.user
+        assert isinstance(user, User)
+        if invitations_send(people=[person], by=user, request=request):
+            self.message_user(request, f"Invitation sent to {person.email}.", messages.SUCCESS)
+        else:
+            self.message_user(
+                request, f"{person} is deactivated, so was not invited.", messages.WARNING
+            )
+        return redirect("admin:directory_user_change", person.pk)
 
     @admin.display(description="name", ordering="last_name")
     def full_name(self, user: User) -> str:

@@ -243,3 +243,24 @@ def test_import_staff_invite_invites_the_people_it_creates(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_staff", str(path), "--invite", stdout=stdout, stderr=io.StringIO())
     assert "0 invited" in stdout.getvalue() and len(mail.outbox) == 2
+
+
+def test_an_administrator_invites_from_the_person_s_page(
+    login, administrator, newcomer, django_capture_on_commit_callbacks
+) -> None:
+    client = login(administrator)
+    change = reverse("admin:directory_user_change", args=[newcomer.pk])
+    invite = reverse("admin:directory_user_invite", args=[newcomer.pk])
+    assert f'formaction="{invite}"' in client.get(change).content.decode()
+    assert client.get(invite).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(invite, follow=True)
+    assert response.redirect_chain == [(change, 302)]
+    assert f"Invitation sent to {newcomer.email}." in response.content.decode()
+    assert [email.to for email in mail.outbox] == [[newcomer.email]]
+
+    newcomer.is_active = False
+    newcomer.save(update_fields=["is_active"])
+    assert f'formaction="{invite}"' not in client.get(change).content.decode()
+    client.post(invite)
+    assert len(mail.outbox) == 1
