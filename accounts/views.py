@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
@@ -38,7 +39,12 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def password_reset_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/password_reset_sent.html", {"link_hours": link_hours()})
+    again = max(1, settings.PASSWORD_RESET_EMAIL_INTERVAL_SECONDS // 60)
+    return render(
+        request,
+        "accounts/password_reset_sent.html",
+        {"link_hours": link_hours(), "again_minutes": again},
+    )
 
 
 class PasswordSetView(PasswordResetConfirmView):

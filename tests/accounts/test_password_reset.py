@@ -45,6 +45,7 @@ def test_a_forgotten_password_is_reset_by_email_and_every_other_session_ends(
     assert answer["Location"] == reverse("accounts:password_reset_sent")
     sent_page = client.get(answer["Location"]).content.decode()
     assert "If there is an account for that address, we have sent a link" in sent_page
+    assert "You can ask for another link in 5 minutes." in sent_page
     [email] = mail.outbox
     assert email.to == [reporter.email] and email.subject == "Reset your Flagpost password"
 
@@ -131,3 +132,13 @@ def test_a_malformed_address_is_asked_for_again(django_capture_on_commit_callbac
     page = _ask("not an email", django_capture_on_commit_callbacks)
     assert page.status_code == 200 and "There is a problem" in page.content.decode()
     assert not mail.outbox
+
+
+def test_the_trail_finds_reset_requests_by_the_person_s_email(
+    login, reporter, ig_lead, django_capture_on_commit_callbacks
+) -> None:
+    _ask(reporter.email, django_capture_on_commit_callbacks)
+    response = login(ig_lead).get(reverse("audit:log"), {"person": reporter.email})
+    rows = [row for row in response.context["rows"] if row.event.kind == "password_reset_requested"]
+    assert len(rows) == 1
+    assert "Someone not signed in" in response.content.decode()
