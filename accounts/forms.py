@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 
@@ -31,6 +33,14 @@ class PasswordSetForm(SetPasswordForm):
         second.label = "Type the new password again"
         second.help_text = ""
         second.error_messages["required"] = "Type the new password again."
+
+    def clean(self) -> dict[str, Any] | None:
+        # As Django's, but a password that breaks a rule is reported on the first box, under the
+        # rules, rather than on the box that repeats it.
+        self.validate_passwords("new_password1", "new_password2")
+        if not self.has_error("new_password2"):
+            self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)
 
     def full_clean(self) -> None:
         name_errors(self)

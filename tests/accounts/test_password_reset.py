@@ -115,14 +115,21 @@ def test_the_new_password_must_pass_the_checks_and_be_typed_twice(
     client = Client()
     _ask(reporter.email, django_capture_on_commit_callbacks, client=client)
     form_url = client.get(link_in(mail.outbox[0]))["Location"]
-    for first, second, problem in (
-        ("", "", "Enter a new password."),
-        ("short1", "short1", "This password is too short"),
-        (NEW_PASSWORD, NEW_PASSWORD + "x", "The two passwords are not the same"),
+    for first, second, field, problem in (
+        ("", "", "new_password1", "Enter a new password."),
+        ("short1", "short1", "new_password1", "This password is too short"),
+        (
+            reporter.email,
+            reporter.email,
+            "new_password1",
+            "The password is too similar to the work email",
+        ),
+        (NEW_PASSWORD, NEW_PASSWORD + "x", "new_password2", "The two passwords are not the same"),
     ):
         page = client.post(form_url, {"new_password1": first, "new_password2": second})
         text = page.content.decode()
-        assert page.status_code == 200 and "There is a problem" in text and problem in text
+        assert page.status_code == 200 and "There is a problem" in text
+        assert f'<li><a href="#id_{field}">{problem}' in text
         assert "nhsuk-form-group--error" in text and "<title>Error: Choose your password" in text
     reporter.refresh_from_db()
     assert reporter.check_password(PASSWORD)

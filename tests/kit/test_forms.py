@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 
+from accounts.forms import PasswordResetRequestForm, PasswordSetForm
 from audit.forms import AuditLogForm
 from governance.forms import FiguresForm
 from incidents.forms import EvidenceAddForm, ReportForm
@@ -108,6 +109,8 @@ def test_a_uk_date_is_accepted_in_a_text_box() -> None:
         lambda user: PersonSearchForm({}),
         lambda user: VerifyForm({}),
         lambda user: PreferenceForm({}),
+        lambda user: PasswordResetRequestForm({}),
+        lambda user: PasswordSetForm(user, {}),
     ],
 )
 def test_no_form_answers_with_django_s_own_words(make, reporter) -> None:
