@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest
 
 from audit.models import AuditKind
-from audit.services import audit_record, username_fingerprint
+from audit.services import audit_record, client_ip, username_fingerprint
 from directory.models import User
 from directory.sessions import client_ip_address
 from notifications.models import NotificationKind
@@ -74,22 +74,32 @@ def reset_requests_allowed(request: HttpRequest) -> bool:
     return count <= settings.PASSWORD_RESET_REQUESTS_PER_HOUR
 
 
-def password_reset_request(*, email: str, request: HttpRequest | None = None) -> bool:
+def password_reset_request(*, email: str, request: HttpRequest | None = None) -> None:
+    """Ask for a reset link for this work email: queued, so the request is answered alike.
+
+    Whether the address has an account is found out by the task (``password_reset_email``);
+    here nothing is read, so the answer takes the same time either way.
+    """
+    from accounts.tasks import password_reset_send
+
+    address = email.strip().lower()
+    if not address:
+        return
+    ip = client_ip(request)
+    # robust: a broker that is down must not make the page fail (and so differ).
+    transaction.on_commit(lambda: password_reset_send.delay(address, ip), robust=True)
+
+
+def password_reset_email(*, address: str, ip_address: str = "") -> bool:
     """Email a reset link to the active person with this work email, if there is one.
 
     At most one email an address every ``PASSWORD_RESET_EMAIL_INTERVAL_SECONDS``, counted
     whether or not the address has an account. Returns whether an email was sent, for tests
     and the trail only: the requester is answered the same either way.
     """
-    address = email.strip().lower()
-    if not address:
-        return False
     fingerprint = username_fingerprint(address)
-    if not cache.add(
-        f"accounts:reset-email:{fingerprint}",
-        True,
-        timeout=settings.PASSWORD_RESET_EMAIL_INTERVAL_SECONDS,
-    ):
+    interval_key = f"accounts:reset-email:{fingerprint}"
+    if not cache.add(interval_key, True, timeout=settings.PASSWORD_RESET_EMAIL_INTERVAL_SECONDS):
         return False
     # Lower-case, as the unique index on the address is, so the index finds it.
     person = (
@@ -97,25 +107,29 @@ def password_reset_request(*, email: str, request: HttpRequest | None = None) ->
     )
     if person is None:
         return False
-    with transaction.atomic():
-        notices_send(
-            notices=[
-                Notice(
-                    kind=NotificationKind.PASSWORD_RESET,
-                    recipients=[person],
-                    context={},
-                    urgent=True,
-                )
-            ]
-        )
-        # No actor: whoever asked is not known. The fingerprint lets a search for the person's
-        # email find it, as it finds failed sign-ins.
-        audit_record(
-            kind=AuditKind.PASSWORD_RESET_REQUESTED,
-            actor=None,
-            detail={"person": person.pk, "username_sha256": fingerprint},
-            request=request,
-        )
+    try:
+        with transaction.atomic():
+            notices_send(
+                notices=[
+                    Notice(
+                        kind=NotificationKind.PASSWORD_RESET,
+                        recipients=[person],
+                        context={},
+                        urgent=True,
+                    )
+                ]
+            )
+            # No actor: whoever asked is not known. The fingerprint lets a search for the
+            # person's email find it, as it finds failed sign-ins.
+            audit_record(
+                kind=AuditKind.PASSWORD_RESET_REQUESTED,
+                actor=None,
+                detail={"person": person.pk, "username_sha256": fingerprint},
+                ip_address=ip_address,
+            )
+    except Exception:
+        cache.delete(interval_key)  # nothing was sent: a retry may send it
+        raise
     return True
 
 

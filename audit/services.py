@@ -148,8 +148,12 @@ def audit_record(
     case: Case | None = None,
     detail: Mapping[str, object] | None = None,
     request: HttpRequest | None = None,
+    ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one row to the trail, in the caller's transaction if there is one.
+
+    The client's address is read from ``request``, or given as ``ip_address`` by a task working
+    for a request that has ended.
 
     A page view (``GLANCES``) written in its own transaction on PostgreSQL is committed without
     waiting for the disk: the database still writes it in order, and a crash of the database
@@ -158,7 +162,7 @@ def audit_record(
     """
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     cleaned = _clean(dict(detail or {}))
-    ip = client_ip(request)
+    ip = client_ip(request) if ip_address is None else ip_address
     glance = kind in GLANCES and not connection.in_atomic_block
     # No savepoint: if the row can't be written, the caller's whole transaction must fail with it,
     # so nothing is ever done without its audit row.

@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,6 +60,7 @@ def test_a_forgotten_password_is_reset_by_email_and_every_other_session_ends(
     assert desk.get(reverse("home"))["Location"].startswith(reverse("login"))
 
     requested = AuditEvent.objects.get(kind=AuditKind.PASSWORD_RESET_REQUESTED)
+    assert requested.ip_address == "127.0.0.1"
     assert requested.actor is None and requested.detail == {
         "person": reporter.pk,
         "username_sha256": username_fingerprint(reporter.email),
@@ -149,3 +152,19 @@ def test_the_trail_finds_reset_requests_by_the_person_s_email(
     rows = [row for row in response.context["rows"] if row.event.kind == "password_reset_requested"]
     assert len(rows) == 1
     assert "Someone not signed in" in response.content.decode()
+
+
+def test_the_request_does_the_same_work_whatever_the_address(
+    reporter, django_capture_on_commit_callbacks
+) -> None:
+    """Who has an account is found out after the answer, so its timing can't tell."""
+    work = []
+    for email in (reporter.email, "nobody.here@trust.example.nhs.uk"):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks() as queued,
+        ):
+            Client().post(reverse("accounts:password_reset"), {"email": email})
+        work.append(([query["sql"] for query in queries], len(queued)))
+    assert work[0] == work[1] and work[0][1] == 1
+    assert not mail.outbox
