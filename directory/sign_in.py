@@ -11,6 +11,7 @@ belongs to anyone.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
@@ -40,6 +41,8 @@ from organisations.models import Organisation
 # The library's own session key: state -> nonce, PKCE verifier, time added.
 _LIBRARY_STATES = "oidc_states"
 _LOGIN_HINT = "flagpost_sso_login_hint"
+# Time to sign in at the provider and come back; an older attempt is refused (start again).
+ATTEMPT_SECONDS = 10 * 60
 
 
 class SignInView(LoginView):
@@ -53,8 +56,15 @@ class SignInView(LoginView):
         request.session[_LOGIN_HINT] = email
         start = reverse("sso_start", args=[organisation.pk])
         next_url = self.get_redirect_url()
-        return HttpResponseRedirect(
-            f"{start}?{urlencode({'next': next_url})}" if next_url else start
+        # A page that moves on by itself rather than a redirect: browsers hold every redirect
+        # after a form to the page's form-action ('self'), which the provider is not.
+        return render(
+            request,
+            "registration/sso_continue.html",
+            {
+                "organisation": organisation,
+                "start_url": f"{start}?{urlencode({'next': next_url})}" if next_url else start,
+            },
         )
 
 
@@ -112,7 +122,12 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     organisation = (
         Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
     )
-    if attempt is None or organisation is None or not organisation.sso_ready:
+    if (
+        attempt is None
+        or organisation is None
+        or not organisation.sso_ready
+        or float(attempt.get("added_on") or 0) < time.time() - ATTEMPT_SECONDS
+    ):
         return _refuse(request, organisation, Refusal.EXPIRED_ATTEMPT)
     if request.GET.get("error") or not request.GET.get("code"):
         return _refuse(request, organisation, Refusal.CANCELLED)
