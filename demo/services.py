@@ -20,6 +20,7 @@ from governance.rollup import rollup_refresh
 from incidents.models import Answer, PosterKind, Report
 from incidents.services import ReportDraft, report_submit
 from organisations.models import EmailDomain, Organisation
+from organisations.services import organisations_ensure
 from policies.models import Principle
 from policies.services import register_load
 
@@ -266,12 +267,12 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
 
 
 def _organisations_ensure() -> Organisation:
-    """The two organisations (made by the organisations migration) with their demo domains.
+    """The two organisations of the source policies with their demo domains.
 
     Returns the Trust, which employs every demo person.
     """
-    trust = Organisation.objects.get(short_name="WHCT")
-    healthwatch = Organisation.objects.get(short_name="Healthwatch")
+    found = organisations_ensure()
+    trust, healthwatch = found["WHCT"], found["Healthwatch"]
     for organisation, domain in ((trust, DEMO_DOMAIN), (healthwatch, HEALTHWATCH_DEMO_DOMAIN)):
         EmailDomain.objects.get_or_create(domain=domain, defaults={"organisation": organisation})
     return trust

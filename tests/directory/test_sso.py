@@ -26,6 +26,7 @@ from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
 from directory.models import SignInLink, User
 from organisations.models import Organisation
+from organisations.services import organisations_ensure
 from tests.factories import PASSWORD, UserFactory
 from tests.oidc.provider_process import SSO_DOMAIN, provider_sign_in
 
@@ -162,7 +163,7 @@ def test_once_linked_the_subject_finds_a_person_whose_email_changed(
 
 
 def _healthwatch() -> Organisation:
-    return Organisation.objects.get(short_name="Healthwatch")
+    return organisations_ensure()["Healthwatch"]
 
 
 @pytest.mark.parametrize(

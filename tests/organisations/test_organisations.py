@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from directory.models import User
 from organisations.models import EmailDomain, Organisation, organisation_for_email
+from organisations.services import SOURCE_ORGANISATIONS, organisations_ensure
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +24,23 @@ HEADER = (
 )
 
 
-def test_the_employers_of_the_two_source_policies_are_there_from_the_start() -> None:
+def test_the_employers_of_the_two_source_policies_are_made_once() -> None:
+    organisations_ensure()
+    organisations_ensure()
     assert set(Organisation.objects.values_list("name", "short_name", "ods_code")) == {
         ("Worcestershire Health and Care NHS Trust", "WHCT", "R1A"),
         ("Healthwatch Worcestershire", "Healthwatch", ""),
     }
-    # No provider of anyone's is switched on by a migration.
     assert not Organisation.objects.filter(oidc_enabled=True).exists()
 
 
+def test_the_migration_makes_the_same_two() -> None:
+    migration = importlib.import_module("organisations.migrations.0002_source_policy_organisations")
+    assert migration.ORGANISATIONS == SOURCE_ORGANISATIONS
+
+
 def test_an_email_finds_its_organisation_by_domain_whatever_its_case() -> None:
-    trust = Organisation.objects.get(short_name="WHCT")
+    trust = organisations_ensure()["WHCT"]
     EmailDomain.objects.create(organisation=trust, domain="whc.example")
     assert organisation_for_email("Rita.Reporter@WHC.example") == trust
     assert organisation_for_email("someone@elsewhere.example") is None
@@ -40,7 +48,7 @@ def test_an_email_finds_its_organisation_by_domain_whatever_its_case() -> None:
 
 
 def test_the_secret_is_named_never_stored(monkeypatch: pytest.MonkeyPatch) -> None:
-    trust = Organisation.objects.get(short_name="WHCT")
+    trust = organisations_ensure()["WHCT"]
     trust.oidc_client_secret_variable = "SECRET_KEY"
     with pytest.raises(ValidationError, match="FLAGPOST_OIDC_"):
         trust.full_clean()
@@ -50,7 +58,7 @@ def test_the_secret_is_named_never_stored(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_single_sign_on_cannot_be_switched_on_half_set_up() -> None:
-    trust = Organisation.objects.get(short_name="WHCT")
+    trust = organisations_ensure()["WHCT"]
     trust.oidc_enabled = True
     trust.oidc_issuer = "https://login.microsoftonline.com/tenant/v2.0"
     with pytest.raises(ValidationError, match="client id"):
@@ -61,7 +69,7 @@ def test_single_sign_on_cannot_be_switched_on_half_set_up() -> None:
 def test_an_administrator_manages_organisations_and_their_domains(client) -> None:
     admin = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin)
-    trust = Organisation.objects.get(short_name="WHCT")
+    trust = organisations_ensure()["WHCT"]
     assert client.get(reverse("admin:organisations_organisation_changelist")).status_code == 200
     page = client.get(reverse("admin:organisations_organisation_change", args=[trust.pk]))
     assert page.status_code == 200
@@ -77,8 +85,8 @@ def _import(tmp_path: Path, *rows: str) -> tuple[str, str]:
 
 
 def test_the_import_places_staff_by_the_column_or_else_their_email_domain(tmp_path: Path) -> None:
-    trust = Organisation.objects.get(short_name="WHCT")
-    healthwatch = Organisation.objects.get(short_name="Healthwatch")
+    trust = organisations_ensure()["WHCT"]
+    healthwatch = organisations_ensure()["Healthwatch"]
     EmailDomain.objects.create(organisation=trust, domain="whc.example")
     out, err = _import(
         tmp_path,
@@ -100,10 +108,8 @@ def test_the_import_places_staff_by_the_column_or_else_their_email_domain(tmp_pa
 
 
 def test_a_blank_organisation_keeps_where_someone_was_placed(tmp_path: Path) -> None:
-    healthwatch = Organisation.objects.get(short_name="Healthwatch")
-    EmailDomain.objects.create(
-        organisation=Organisation.objects.get(short_name="WHCT"), domain="whc.example"
-    )
+    healthwatch = organisations_ensure()["Healthwatch"]
+    EmailDomain.objects.create(organisation=organisations_ensure()["WHCT"], domain="whc.example")
     UserFactory(email="ann.a@whc.example", organisation=healthwatch)
     _import(tmp_path, "ann.a@whc.example,Ann,A,Nurse,Permanent,,,,,")
     assert User.objects.get(email="ann.a@whc.example").organisation == healthwatch
