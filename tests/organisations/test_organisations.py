@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from directory.models import User
+from directory.models import SignInLink, User
 from organisations.models import EmailDomain, Organisation, organisation_for_email
 from organisations.services import SOURCE_ORGANISATIONS, organisations_ensure
 from tests.factories import UserFactory
@@ -74,6 +74,25 @@ def test_an_administrator_manages_organisations_and_their_domains(client) -> Non
     page = client.get(reverse("admin:organisations_organisation_change", args=[trust.pk]))
     assert page.status_code == 200
     assert "secret&#x27;s environment variable" in page.content.decode()
+
+
+def test_an_administrator_can_unlink_someone_but_never_make_a_link(client) -> None:
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    trust = organisations_ensure()["WHCT"]
+    link = SignInLink.objects.create(
+        user=UserFactory(), organisation=trust, issuer="https://idp.example", subject="abc"
+    )
+    assert client.get(reverse("admin:directory_signinlink_changelist")).status_code == 200
+    assert client.get(reverse("admin:directory_signinlink_add")).status_code == 403
+    change = client.post(
+        reverse("admin:directory_signinlink_change", args=[link.pk]), {"subject": "forged"}
+    )
+    assert change.status_code in (200, 403)
+    link.refresh_from_db()
+    assert link.subject == "abc"
+    client.post(reverse("admin:directory_signinlink_delete", args=[link.pk]), {"post": "yes"})
+    assert not SignInLink.objects.exists()
 
 
 def _import(tmp_path: Path, *rows: str) -> tuple[str, str]:
