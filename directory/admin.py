@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from directory.models import Directorate, RoleGroup, Service, User
+from directory.models import Directorate, RoleGroup, Service, SignInLink, User
 from directory.services import management_loop_reason
 
 
@@ -175,3 +175,25 @@ class RoleAwareGroupAdmin(GroupAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
         return super().get_queryset(request).select_related("role")
+
+
+@admin.register(SignInLink)
+class SignInLinkAdmin(admin.ModelAdmin):
+    """Who is tied to which account at an identity provider. Made only by signing in.
+
+    Deleting a link unlinks the person: their next single sign-on is matched by
+    their verified email again (after a provider account was recreated, say).
+    """
+
+    list_display = ["user", "organisation", "issuer", "linked_at", "last_used_at"]
+    list_select_related = ["user", "organisation"]
+    list_filter = ["organisation"]
+    search_fields = ["user__email", "user__last_name"]
+    fields = ("user", "organisation", "issuer", "subject", "linked_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
