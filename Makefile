@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed worker beat web clean nhsuk-assets
+.PHONY: run test install migrate seed worker beat web clean nhsuk-assets oidc-provider sso-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,23 @@ run: seed
 ## The second command: the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL say so).
 ## In PYTEST_WORKERS processes (pytest-xdist): each has its own test database and Redis database.
 PYTEST_WORKERS ?= 2
-test: install
+test: install oidc-provider
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+## The test OpenID Connect provider (node-oidc-provider, tests/oidc/provider) for the sign-in tests
+## and `make sso-demo`: from its package-lock.json. Needs node and npm; without them those tests skip.
+OIDC_PROVIDER := tests/oidc/provider
+OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.installed
+$(OIDC_STAMP): $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error && touch $(OIDC_STAMP); \
+	else echo "npm not found: the single sign-on tests will be skipped"; fi
+
+oidc-provider: $(OIDC_STAMP)
+
+## The demo with the Trust's staff signing in through the test provider (Ctrl-C to stop).
+sso-demo: seed oidc-provider
+	$(BIN)/python manage.py sso_demo
 
 ## The NHS.UK frontend in static/vendor/nhsuk-frontend, from its npm package (scripts/nhsuk_assets.py says how to update it).
 NHSUK_VERSION ?= 10.6.1

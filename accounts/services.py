@@ -20,6 +20,7 @@ from audit.models import AuditKind
 from audit.services import audit_record, client_ip, username_fingerprint
 from directory.models import User
 from directory.sessions import client_ip_address
+from directory.sso import sso_organisation_for_email
 from notifications.models import NotificationKind
 from notifications.services import Notice, notices_send
 
@@ -32,9 +33,14 @@ def invitations_send(
     """Email each active person among ``people`` a link to set their password; how many were sent.
 
     Sending again sends a fresh link (the earlier one keeps working until it expires or a
-    password is set). Deactivated people are passed over. One audit row per person.
+    password is set). Deactivated people are passed over, and so are the staff of an
+    organisation with single sign-on, who never sign in with a password. One audit row per person.
     """
-    invited = [person for person in people if person.is_active]
+    invited = [
+        person
+        for person in people
+        if person.is_active and sso_organisation_for_email(person.email) is None
+    ]
     if not invited:
         return 0
     with transaction.atomic():
@@ -105,7 +111,8 @@ def password_reset_email(*, address: str, ip_address: str = "") -> bool:
     person = (
         User.objects.alias(address=Lower("email")).filter(address=address, is_active=True).first()
     )
-    if person is None:
+    # Staff of an organisation with single sign-on have no Flagpost password to reset.
+    if person is None or sso_organisation_for_email(address) is not None:
         return False
     try:
         with transaction.atomic():

@@ -17,6 +17,8 @@ from audit.guard import sqlite_functions_install
 from audit.models import AuditKind
 from audit.services import audit_record, username_fingerprint
 from directory.models import User
+from directory.sso import SIGN_IN_METHOD, Refusal, sso_sign_in_refused
+from organisations.models import Organisation
 
 
 @receiver(connection_created, dispatch_uid="audit_sqlite_functions")
@@ -26,7 +28,35 @@ def _connection_created(sender: object, connection: BaseDatabaseWrapper, **kwarg
 
 @receiver(user_logged_in, dispatch_uid="audit_signed_in")
 def _signed_in(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
-    audit_record(kind=AuditKind.SIGNED_IN, actor=user, request=request)
+    # A single sign-on names the organisation whose provider vouched for the person.
+    session = getattr(request, "session", None)
+    method = session.get(SIGN_IN_METHOD) if session is not None else None
+    audit_record(
+        kind=AuditKind.SIGNED_IN,
+        actor=user,
+        request=request,
+        detail=method if isinstance(method, dict) else None,
+    )
+
+
+@receiver(sso_sign_in_refused, dispatch_uid="audit_sso_refused")
+def _sso_refused(
+    sender: object,
+    request: HttpRequest,
+    organisation: Organisation | None,
+    reason: Refusal,
+    email: str = "",
+    **kwargs: object,
+) -> None:
+    # Written like a failed password sign-in: no actor, and only a fingerprint of the email.
+    detail: dict[str, object] = {
+        "method": "sso",
+        "organisation": organisation.short_name if organisation is not None else "",
+        "reason": reason.value,
+    }
+    if email:
+        detail["username_sha256"] = username_fingerprint(email)
+    audit_record(kind=AuditKind.SIGN_IN_FAILED, actor=None, request=request, detail=detail)
 
 
 def _tried(credentials: dict[str, object]) -> str:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "organisations",
     "directory",
     "policies",
     "incidents",
@@ -179,6 +180,16 @@ PASSWORD_RESET_REQUESTS_PER_HOUR = env.int("PASSWORD_RESET_REQUESTS_PER_HOUR", d
 PASSWORD_RESET_EMAIL_INTERVAL_SECONDS = env.int(
     "PASSWORD_RESET_EMAIL_INTERVAL_SECONDS", default=5 * 60
 )
+# Single sign-on per organisation (directory/sso.py, mozilla-django-oidc): the authorisation
+# code flow with PKCE (S256) and a nonce, RS256 ID tokens checked against the provider's keys.
+# Each organisation's provider is set in the admin; these apply to all of them.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -19,11 +19,15 @@ from directory.services import roles_ensure
 from governance.rollup import rollup_refresh
 from incidents.models import Answer, PosterKind, Report
 from incidents.services import ReportDraft, report_submit
+from organisations.models import EmailDomain, Organisation
+from organisations.services import organisations_ensure
 from policies.models import Principle
 from policies.services import register_load
 
 DEMO_PASSWORD = "flagpost-demo"
 DEMO_DOMAIN = "whc.example"
+# Healthwatch's demo address domain (its staff are still to come).
+HEALTHWATCH_DEMO_DOMAIN = "healthwatch.example"
 _TOKEN_NAMESPACE = uuid.UUID("6f1c2f55-3f57-4b8e-9a55-0d8f1c0de001")
 
 STRUCTURE = {
@@ -211,6 +215,7 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
     result.register = register_load()
     roles_ensure()
     with transaction.atomic():
+        trust = _organisations_ensure()
         services = _structure_ensure()
         people: dict[str, User] = {}
         for person in PEOPLE:
@@ -224,8 +229,12 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
                     "employment_type": person.employment_type,
                     "is_staff": person.is_admin,
                     "is_superuser": person.is_admin,
+                    "organisation": trust,
                 },
             )
+            if user.organisation_id is None:
+                user.organisation = trust
+                user.save(update_fields=["organisation"])
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
@@ -255,6 +264,18 @@ def demo_seed(*, with_reports: bool = True) -> DemoSeedResult:
 
         pack_quarterly_due()
     return result
+
+
+def _organisations_ensure() -> Organisation:
+    """The two organisations of the source policies with their demo domains.
+
+    Returns the Trust, which employs every demo person.
+    """
+    found = organisations_ensure()
+    trust, healthwatch = found["WHCT"], found["Healthwatch"]
+    for organisation, domain in ((trust, DEMO_DOMAIN), (healthwatch, HEALTHWATCH_DEMO_DOMAIN)):
+        EmailDomain.objects.get_or_create(domain=domain, defaults={"organisation": organisation})
+    return trust
 
 
 def _digest_reader_ensure(people: dict[str, User]) -> None:

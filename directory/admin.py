@@ -23,7 +23,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 
 from accounts.services import invitations_send
-from directory.models import Directorate, RoleGroup, Service, User
+from directory.models import Directorate, RoleGroup, Service, SignInLink, User
 from directory.services import management_loop_reason
 
 
@@ -132,7 +132,7 @@ class UserAdmin(DjangoUserAdmin):
         skipped = queryset.count() - sent
         text = f"Invitation sent to {sent} {'person' if sent == 1 else 'people'}."
         if skipped:
-            text += f" {skipped} deactivated {'person was' if skipped == 1 else 'people were'} left out."
+            text += f" {skipped} left out: deactivated, or signing in through single sign-on."
         self.message_user(request, text, messages.SUCCESS if sent else messages.WARNING)
 
     def get_urls(self) -> list[URLPattern]:
@@ -153,7 +153,9 @@ class UserAdmin(DjangoUserAdmin):
             self.message_user(request, f"Invitation sent to {person.email}.", messages.SUCCESS)
         else:
             self.message_user(
-                request, f"{person} is deactivated, so was not invited.", messages.WARNING
+                request,
+                f"{person} was not invited: deactivated, or signing in through single sign-on.",
+                messages.WARNING,
             )
         return redirect("admin:directory_user_change", person.pk)
 
@@ -216,3 +218,25 @@ class RoleAwareGroupAdmin(GroupAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
         return super().get_queryset(request).select_related("role")
+
+
+@admin.register(SignInLink)
+class SignInLinkAdmin(admin.ModelAdmin):
+    """Who is tied to which account at an identity provider. Made only by signing in.
+
+    Deleting a link unlinks the person: their next single sign-on is matched by
+    their verified email again (after a provider account was recreated, say).
+    """
+
+    list_display = ["user", "organisation", "issuer", "linked_at", "last_used_at"]
+    list_select_related = ["user", "organisation"]
+    list_filter = ["organisation"]
+    search_fields = ["user__email", "user__last_name"]
+    fields = ("user", "organisation", "issuer", "subject", "linked_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -14,6 +14,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
 from django.db import models
 from django.db.models.functions import Lower
 
+from organisations.models import Organisation
+
 
 class Role(models.TextChoices):
     TRIAGE_OFFICER = "triage_officer", "Triage officer"
@@ -106,6 +108,10 @@ class User(AbstractUser):
     email_preference = models.CharField(
         max_length=20, choices=EmailPreference.choices, default=EmailPreference.IMMEDIATE
     )
+    # The employer. Optional while cases, roles and policies are not yet held per organisation.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -185,3 +191,33 @@ def role_group(role: Role) -> Group:
     group, _ = Group.objects.get_or_create(name=str(role.label))
     RoleGroup.objects.get_or_create(code=role.value, defaults={"group": group})
     return group
+
+
+class SignInLink(models.Model):
+    """A directory entry tied to an account at an identity provider, by the provider's subject.
+
+    Made the first time someone signs in through their organisation's provider
+    with a verified email; afterwards the stable subject (``sub``) finds them
+    even if their email changes. Deleting the row unlinks them: the next sign-in
+    is matched by email again.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_links")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sign_in_links"
+    )
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sign_in_link_unique"),
+            # One account per provider per person: a second subject for the same person is
+            # someone else's account, or a recreated one, for an administrator to look at.
+            models.UniqueConstraint(fields=["user", "issuer"], name="sign_in_link_one_per_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.organisation}"

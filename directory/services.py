@@ -22,6 +22,7 @@ from django.db.models import Field
 from django.db.models.functions import Lower
 
 from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
+from organisations.models import EmailDomain, Organisation
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "email",
@@ -33,7 +34,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "service",
     "line_manager_email",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("roles",)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("roles", "organisation")
 
 
 def directorate_of(person: User | None) -> int | None:
@@ -102,6 +103,7 @@ class _StaffRow:
     service: str
     manager_email: str
     roles: tuple[Role, ...]
+    organisation_id: int | None  # None: keep the person's, or take their email domain's
 
 
 def _words(value: str) -> str:
@@ -138,19 +140,23 @@ def staff_import(*, lines: Iterable[str]) -> StaffImportResult:
     bad row never blocks the others. Everything is checked before anything is
     written, and the writes happen in one transaction, so an import is never
     half-applied. People are matched on email without regard to case; new
-    people get an unusable password (they sign in after a password reset),
-    people already in the directory keep theirs. Roles are only ever added:
+    people get an unusable password (they sign in after a password reset, or
+    through their organisation's single sign-on), people already in the
+    directory keep theirs. The ``organisation`` column (a name, short name or
+    ODS code) places a person; left out or blank, a person not yet placed is
+    placed by their email's domain. Roles are only ever added:
     a role is taken away in the admin, so a nightly import can't undo it.
 
     Raises :class:`StaffImportFileError` if the file is empty or lacks a
     required column.
     """
     records, errors = _csv_read(lines)
+    organisations = _organisations_by_name()
 
     good: dict[str, _StaffRow] = {}
     first_line_of: dict[str, int] = {}  # each email in the file -> the line that first used it
     for line, record in records:
-        row, problems = _row_parse(line, record)
+        row, problems = _row_parse(line, record, organisations=organisations)
         if row.email in first_line_of:
             problems.insert(
                 0,
@@ -253,7 +259,19 @@ def _csv_read(lines: Iterable[str]) -> tuple[list[tuple[int, dict[str, str]]], l
     return records, errors
 
 
-def _row_parse(line: int, record: dict[str, str]) -> tuple[_StaffRow, list[str]]:
+def _organisations_by_name() -> dict[str, int]:
+    """Each organisation's id under its name, short name and ODS code, as typed in a file."""
+    found: dict[str, int] = {}
+    for organisation in Organisation.objects.all():
+        for name in (organisation.name, organisation.short_name, organisation.ods_code):
+            if name:
+                found[_words(name)] = organisation.pk
+    return found
+
+
+def _row_parse(
+    line: int, record: dict[str, str], *, organisations: dict[str, int]
+) -> tuple[_StaffRow, list[str]]:
     """The row, normalised, and what is wrong with it (nothing, for a good row)."""
     problems: list[str] = []
     email = record["email"].lower()
@@ -313,6 +331,15 @@ def _row_parse(line: int, record: dict[str, str]) -> tuple[_StaffRow, list[str]]
         elif role not in roles:
             roles.append(role)
 
+    organisation_id = None
+    if record.get("organisation"):
+        organisation_id = organisations.get(_words(record["organisation"]))
+        if organisation_id is None:
+            problems.append(
+                f"unknown organisation {record['organisation']!r}; use the name, short name or "
+                "ODS code of an organisation in the admin"
+            )
+
     row = _StaffRow(
         line=line,
         email=email,
@@ -324,6 +351,7 @@ def _row_parse(line: int, record: dict[str, str]) -> tuple[_StaffRow, list[str]]
         service=record["service"],
         manager_email=manager_email,
         roles=tuple(roles),
+        organisation_id=organisation_id,
     )
     return row, problems
 
@@ -556,6 +584,7 @@ def _rows_write(
     services = _Services()
     groups: dict[Role, Group] = {}
     people: dict[str, User] = {}
+    domains = dict(EmailDomain.objects.values_list("domain", "organisation_id"))
 
     # First everyone exists, then managers are linked: a manager may be listed after their reports.
     for row in rows:
@@ -570,6 +599,11 @@ def _rows_write(
             ),
         }
         user = directory.get(row.email)
+        organisation_id = row.organisation_id
+        if organisation_id is None and (user is None or user.organisation_id is None):
+            organisation_id = domains.get(row.email.rpartition("@")[2])
+        if organisation_id is not None:
+            values["organisation_id"] = organisation_id
         if user is None:
             user = User(**values)
             user.set_unusable_password()

@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from demo.sso_provider import CLIENT_SECRET, provider_missing, provider_running
 from directory.models import Role, User
+from organisations.models import EmailDomain, Organisation
 from tests.factories import Cast, UserFactory
 from tests.governance.world import NOW, World, world_build
-from tests.helpers import client_for
+from tests.helpers import client_for, require_service
+from tests.oidc.provider_process import SSO_DOMAIN
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -186,3 +189,30 @@ def frozen() -> Iterator[object]:
 def world(db, frozen) -> World:
     """The small world of cases of tests/governance/world.py, whose figures are worked out by hand."""
     return world_build()
+
+
+@pytest.fixture(scope="session")
+def oidc_issuer() -> Iterator[str]:
+    """A real OpenID Connect provider (node-oidc-provider) on a free port of 127.0.0.1: its issuer."""
+    missing = provider_missing()
+    if missing is not None:
+        require_service("FLAGPOST_OIDC_PROVIDER", missing)
+    with provider_running() as issuer:
+        yield issuer
+
+
+@pytest.fixture
+def sso_organisation(db, oidc_issuer: str, monkeypatch: pytest.MonkeyPatch) -> Organisation:
+    """An organisation whose staff (``@sso.example.nhs.uk``) sign in at the test provider."""
+    monkeypatch.setenv("FLAGPOST_OIDC_TEST_SECRET", CLIENT_SECRET)
+    organisation = Organisation.objects.create(
+        name="Severn Test NHS Trust",
+        short_name="STT",
+        sign_in_help="the Severn IT service desk on 01234 567890",
+        oidc_enabled=True,
+        oidc_issuer=oidc_issuer,
+        oidc_client_id="flagpost",
+        oidc_client_secret_variable="FLAGPOST_OIDC_TEST_SECRET",
+    )
+    EmailDomain.objects.create(organisation=organisation, domain=SSO_DOMAIN)
+    return organisation

@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.models import AuditEvent, AuditKind
 from directory.models import EmailPreference, User
 from notifications.models import DeliveryStatus, Notification, NotificationKind
+from organisations.models import EmailDomain, Organisation
 from tests.accounts.helpers import link_in
 from tests.directory.test_import_staff import MANAGER, REPORT, write_csv
 from tests.factories import UserFactory
@@ -161,8 +162,9 @@ def test_a_deactivated_person_is_not_invited_and_their_old_link_stops_working(
     page = _invite(
         login(administrator), newcomer, reporter, capture=django_capture_on_commit_callbacks
     )
-    assert "Invitation sent to 1 person. 1 deactivated person was left out." in (
-        page.content.decode()
+    assert (
+        "Invitation sent to 1 person. 1 left out: deactivated, or signing in through single "
+        "sign-on." in page.content.decode()
     )
     assert [email.to for email in mail.outbox] == [[newcomer.email], [reporter.email]]
     assert "This link no longer works" in Client().get(link).content.decode()
@@ -264,3 +266,24 @@ def test_an_administrator_invites_from_the_person_s_page(
     assert f'formaction="{invite}"' not in client.get(change).content.decode()
     client.post(invite)
     assert len(mail.outbox) == 1
+
+
+def test_staff_of_an_organisation_with_single_sign_on_are_not_invited_or_sent_resets(
+    login, administrator, django_capture_on_commit_callbacks
+) -> None:
+    trust = Organisation.objects.create(
+        name="Severn Test NHS Trust",
+        short_name="STT",
+        oidc_enabled=True,
+        oidc_issuer="https://login.example.org/tenant/v2.0",
+        oidc_client_id="flagpost",
+        oidc_client_secret_variable="FLAGPOST_OIDC_TEST_SECRET",
+    )
+    EmailDomain.objects.create(organisation=trust, domain="severn.example.nhs.uk")
+    nurse = UserFactory(email="sam.nurse@severn.example.nhs.uk")
+    page = _invite(login(administrator), nurse, capture=django_capture_on_commit_callbacks)
+    assert "Invitation sent to 0 people. 1 left out" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = Client().post(reverse("accounts:password_reset"), {"email": nurse.email})
+    assert answer["Location"] == reverse("accounts:password_reset_sent")
+    assert not mail.outbox and not Notification.objects.exists()

@@ -531,6 +531,9 @@ NOT_PAGES: dict[str, str] = {
     "audit:verify": "POST only: runs the chain check and redirects to the audit trail",
     "records:subject_access_download": "POST only: a zip download of the person's archive",
     "directory:people_search": "JSON for the person picker",
+    "sso_start": "redirects to an organisation's identity provider (tests/browser/test_sso_in_browser.py)",
+    "sso_callback": "where the identity provider sends the browser back: signs in, or the refusal "
+    "page (tests/browser/test_sso_in_browser.py)",
 }
 # Django's admin is one set of templates: its index, a changelist and a change form stand for
 # its hundred-odd URL names (add, history, delete, password forms and the like).
