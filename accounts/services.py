@@ -7,6 +7,7 @@ whether an address has an account: callers answer the same way whatever these re
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.http import HttpRequest
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from audit.models import AuditKind
 from audit.services import audit_record, client_ip, username_fingerprint
@@ -23,6 +25,8 @@ from directory.sessions import client_ip_address
 from directory.sso import sso_organisation_for_email
 from notifications.models import NotificationKind
 from notifications.services import Notice, notices_send
+
+log = logging.getLogger(__name__)
 
 _CLIENT_WINDOW_SECONDS = 60 * 60
 
@@ -92,8 +96,19 @@ def password_reset_request(*, email: str, request: HttpRequest | None = None) ->
     if not address:
         return
     ip = client_ip(request)
-    # robust: a broker that is down must not make the page fail (and so differ).
-    transaction.on_commit(lambda: password_reset_send.delay(address, ip), robust=True)
+
+    def queue() -> None:
+        try:
+            password_reset_send.delay(address, ip)
+        except BrokerUnreachable:
+            # The broker can't be reached: look the address up here rather than lose the
+            # request (the answer is still the same; only its time can differ, and only while
+            # the broker is down).
+            log.warning("password reset request not queued: the broker is unreachable")
+            password_reset_email(address=address, ip_address=ip)
+
+    # robust: whatever fails after the commit must not make the page fail (and so differ).
+    transaction.on_commit(queue, robust=True)
 
 
 def password_reset_email(*, address: str, ip_address: str = "") -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, AuditKind
 from audit.services import username_fingerprint
+from notifications.models import Notification, NotificationKind
 from tests.accounts.helpers import link_in
 from tests.factories import PASSWORD, UserFactory
 
@@ -168,3 +169,32 @@ def test_the_request_does_the_same_work_whatever_the_address(
         work.append(([query["sql"] for query in queries], len(queued)))
     assert work[0] == work[1] and work[0][1] == 1
     assert not mail.outbox
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_request_made_while_the_broker_is_unreachable_is_still_answered_and_sent(
+    reporter, settings
+) -> None:
+    """The request can't be queued: it is worked out in the request instead of being lost."""
+    from config.celery import app
+    from tests.notifications.helpers import _fresh_connections, free_port
+
+    saved = app.conf.get("broker_write_url"), app.conf.task_always_eager
+    app.conf.broker_write_url = f"redis://127.0.0.1:{free_port()}/0"
+    app.conf.task_always_eager = False
+    _fresh_connections(app)
+    try:
+        answer = Client().post(
+            reverse("accounts:password_reset"), {"email": reporter.email}, REMOTE_ADDR="10.0.0.9"
+        )
+    finally:
+        app.conf.broker_write_url, app.conf.task_always_eager = saved
+        _fresh_connections(app)
+
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("accounts:password_reset_sent")
+    # Written to the outbox for the sweeper, as every email is when the broker is away.
+    [row] = Notification.objects.filter(recipient=reporter, kind=NotificationKind.PASSWORD_RESET)
+    assert row.render_context is not None
+    assert AuditEvent.objects.filter(kind=AuditKind.PASSWORD_RESET_REQUESTED).count() == 1
