@@ -14,17 +14,20 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest
+from django.urls import reverse
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from audit.models import AuditKind
 from audit.services import audit_record, client_ip, username_fingerprint
-from directory.models import User
+from casework.models import OPEN_STATES, Case
+from directory.models import Role, User
 from directory.sessions import client_ip_address
 from directory.sso import sso_organisation_for_email
 from notifications.models import NotificationKind
-from notifications.services import Notice, notices_send
+from notifications.services import Notice, notices_send, notification_create
 
 log = logging.getLogger(__name__)
 
@@ -180,3 +183,51 @@ def password_set_from_link(
         )
     person.password = locked.password
     return True
+
+
+# The cases a leavers' email lists; the rest are counted, and My work lists them all.
+LEAVERS_CASES_LISTED = 50
+_ROLES_HELD = (
+    ("line_manager", "line manager"),
+    ("investigator", "investigator"),
+    ("decision_maker", "decision maker"),
+)
+
+
+def leavers_tell(*, left: Iterable[User]) -> int:
+    """Tell each HR lead which open cases name someone in ``left`` as line manager,
+    investigator or decision maker; how many such cases there are (no email if none)."""
+    leavers = {person.pk: person for person in left}
+    if not leavers:
+        return 0
+    held = Q()
+    for field, _ in _ROLES_HELD:
+        held |= Q(**{f"{field}_id__in": list(leavers)})
+    cases = Case.objects.filter(held, state__in=OPEN_STATES).order_by("reference")
+    total = cases.count()
+    if not total:
+        return 0
+    holdings = []
+    for case in cases[:LEAVERS_CASES_LISTED]:
+        for field, role in _ROLES_HELD:
+            person = leavers.get(getattr(case, f"{field}_id"))
+            if person is not None:
+                holdings.append(
+                    {"reference": case.reference, "role": role, "person": person.get_full_name()}
+                )
+    link = reverse("casework:my_work") + "?kind=left"
+    leads = User.objects.filter(is_active=True, groups__role__code=Role.HR_LEAD).distinct()
+    with transaction.atomic():
+        for lead in leads:
+            notification_create(
+                recipient=lead,
+                kind=NotificationKind.STAFF_LEFT,
+                context={
+                    "leavers": list(leavers.values()),
+                    "holdings": holdings,
+                    "holdings_total": total,
+                    "more": total - min(total, LEAVERS_CASES_LISTED),
+                },
+                link=link,
+            )
+    return total

@@ -317,6 +317,24 @@ def work_kinds(user: User) -> list[WorkKind]:
                 (TEAM_WAITING,),
             )
         )
+        # Each stage's person among the few who have left, read as a list first: given as a
+        # subquery, the database can't tell how few they are and walks the whole stage.
+        gone = list(User.objects.filter(is_active=False).values_list("pk", flat=True))
+        if gone:
+            kinds.append(
+                WorkKind(
+                    "left",
+                    "Cases held by someone who has left",
+                    tuple(
+                        Q(**{f"{person}__in": gone}, state=state)
+                        for person, state in (
+                            ("line_manager_id", CaseState.MANAGER_REVIEW),
+                            ("investigator_id", CaseState.INVESTIGATION),
+                            ("decision_maker_id", CaseState.DECISION),
+                        )
+                    ),
+                )
+            )
     kinds += [
         WorkKind(
             "investigate",

@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Field
+from django.db.models import Field, Q
 from django.db.models.functions import Lower
 
 from directory.models import Directorate, EmploymentType, Role, Service, User, role_group
@@ -85,6 +85,8 @@ class StaffImportResult:
     errors: list[RowError] = field(default_factory=list)
     # The people the import added, for a caller that invites them.
     created_people: list[User] = field(default_factory=list)
+    # With ``full``: the people missing from the extract, now marked as having left.
+    left: list[User] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -130,7 +132,18 @@ def _max_length(model: type[User | Directorate | Service], name: str) -> int:
     return max_length
 
 
-def staff_import(*, lines: Iterable[str]) -> StaffImportResult:
+class TooManyLeavers(StaffImportFileError):
+    """A full extract would mark more people as having left than it may: nothing was changed."""
+
+
+# A full extract missing more than this share of its organisations' people (and more than one) is more likely cut
+# short than a record of so many leavers.
+LEAVERS_SHARE_LIMIT = 0.1
+
+
+def staff_import(
+    *, lines: Iterable[str], full: bool = False, leavers_limit: int | None = None
+) -> StaffImportResult:
     """Import a staff directory CSV; see ``REQUIRED_COLUMNS`` for its columns.
 
     ``lines`` is the CSV text: an open text file (opened with ``newline=""``),
@@ -147,10 +160,20 @@ def staff_import(*, lines: Iterable[str]) -> StaffImportResult:
     placed by their email's domain. Roles are only ever added:
     a role is taken away in the admin, so a nightly import can't undo it.
 
+    ``full``: the file is the whole staff list of the organisations of its people (an ESR
+    extract). Anyone of those organisations who is active and not in it has left: their
+    account is switched off (their sessions stop working at their next request), and they are
+    listed in ``result.left``; their reports, cases and history stay as they are. A file with
+    a row whose email can't be read marks nobody as left. More leavers than
+    ``LEAVERS_SHARE_LIMIT`` of those organisations' people (or than ``leavers_limit``, when
+    given) raises :class:`TooManyLeavers` and changes nothing.
+
     Raises :class:`StaffImportFileError` if the file is empty or lacks a
     required column.
     """
     records, errors = _csv_read(lines)
+    listed = {(record.get("email") or "").strip().lower() for _, record in records}
+    every_email_read = not errors and "" not in listed
     organisations = _organisations_by_name()
 
     good: dict[str, _StaffRow] = {}
@@ -180,8 +203,44 @@ def staff_import(*, lines: Iterable[str]) -> StaffImportResult:
         result.created, result.updated = _rows_write(
             rows=list(good.values()), directory=directory, created_people=result.created_people
         )
+        if full and good and every_email_read:
+            result.left = _leavers_mark(
+                listed=listed, organisations=_organisations_of(set(good)), limit=leavers_limit
+            )
     result.errors = sorted(errors)
     return result
+
+
+def _organisations_of(emails: set[str]) -> set[int | None]:
+    return set(
+        User.objects.alias(address=Lower("email"))
+        .filter(address__in=emails)
+        .values_list("organisation_id", flat=True)
+    )
+
+
+def _leavers_mark(
+    *, listed: set[str], organisations: set[int | None], limit: int | None
+) -> list[User]:
+    """Switch off the active people of ``organisations`` whose email isn't ``listed``."""
+    scope = Q(organisation_id__in=[pk for pk in organisations if pk is not None])
+    if None in organisations:
+        scope |= Q(organisation__isnull=True)
+    # Administrators' own accounts are kept whatever the extract says: they may not be in it.
+    people = User.objects.filter(scope, is_active=True, is_superuser=False)
+    missing = people.alias(address=Lower("email")).exclude(address__in=listed)
+    left = list(people.filter(pk__in=missing.values("pk")).order_by("email"))
+    allowed = limit if limit is not None else max(1, int(people.count() * LEAVERS_SHARE_LIMIT))
+    if len(left) > allowed:
+        raise TooManyLeavers(
+            f"{len(left)} of {people.count()} people would be marked as having left, more than "
+            f"{allowed}: is this the whole extract? Nothing was changed. If it is, run again "
+            f"with --max-leavers {len(left)}."
+        )
+    User.objects.filter(pk__in=[person.pk for person in left]).update(is_active=False)
+    for person in left:
+        person.is_active = False
+    return left
 
 
 def _column_name(heading: str) -> str:

@@ -23,6 +23,7 @@ class NotificationKind(models.TextChoices):
     COMMITTEE_PACK_READY = "committee_pack_ready", "A committee pack is ready"
     AUDIT_CHAIN_BROKEN = "audit_chain_broken", "The audit trail failed its check"
     DIGEST = "digest", "Daily digest"
+    STAFF_LEFT = "staff_left", "People who have left hold open cases"
     ACCOUNT_INVITATION = "account_invitation", "An invitation to set a password"
     PASSWORD_RESET = "password_reset", "A link to reset a password"
 

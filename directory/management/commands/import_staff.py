@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import invitations_send
+from accounts.services import invitations_send, leavers_tell
 from directory.services import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -32,6 +32,20 @@ class Command(BaseCommand):
             action="store_true",
             help="email each person the import creates a link to set their password",
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="the file is the whole staff list of its people's organisations: anyone of "
+            "those organisations missing from it has left (account switched off; the HR leads "
+            "are told of their open cases)",
+        )
+        parser.add_argument(
+            "--max-leavers",
+            type=int,
+            default=None,
+            help="with --full, how many may leave in one import (default: a tenth of the "
+            "organisations' people)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path = options["file"]
@@ -39,7 +53,11 @@ class Command(BaseCommand):
         try:
             # utf-8-sig drops the byte-order mark Excel puts at the start of "CSV UTF-8" files.
             with path.open(encoding="utf-8-sig", newline="") as stream:
-                result = staff_import(lines=stream)
+                result = staff_import(
+                    lines=stream,
+                    full=bool(options["full"]),
+                    leavers_limit=options["max_leavers"],  # type: ignore[arg-type]
+                )
         except FileNotFoundError:
             raise CommandError(f"There is no file at {path}.") from None
         except UnicodeDecodeError:
@@ -58,6 +76,13 @@ class Command(BaseCommand):
         )
         for error in result.errors:
             self.stderr.write(f"line {error.line}: {error.reason}")
+        if options["full"]:
+            self.stdout.write(f"{len(result.left)} marked as having left")
+            for person in result.left:
+                self.stdout.write(f"  left: {person.email}")
+            held = leavers_tell(left=result.left)
+            if held:
+                self.stdout.write(f"{held} open cases held by them: the HR leads were told")
         if options["invite"]:
             invited = invitations_send(people=result.created_people, by=None)
             self.stdout.write(f"{invited} invited to set a password")
