@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from audit.models import AuditKind
 from audit.services import audit_record, client_ip, username_fingerprint
+from casework.access import STAGE_PEOPLE
 from casework.models import OPEN_STATES, Case
 from directory.models import Role, User
 from directory.sessions import client_ip_address
@@ -187,11 +188,6 @@ def password_set_from_link(
 
 # The cases a leavers' email lists; the rest are counted, and My work lists them all.
 LEAVERS_CASES_LISTED = 50
-_ROLES_HELD = (
-    ("line_manager", "line manager"),
-    ("investigator", "investigator"),
-    ("decision_maker", "decision maker"),
-)
 
 
 def leavers_tell(*, left: Iterable[User]) -> int:
@@ -201,7 +197,7 @@ def leavers_tell(*, left: Iterable[User]) -> int:
     if not leavers:
         return 0
     held = Q()
-    for field, _ in _ROLES_HELD:
+    for field, _, _ in STAGE_PEOPLE:
         held |= Q(**{f"{field}_id__in": list(leavers)})
     cases = Case.objects.filter(held, state__in=OPEN_STATES).order_by("reference")
     total = cases.count()
@@ -209,7 +205,7 @@ def leavers_tell(*, left: Iterable[User]) -> int:
         return 0
     holdings = []
     for case in cases[:LEAVERS_CASES_LISTED]:
-        for field, role in _ROLES_HELD:
+        for field, _, role in STAGE_PEOPLE:
             person = leavers.get(getattr(case, f"{field}_id"))
             if person is not None:
                 holdings.append(

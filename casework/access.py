@@ -283,6 +283,14 @@ _FLAGS_WAITING: dict[Role, tuple[str, str, Q]] = {
 }
 
 
+# The person each stage waits on: the case's field naming them, the stage, and what they are.
+STAGE_PEOPLE = (
+    ("line_manager", CaseState.MANAGER_REVIEW, "line manager"),
+    ("investigator", CaseState.INVESTIGATION, "investigator"),
+    ("decision_maker", CaseState.DECISION, "decision maker"),
+)
+
+
 def work_kinds(user: User) -> list[WorkKind]:
     """The cases waiting on ``user`` to act, by kind: each a part of what they may open.
 
@@ -326,12 +334,8 @@ def work_kinds(user: User) -> list[WorkKind]:
                     "left",
                     "Cases held by someone who has left",
                     tuple(
-                        Q(**{f"{person}__in": gone}, state=state)
-                        for person, state in (
-                            ("line_manager_id", CaseState.MANAGER_REVIEW),
-                            ("investigator_id", CaseState.INVESTIGATION),
-                            ("decision_maker_id", CaseState.DECISION),
-                        )
+                        Q(**{f"{field}_id__in": gone}, state=state)
+                        for field, state, _ in STAGE_PEOPLE
                     ),
                 )
             )
